@@ -1,0 +1,36 @@
+"""Text normalisation and word shingles: what dedup compares.
+
+Normalisation removes the differences syndication introduces without changing the story:
+case, curly vs straight quotes, punctuation, whitespace and line wrapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+#: Typographic variants folded to one form before tokenising.
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def normalise_tokens(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text``, punctuation and quote style removed.
+
+    >>> normalise_tokens("Kono’s “life's work,” he said.")
+    ['kono', 's', 'life', 's', 'work', 'he', 'said']
+    """
+    return _TOKEN.findall(text.translate(_FOLD).lower())
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised text: equal for copies that differ only in case, quotes,
+    punctuation or wrapping (such copies are exact duplicates)."""
+    return hashlib.blake2b(" ".join(normalise_tokens(text)).encode(), digest_size=16).hexdigest()
+
+
+def shingles(tokens: list[str], size: int) -> list[str]:
+    """Word n-grams of ``tokens`` joined by spaces; a text shorter than ``size`` is one shingle."""
+    if len(tokens) < size:
+        return [" ".join(tokens)] if tokens else []
+    return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]

@@ -1,0 +1,154 @@
+"""The dedup stages of a run: sign documents, load what is stored, place every new record.
+
+Signing runs per batch (in parallel); placing runs once per run over the signatures only,
+never over the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from dedup.clusters import Placement, StoryIndex
+from dedup.shingles import normalise_tokens
+from dedup.signatures import SignatureSettings, sign_token_lists
+from newsdedup.config import DedupSettings
+from storage.dataset import Dataset, DatasetError
+from storage.schema import Document
+
+log = logging.getLogger(__name__)
+
+#: LSH candidates are generated for pairs this similar; verification then applies the
+#: stricter thresholds. Low enough that copies cut to about half still become candidates.
+LSH_THRESHOLD = 0.3
+
+
+def signature_settings(settings: DedupSettings) -> SignatureSettings:
+    return SignatureSettings(num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size)
+
+
+def sign_documents(documents: Sequence[Document], settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Fill in each document's ``content_hash`` and ``article_id`` and compute its MinHash.
+
+    ``content_hash`` hashes the normalised tokens (so copies that differ only in case,
+    quotes, punctuation or wrapping share it); ``article_id`` is its first 16 hex digits.
+
+    Returns:
+        ``(hashvalues, shingle_counts)`` as from ``dedup.signatures.sign_token_lists``.
+    """
+    token_lists = []
+    for document in documents:
+        tokens = normalise_tokens(document.text)
+        digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).hexdigest()
+        document.content_hash = digest
+        document.article_id = digest[:16]
+        token_lists.append(tokens)
+    return sign_token_lists(token_lists, signature_settings(settings))
+
+
+@dataclass
+class KnownState:
+    """What the dataset already holds, as far as dedup needs it."""
+
+    index: StoryIndex
+    record_keys: set[str]
+
+
+def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
+    """Build the story index from the stored signatures and hashes (no stored text is read).
+
+    Raises:
+        DatasetError: the stored signatures were made with other settings.
+    """
+    wanted = signature_settings(settings)
+    stored = dataset.manifest.signature_settings
+    if stored is not None:
+        metadata = {k.encode(): v.encode() for k, v in stored.items()}
+        have = SignatureSettings.from_metadata(metadata)
+        if have != wanted:
+            raise DatasetError(
+                f"the output's stored signatures use num_perm={have.num_perm}, seed={have.seed}, "
+                f"shingle_size={have.shingle_size}; this run asks for num_perm={wanted.num_perm}, "
+                f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
+                "or a new output directory."
+            )
+    index = StoryIndex(
+        wanted,
+        threshold=settings.threshold,
+        containment_threshold=settings.containment_threshold,
+        lsh_threshold=LSH_THRESHOLD,
+        bands=settings.bands,
+        rows=settings.rows,
+    )
+    articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
+    signatures = dataset.read("signatures", ["article_id", "hashvalues", "shingle_count"])
+    duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])
+    rejects = dataset.read("rejects", ["record_key"])
+    record_keys: set[str] = set()
+    if articles is not None and signatures is not None:
+        hash_of = dict(zip(articles["article_id"].to_pylist(), articles["content_hash"].to_pylist(), strict=True))
+        values = signatures["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, wanted.num_perm)
+        for article_id, row, count in zip(
+            signatures["article_id"].to_pylist(), values, signatures["shingle_count"].to_pylist(), strict=True
+        ):
+            index.add_canonical(article_id, hash_of[article_id], row, count)
+    for table in (articles, duplicates, rejects):
+        if table is not None:
+            record_keys.update(table["record_key"].to_pylist())
+    if duplicates is not None:
+        for content_hash, canonical in zip(
+            duplicates["content_hash"].to_pylist(), duplicates["canonical_id"].to_pylist(), strict=True
+        ):
+            index.add_known_hash(content_hash, canonical)
+    log.info("loaded %d stored stories and %d known records", len(index), len(record_keys))
+    return KnownState(index, record_keys)
+
+
+#: Placement of a staged row that was ingested by an earlier run (nothing is written).
+ALREADY_KNOWN = Placement(canonical_id=None, similarity=0.0, method="known")
+
+_PLACE_COLUMNS = ["article_id", "content_hash", "word_count", "shingle_count", "record_key",
+                  "source_path", "source_record"]
+
+
+def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) -> list[list[Placement]]:
+    """Decide where every staged row goes, reading only the signature columns.
+
+    Canonical rule: within a run rows are placed longest text first (then by source path and
+    record), so the longest copy of a new story becomes its article; a story stored by an
+    earlier run stays canonical. Rows whose record key is already stored are ``ALREADY_KNOWN``.
+
+    Returns:
+        For each staged file, one placement per row, in row order.
+    """
+    columns: list[dict[str, list]] = []
+    values: list[np.ndarray] = []
+    order: list[tuple[int, str, int, int, int]] = []
+    for file_index, path in enumerate(staged_paths):
+        table = pq.read_table(path, columns=[*_PLACE_COLUMNS, "hashvalues"])
+        columns.append({name: table[name].to_pylist() for name in _PLACE_COLUMNS})
+        values.append(table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm))
+        file_columns = columns[-1]
+        for row in range(table.num_rows):
+            sort_key = (-file_columns["word_count"][row], file_columns["source_path"][row],
+                        file_columns["source_record"][row])
+            order.append((*sort_key, file_index, row))
+    placements: list[list[Placement]] = [[ALREADY_KNOWN] * len(c["article_id"]) for c in columns]
+    for *_, file_index, row in sorted(order):
+        file_columns = columns[file_index]
+        key = file_columns["record_key"][row]
+        if key in known.record_keys:
+            continue
+        known.record_keys.add(key)
+        placements[file_index][row] = known.index.place(
+            file_columns["article_id"][row],
+            file_columns["content_hash"][row],
+            values[file_index][row],
+            file_columns["shingle_count"][row],
+        )
+    return placements

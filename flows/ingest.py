@@ -1,0 +1,126 @@
+"""The ingest flow: raw dumps in, clean deduplicated Parquet out.
+
+The flow reads like the recipe; each step is a coarse task (a batch of files, or the whole
+run's signatures) calling plain functions from ``newsdedup.pipeline``, ``dedup`` and
+``storage``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
+from newsdedup.config import DedupSettings, IngestConfig, ReadLimits
+from newsdedup.pipeline import StagedBatch, batches, stage_batch
+from parsers.discover import InputFile, discover_inputs
+from storage.commit import RunSummary, commit_run
+from storage.dataset import Dataset
+
+
+def _run_name() -> str:
+    output = flow_run.parameters.get("output", "")
+    return f"ingest-into-{output.rstrip('/').split('/')[-1] or 'output'}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@task(name="discover-inputs", cache_policy=NO_CACHE)
+def discover_task(inputs: list[str]) -> list[InputFile]:
+    files = discover_inputs(inputs)
+    get_run_logger().info("found %d input files", len(files))
+    return files
+
+
+@task(name="parse-and-sign", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
+      task_run_name="parse-and-sign-batch-{batch_number}")
+def stage_batch_task(
+    files: list[InputFile], batch_number: int, staging_dir: str, run_id: str, started_at: datetime,
+    config: IngestConfig,
+) -> StagedBatch:
+    staged = stage_batch(files, batch_number, staging_dir, run_id, started_at, config)
+    get_run_logger().info(
+        "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
+    )
+    return staged
+
+
+@task(name="load-stored-stories", cache_policy=NO_CACHE)
+def load_known_task(dataset: Dataset, config: IngestConfig) -> KnownState:
+    return load_known_state(dataset, config.dedup)
+
+
+@task(name="dedup", cache_policy=NO_CACHE)
+def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfig):
+    return place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+
+
+@task(name="commit", cache_policy=NO_CACHE)
+def commit_task(dataset, summary, staged, placements, known, inputs, config, started_at) -> RunSummary:
+    return commit_run(
+        dataset, summary, [s.documents_path for s in staged], placements, [s.rejects_path for s in staged],
+        known.record_keys, inputs, config.to_json(), signature_settings(config.dedup), started_at,
+        datetime.now(UTC),
+    )
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True)
+def ingest_flow(
+    inputs: list[str],
+    output: str,
+    threshold: float = DedupSettings.threshold,
+    containment_threshold: float = DedupSettings.containment_threshold,
+    num_perm: int = DedupSettings.num_perm,
+    shingle_size: int = DedupSettings.shingle_size,
+    seed: int = DedupSettings.seed,
+    batch_size: int = IngestConfig.batch_size,
+    max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
+) -> dict:
+    """Ingest raw news dumps into the Parquet datasets under ``output``.
+
+    Args:
+        inputs: files, directories (recursive) or glob patterns of .txt/.html dumps (.gz too).
+        output: the dataset directory (created if missing).
+        threshold: estimated Jaccard at or above which two texts are one story.
+        containment_threshold: share of a shorter text inside a longer one that makes it a copy.
+        num_perm, shingle_size, seed: MinHash settings (fixed for the life of an output).
+        batch_size: input files per parse task.
+        max_file_mb: larger input files are rejected.
+
+    Returns:
+        The run summary as a dict (counts, rejects by reason, seconds per stage).
+    """
+    config = IngestConfig(
+        dedup=DedupSettings(threshold=threshold, containment_threshold=containment_threshold,
+                            num_perm=num_perm, shingle_size=shingle_size, seed=seed),
+        limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
+        batch_size=batch_size,
+    )
+    started_at = datetime.now(UTC)
+    run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    summary = RunSummary(run_id=run_id, output=output)
+    clock = time.perf_counter()
+    files = discover_task(inputs)
+    with Dataset.open(output) as dataset:
+        known = load_known_task.submit(dataset, config)
+        staging_dir = dataset.staging_dir(run_id)
+        futures = [
+            stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config)
+            for number, batch in enumerate(batches(files, config.batch_size))
+        ]
+        staged = [future.result() for future in futures]
+        summary.seconds_by_stage["read_clean_sign"] = round(time.perf_counter() - clock, 3)
+        summary.files_read = len(files)
+        summary.records_read = sum(s.documents + s.rejects for s in staged)
+        clock = time.perf_counter()
+        placements = place_task(staged, known.result(), config)
+        summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+        summary = commit_task(dataset, summary, staged, placements, known.result(), inputs, config, started_at)
+        dataset.clear_staging(run_id)
+        summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
+    get_run_logger().info("%s -> %s", summary.one_line(), output)
+    return summary.to_dict()

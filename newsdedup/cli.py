@@ -1,0 +1,124 @@
+"""The ``newsdedup`` command line.
+
+    newsdedup ingest INPUT... --output DIR [--threshold J] [--num-perm N] ...
+
+Runs the Prefect flow ``flows.ingest:ingest_flow`` (on Prefect's embedded server unless
+PREFECT_API_URL points at one) and prints where the data went and a one-line summary.
+Problems that stop the whole run print one line and exit with status 2; bad input files
+never stop a run (they become reject rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from newsdedup.config import DedupSettings, IngestConfig, ReadLimits
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="clean and deduplicate raw dumps into Parquet")
+    ingest.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="files, directories (recursive) or glob patterns of .txt/.html[.gz] dumps")
+    ingest.add_argument("--output", "-o", required=True, metavar="DIR", help="dataset directory")
+    defaults = DedupSettings()
+    ingest.add_argument("--threshold", type=float, default=defaults.threshold, metavar="J",
+                        help=f"estimated Jaccard for a near-duplicate (default {defaults.threshold})")
+    ingest.add_argument("--containment-threshold", type=float, default=defaults.containment_threshold,
+                        metavar="C", help="share of a shorter text inside a longer one that makes it a "
+                        f"copy (default {defaults.containment_threshold})")
+    ingest.add_argument("--num-perm", type=int, default=defaults.num_perm, metavar="N",
+                        help=f"MinHash permutations (default {defaults.num_perm})")
+    ingest.add_argument("--shingle-size", type=int, default=defaults.shingle_size, metavar="K",
+                        help=f"words per shingle (default {defaults.shingle_size})")
+    ingest.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed")
+    ingest.add_argument("--batch-size", type=int, default=IngestConfig.batch_size, metavar="FILES",
+                        help=f"input files per task (default {IngestConfig.batch_size})")
+    ingest.add_argument("--max-file-mb", type=int, default=ReadLimits.max_file_bytes // 2**20,
+                        help="reject input files larger than this")
+    ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    ingest.add_argument("--verbose", "-v", action="store_true", help="show Prefect's run logs")
+    return parser
+
+
+def _check_arguments(args: argparse.Namespace) -> str | None:
+    """A one-line problem with the arguments, or None."""
+    if not 0.0 < args.threshold <= 1.0:
+        return "--threshold must be in (0, 1]"
+    if not 0.0 < args.containment_threshold <= 1.0:
+        return "--containment-threshold must be in (0, 1]"
+    if args.num_perm < 16 or args.num_perm > 1024:
+        return "--num-perm must be between 16 and 1024"
+    if args.shingle_size < 1 or args.batch_size < 1 or args.max_file_mb < 1:
+        return "--shingle-size, --batch-size and --max-file-mb must be positive"
+    return None
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    problem = _check_arguments(args)
+    if problem:
+        print(f"newsdedup: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    # Before importing Prefect: its logging settings are read at import time.
+    if not args.verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The embedded server's telemetry service races the run for its SQLite lock and logs
+    # "database is locked" tracebacks; it sends nothing useful from here anyway.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from parsers.discover import NoInputsError, discover_inputs
+    from storage.dataset import Dataset, DatasetError
+
+    try:
+        # Fail fast, with one line, on what would stop the run: no inputs, unusable output.
+        discover_inputs(args.inputs)
+        with Dataset.open(args.output):
+            pass
+    except (NoInputsError, DatasetError) as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from flows.ingest import ingest_flow
+    from storage.commit import RunSummary
+
+    try:
+        summary = ingest_flow(
+            inputs=args.inputs,
+            output=args.output,
+            threshold=args.threshold,
+            containment_threshold=args.containment_threshold,
+            num_perm=args.num_perm,
+            shingle_size=args.shingle_size,
+            seed=args.seed,
+            batch_size=args.batch_size,
+            max_file_mb=args.max_file_mb,
+        )
+    except (NoInputsError, DatasetError) as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        print(f"wrote {os.path.abspath(args.output)} (articles/, duplicates/, rejects/, runs/)")
+        print(RunSummary(**summary).one_line())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return _ingest(args)
+    except KeyboardInterrupt:
+        print("newsdedup: interrupted; the output keeps its last committed state", file=sys.stderr)
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Run settings: one typed object built from the CLI or the flow's parameters.
+
+Defaults were chosen from measurements on the dedup dev set (see README, "Dedup settings").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """How documents are shingled, signed and matched."""
+
+    #: Estimated Jaccard at or above which a verified candidate is a near-duplicate.
+    threshold: float = 0.5
+    #: Containment (share of the shorter text's shingles found in the longer one) at or
+    #: above which a candidate is a copy that was cut short or had chrome appended.
+    containment_threshold: float = 0.8
+    #: MinHash permutations; more is slower and more precise.
+    num_perm: int = 128
+    #: Words per shingle.
+    shingle_size: int = 3
+    #: Seed of the MinHash permutations. Changing it makes stored signatures unusable.
+    seed: int = 1
+    #: LSH banding: bands x rows must equal num_perm; 0 lets datasketch choose from threshold.
+    bands: int = 0
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds that protect a run from hostile or broken inputs."""
+
+    #: Largest input file read, in bytes (compressed size for gzip files).
+    max_file_bytes: int = 64 * 1024 * 1024
+    #: Largest decompressed size of a gzip input, in bytes (guards against gzip bombs).
+    max_decompressed_bytes: int = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Everything a run needs to know, passed down as function arguments."""
+
+    dedup: DedupSettings = DedupSettings()
+    limits: ReadLimits = ReadLimits()
+    #: Input files per parse task: keeps Prefect's task count proportional to batches.
+    batch_size: int = 500
+    #: Parallel worker processes for parsing and signing (1 = in-process).
+    workers: int = 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)

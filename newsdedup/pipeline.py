@@ -1,0 +1,61 @@
+"""The steps of an ingest run as plain functions (no Prefect): the flow calls these.
+
+    discover -> stage_batch (read, clean, sign; per batch, parallel) -> place (dedup) -> commit
+
+Batches meet only in files under the output's ``_staging`` folder; what moves between steps
+is paths and small summaries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dedup.stage import sign_documents
+from newsdedup.config import IngestConfig
+from parsers.batch import parse_files
+from parsers.discover import InputFile
+from storage.dataset import write_parquet
+from storage.tables import rejects_table, staged_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """Where one batch's documents and rejects were staged, and how many records it had."""
+
+    documents_path: str
+    rejects_path: str
+    files: int
+    documents: int
+    rejects: int
+
+
+def batches(files: Sequence[InputFile], size: int) -> list[list[InputFile]]:
+    """``files`` cut into consecutive batches of at most ``size``."""
+    return [list(files[start : start + size]) for start in range(0, len(files), size)]
+
+
+def stage_batch(
+    files: Sequence[InputFile],
+    batch_number: int,
+    staging_dir: str,
+    run_id: str,
+    started_at: datetime,
+    config: IngestConfig,
+) -> StagedBatch:
+    """Read, clean and sign one batch of input files and stage the results as Parquet.
+
+    Returns the staged file paths and counts; the text stays on disk.
+    """
+    documents, rejects = parse_files(files, config.limits)
+    hashvalues, shingle_counts = sign_documents(documents, config.dedup)
+    documents_path = os.path.join(staging_dir, f"documents-{batch_number:06d}.parquet")
+    rejects_path = os.path.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
+    write_parquet(staged_table(documents, hashvalues, shingle_counts), documents_path)
+    write_parquet(rejects_table(rejects, run_id, started_at), rejects_path)
+    return StagedBatch(documents_path, rejects_path, len(files), len(documents), len(rejects))

@@ -1,0 +1,1 @@
+"""Reading raw inputs and stripping web boilerplate: plain functions, no Prefect."""

@@ -1,0 +1,69 @@
+"""Parse a batch of input files into cleaned documents and rejects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from newsdedup.config import ReadLimits
+from parsers.discover import InputFile
+from parsers.html_page import clean_html_page
+from parsers.reading import RawRecord, read_records
+from parsers.text_dump import CleanPage, clean_text_dump, template_lines
+from storage.schema import Document, Reject
+
+log = logging.getLogger(__name__)
+
+#: Reason codes of records that were read but held no usable article.
+NO_ARTICLE = "no_article"
+PARSE_ERROR = "parse_error"
+
+
+def clean_record(record: RawRecord, templates: frozenset[str] = frozenset()) -> Document | Reject:
+    """Clean one raw record into a document, or reject it if no article text is found."""
+    try:
+        if record.format == "html":
+            page: CleanPage = clean_html_page(record.content)
+        else:
+            page = clean_text_dump(record.content, templates)
+    except Exception as error:  # a parser bug or pathological markup: reject, keep going
+        log.exception("cleaning %s failed", record.source_path)
+        detail = f"the {record.format} could not be parsed: {error!r}"[:500]
+        return Reject(record.source_path, record.source_record, PARSE_ERROR, detail, record.record_key)
+    if not page.text.strip():
+        return Reject(record.source_path, record.source_record, NO_ARTICLE,
+                      "no article text found (only menus, links or boilerplate)", record.record_key)
+    return Document(
+        source_path=record.source_path,
+        source_record=record.source_record,
+        format=record.format,
+        title=page.title or "",
+        text=page.text,
+        record_key=record.record_key,
+        section=page.section,
+        url=page.url,
+        published=page.published,
+    )
+
+
+def parse_files(files: Sequence[InputFile], limits: ReadLimits) -> tuple[list[Document], list[Reject]]:
+    """Read and clean every record of ``files``.
+
+    Lines that recur across many plain-text dumps of the batch are treated as page template
+    (see ``parsers.text_dump.template_lines``).
+
+    Returns:
+        The cleaned documents and the rejects, each in input order.
+    """
+    records: list[RawRecord] = []
+    rejects: list[Reject] = []
+    for item in files:
+        for record in read_records(item, limits):
+            (rejects if isinstance(record, Reject) else records).append(record)
+    templates = template_lines(r.content for r in records if r.format == "txt")
+    documents: list[Document] = []
+    for record in records:
+        result = clean_record(record, templates)
+        (rejects if isinstance(result, Reject) else documents).append(result)
+    log.info("parsed %d files: %d documents, %d rejects", len(files), len(documents), len(rejects))
+    return documents, rejects

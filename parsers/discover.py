@@ -1,0 +1,86 @@
+"""Turn the user's INPUT arguments (files, directories, globs) into a list of input files."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: File name endings the pipeline reads; anything else in a directory is skipped, not rejected.
+INPUT_SUFFIXES = (".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file to read. ``source_path`` is its path relative to the input root it came from."""
+
+    path: str
+    source_path: str
+
+
+class NoInputsError(Exception):
+    """Raised when the INPUT arguments match no readable input file."""
+
+
+def has_input_suffix(name: str) -> bool:
+    return name.lower().endswith(INPUT_SUFFIXES)
+
+
+def _glob_root(pattern: str) -> str:
+    """The directory part of a glob pattern before its first wildcard."""
+    parts = Path(pattern).parts
+    fixed: list[str] = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def _walk(root: str) -> list[str]:
+    """Every input file under ``root``; symlinked directories are not followed (no loops)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if has_input_suffix(f))
+    return found
+
+
+def discover_inputs(arguments: list[str]) -> list[InputFile]:
+    """Expand files, directories (recursively) and glob patterns into input files.
+
+    A file named explicitly is read whatever its suffix; directories and globs yield only
+    files with a known suffix. Each file appears once, in a stable (sorted) order.
+
+    Raises:
+        NoInputsError: if an argument matches nothing, or nothing at all is found.
+    """
+    files: dict[str, InputFile] = {}
+    missing = []
+    for argument in arguments:
+        if os.path.isdir(argument):
+            for path in _walk(argument):
+                rel = os.path.relpath(path, argument)
+                files.setdefault(os.path.realpath(path), InputFile(path, rel))
+        elif os.path.lexists(argument):
+            rel = os.path.basename(argument)
+            files.setdefault(os.path.realpath(argument), InputFile(argument, rel))
+        elif glob.has_magic(argument):
+            root = _glob_root(argument)
+            matches = sorted(glob.glob(argument, recursive=True))
+            for match in matches:
+                candidates = _walk(match) if os.path.isdir(match) else [match]
+                for path in candidates:
+                    if os.path.isdir(match) or has_input_suffix(path) or path == match:
+                        rel = os.path.relpath(path, root)
+                        files.setdefault(os.path.realpath(path), InputFile(path, rel))
+            if not matches:
+                missing.append(argument)
+        else:
+            missing.append(argument)
+    if missing:
+        raise NoInputsError(f"no such input: {', '.join(missing)}")
+    if not files:
+        raise NoInputsError(f"no input files (.txt, .html, .htm, optionally .gz) in: {' '.join(arguments)}")
+    return sorted(files.values(), key=lambda f: (f.source_path, f.path))

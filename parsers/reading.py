@@ -1,0 +1,190 @@
+"""Read one input file into raw records: bytes, gzip, encodings and junk are handled here.
+
+Anything that cannot become text ends as a ``Reject`` with a stable reason code.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+from newsdedup.config import ReadLimits
+from parsers.discover import InputFile
+from storage.schema import Reject
+
+# Reason codes (stable: downstream users filter on them).
+EMPTY = "empty"
+VANISHED = "vanished"
+UNREADABLE = "unreadable"
+TOO_LARGE = "too_large"
+CORRUPT_GZIP = "corrupt_gzip"
+GZIP_BOMB = "decompressed_too_large"
+BINARY = "binary"
+UNDECODABLE = "undecodable"
+
+#: Leading bytes of binary formats that scrapers save under text names.
+BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive",
+    b"RIFF": "a RIFF media file",
+    b"\x7fELF": "an executable",
+}
+GZIP_MAGIC = b"\x1f\x8b"
+#: Share of control characters above which decoded "text" is really binary.
+MAX_CONTROL_SHARE = 0.05
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One decoded input record, before cleaning."""
+
+    source_path: str
+    source_record: int
+    format: str  # "txt" or "html"
+    content: str
+    record_key: str
+    encoding: str
+
+
+def record_key(source_path: str, source_record: int, fingerprint: str) -> str:
+    """Stable identity of an input record: where it came from and what its bytes were."""
+    raw = f"{source_path}\0{source_record}\0{fingerprint}".encode()
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def detect_format(source_path: str, data: bytes) -> str:
+    """``html`` for .html/.htm names or content that starts like markup, else ``txt``."""
+    name = source_path.lower().removesuffix(".gz")
+    if name.endswith((".html", ".htm")):
+        return "html"
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head:
+        return "html"
+    return "txt"
+
+
+def _reject(item: InputFile, reason: str, detail: str, fingerprint: str = "") -> Reject:
+    return Reject(
+        source_path=item.source_path,
+        source_record=0,
+        reason=reason,
+        detail=detail,
+        record_key=record_key(item.source_path, 0, fingerprint or reason),
+    )
+
+
+def _read_bytes(item: InputFile, limits: ReadLimits) -> bytes | Reject:
+    try:
+        with open(item.path, "rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)
+    except FileNotFoundError:
+        return _reject(item, VANISHED, "the file disappeared before it could be read")
+    except IsADirectoryError:
+        return _reject(item, UNREADABLE, "the path is a directory")
+    except OSError as error:
+        return _reject(item, UNREADABLE, f"cannot read the file: {error.strerror or error}")
+    if len(data) > limits.max_file_bytes:
+        return _reject(item, TOO_LARGE, f"larger than the {limits.max_file_bytes:,}-byte limit")
+    return data
+
+
+def _gunzip(item: InputFile, data: bytes, limits: ReadLimits) -> bytes | Reject:
+    """Decompress (all gzip members) with a bound on the output, so a gzip bomb stops at
+    the limit instead of at the end of memory."""
+    limit = limits.max_decompressed_bytes
+    out = bytearray()
+    pending = data
+    try:
+        while pending:
+            member = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            while pending and not member.eof:
+                out += member.decompress(pending, limit + 1 - len(out))
+                if len(out) > limit:
+                    return _reject(item, GZIP_BOMB, f"decompresses to more than {limit:,} bytes")
+                pending = member.unconsumed_tail
+            if not member.eof:
+                return _reject(item, CORRUPT_GZIP, "the gzip stream is truncated")
+            pending = member.unused_data
+    except zlib.error as error:
+        return _reject(item, CORRUPT_GZIP, f"not a valid gzip stream: {error}")
+    return bytes(out)
+
+
+def decode_bytes(data: bytes, is_html: bool) -> tuple[str, str] | None:
+    """Decode input bytes: UTF-8 (with or without BOM), the HTML's declared charset, or a
+    detected legacy encoding. Returns (text, encoding), or None when nothing fits.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if is_html:
+        declared = _META_CHARSET.search(data[:4096])
+        if declared:
+            name = declared.group(1).decode("ascii", "replace")
+            try:
+                return data.decode(name), codecs.lookup(name).name
+            except (LookupError, UnicodeDecodeError):
+                pass
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    return str(best), best.encoding
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls / len(sample)
+
+
+def read_records(item: InputFile, limits: ReadLimits) -> list[RawRecord | Reject]:
+    """Read one input file into its records (one per plain-text or HTML file).
+
+    Returns raw records ready for cleaning, or a single ``Reject`` saying why the file
+    cannot be used. Never raises for bad input.
+    """
+    data = _read_bytes(item, limits)
+    if isinstance(data, Reject):
+        return [data]
+    fingerprint = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(item, data, limits)
+        if isinstance(data, Reject):
+            return [data]
+    if not data.strip():
+        return [_reject(item, EMPTY, "the file has no content", fingerprint)]
+    for magic, kind in BINARY_MAGIC.items():
+        if data.startswith(magic):
+            return [_reject(item, BINARY, f"the file is {kind}, not text or HTML", fingerprint)]
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return [_reject(item, BINARY, "the file holds binary data (NUL bytes)", fingerprint)]
+    fmt = detect_format(item.source_path, data)
+    decoded = decode_bytes(data, fmt == "html")
+    if decoded is None or _control_share(decoded[0]) > MAX_CONTROL_SHARE:
+        return [_reject(item, UNDECODABLE, "no text encoding fits the bytes", fingerprint)]
+    text, encoding = decoded
+    return [
+        RawRecord(
+            source_path=item.source_path,
+            source_record=0,
+            format=fmt,
+            content=text,
+            record_key=record_key(item.source_path, 0, fingerprint),
+            encoding=encoding,
+        )
+    ]

@@ -1,0 +1,1 @@
+"""The output dataset: schemas, Parquet writing, transactional commits."""

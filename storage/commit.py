@@ -1,0 +1,179 @@
+"""Write a run's decisions into the dataset, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dedup.clusters import Placement
+from dedup.signatures import SignatureSettings
+from storage.dataset import Dataset, RollingWriter
+from storage.schema import ARTICLES, DUPLICATES, REJECTS, RUNS, signatures_schema
+from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
+
+
+@dataclass
+class RunSummary:
+    """What one run did; printed by the CLI and stored in ``runs/``."""
+
+    run_id: str
+    output: str
+    files_read: int = 0
+    records_read: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    rejects: int = 0
+    skipped_known: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds_by_stage: dict[str, float] = field(default_factory=dict)
+
+    def one_line(self) -> str:
+        return (
+            f"{self.files_read} files read, {self.records_read} records: {self.articles} articles kept, "
+            f"{self.duplicates} duplicates, {self.rejects} rejects"
+            + (f", {self.skipped_known} already ingested" if self.skipped_known else "")
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _cluster_growth(placements: Sequence[Sequence[Placement]]) -> Counter[str]:
+    growth: Counter[str] = Counter()
+    for file_placements in placements:
+        for placement in file_placements:
+            if placement.canonical_id is not None and placement.method != "known":
+                growth[placement.canonical_id] += 1
+    return growth
+
+
+def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -> dict[str, int]:
+    """Rewrite committed article files whose stories gained copies; return their new sizes."""
+    sizes: dict[str, int] = {}
+    for relative, path in zip(dataset.manifest.files["articles"], dataset.files("articles"), strict=True):
+        ids = pq.read_table(path, columns=["article_id"])["article_id"]
+        if not pc.any(pc.is_in(ids, pa.array(list(growth), pa.string()))).as_py():
+            continue
+        table = with_cluster_sizes(pq.read_table(path), growth)
+        transaction.replace("articles", relative, table.cast(ARTICLES))
+        for article_id, size in zip(table["article_id"].to_pylist(), table["cluster_size"].to_pylist(), strict=True):
+            if article_id in growth:
+                sizes[article_id] = size
+    return sizes
+
+
+def commit_run(
+    dataset: Dataset,
+    summary: RunSummary,
+    staged_paths: Sequence[str],
+    placements: Sequence[Sequence[Placement]],
+    reject_paths: Sequence[str],
+    known_record_keys: set[str],
+    inputs: Sequence[str],
+    settings_json: str,
+    signature_settings: SignatureSettings,
+    started_at: datetime,
+    finished_at: datetime,
+) -> RunSummary:
+    """Write articles, duplicates, signatures, rejects and the run row, then commit.
+
+    ``placements[i][j]`` decides staged row ``j`` of ``staged_paths[i]``; rejects whose
+    record key is in ``known_record_keys`` were stored by an earlier run and are skipped.
+    Counts are added to ``summary``, which is returned.
+    """
+    run_id = summary.run_id
+    day = started_at.strftime("%Y-%m-%d")
+    transaction = dataset.transaction()
+    growth = _cluster_growth(placements)
+    final_sizes = _stored_cluster_sizes(dataset, transaction, growth) if dataset.manifest.files["articles"] else {}
+    for canonical, added in growth.items():
+        final_sizes.setdefault(canonical, 1 + added)
+
+    articles = RollingWriter(transaction, "articles", ARTICLES, f"articles/ingest_date={day}/part-{run_id}")
+    duplicates = RollingWriter(transaction, "duplicates", DUPLICATES, f"duplicates/ingest_date={day}/part-{run_id}")
+    sig_schema = signatures_schema(signature_settings.num_perm).with_metadata(
+        {**signatures_schema(signature_settings.num_perm).metadata, **signature_settings.as_metadata()}
+    )
+    signatures = RollingWriter(transaction, "signatures", sig_schema, f"signatures/part-{run_id}")
+    for path, file_placements in zip(staged_paths, placements, strict=True):
+        staged = pq.read_table(path)
+        new = [i for i, p in enumerate(file_placements) if p.canonical_id is None and p.method != "known"]
+        copies = [i for i, p in enumerate(file_placements) if p.canonical_id is not None]
+        summary.skipped_known += sum(1 for p in file_placements if p.method == "known")
+        if new:
+            rows = staged.take(new)
+            ids = rows["article_id"].to_pylist()
+            articles.write(article_rows(rows, [final_sizes.get(i, 1) for i in ids], run_id, started_at))
+            signatures.write(
+                pa.table(
+                    {
+                        "article_id": rows["article_id"],
+                        "hashvalues": rows["hashvalues"],
+                        "shingle_count": rows["shingle_count"],
+                        "word_count": rows["word_count"],
+                        "run_id": pa.array([run_id] * len(new), pa.string()),
+                    }
+                )
+            )
+        if copies:
+            chosen = [file_placements[i] for i in copies]
+            duplicates.write(
+                duplicate_rows(
+                    staged.take(copies),
+                    [final_sizes[p.canonical_id] for p in chosen],
+                    [p.canonical_id for p in chosen],
+                    [p.similarity for p in chosen],
+                    [p.method for p in chosen],
+                    run_id,
+                    started_at,
+                )
+            )
+    rejects = RollingWriter(transaction, "rejects", REJECTS, f"rejects/ingest_date={day}/part-{run_id}")
+    reasons: Counter[str] = Counter()
+    for path in reject_paths:
+        table = pq.read_table(path)
+        keep = []
+        for row, key in enumerate(table["record_key"].to_pylist()):
+            if key in known_record_keys:
+                summary.skipped_known += 1
+            else:
+                known_record_keys.add(key)
+                keep.append(row)
+        table = table.take(pa.array(keep, pa.int64()))
+        reasons.update(table["reason"].to_pylist())
+        rejects.write(table)
+    for writer in (articles, duplicates, signatures, rejects):
+        writer.close()
+    summary.articles = articles.rows
+    summary.duplicates = duplicates.rows
+    summary.rejects = rejects.rows
+    summary.rejects_by_reason = dict(sorted(reasons.items()))
+    transaction.write(
+        "runs",
+        f"runs/part-{run_id}.parquet",
+        pa.table(
+            {
+                "run_id": [run_id],
+                "started_at": [started_at],
+                "finished_at": [finished_at],
+                "inputs": [list(inputs)],
+                "files_read": [summary.files_read],
+                "records_read": [summary.records_read],
+                "articles": [summary.articles],
+                "duplicates": [summary.duplicates],
+                "rejects": [summary.rejects],
+                "skipped_known": [summary.skipped_known],
+                "settings": [settings_json],
+            },
+            schema=RUNS,
+        ),
+    )
+    transaction.commit({k.decode(): v.decode() for k, v in signature_settings.as_metadata().items()})
+    return summary

@@ -1,0 +1,343 @@
+"""The output directory as a transactional set of Parquet datasets.
+
+Layout under the output root::
+
+    _manifest.json                      committed files of every table (the source of truth)
+    _lock                               held (flock) by the run that is writing
+    _staging/<run_id>/                  a running run's intermediate files
+    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet
+    duplicates/ingest_date=.../...      rejects/ingest_date=.../...
+    signatures/part-<run_id>-<n>.parquet
+    runs/part-<run_id>.parquet
+
+A run writes its files under hidden names (``.g<generation>.<name>``, which pyarrow, pandas,
+DuckDB and Polars readers skip), then replaces the manifest atomically (the commit point),
+then renames the files into place. A run that dies before the commit leaves only hidden files,
+which the next run deletes; one that dies after it is completed by the next run
+(``recover``). Readers therefore only ever see whole files, and the manifest names exactly the
+committed ones.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from storage.schema import SCHEMA_VERSION, TABLES
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "_manifest.json"
+LOCK = "_lock"
+STAGING = "_staging"
+#: Parquet writing options: zstd compresses news text ~4x; row groups of this many rows let
+#: readers skip by statistics without making files too fragmented.
+COMPRESSION = "zstd"
+ROW_GROUP_SIZE = 64 * 1024
+
+_PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
+
+
+class DatasetError(Exception):
+    """The output directory cannot be used (not writable, corrupt manifest, ...)."""
+
+
+class DatasetLockedError(DatasetError):
+    """Another run is writing to the same output directory."""
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet(table: pa.Table, path: str) -> None:
+    """Write ``table`` to ``path`` with the project's Parquet options and fsync it."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(table, path, compression=COMPRESSION, row_group_size=ROW_GROUP_SIZE)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Manifest:
+    """The committed state: a generation number and the files of each table."""
+
+    generation: int = 0
+    files: dict[str, list[str]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    signature_settings: dict[str, str] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": "newsdedup-dataset",
+                "schema_version": SCHEMA_VERSION,
+                "generation": self.generation,
+                "signature_settings": self.signature_settings,
+                "files": self.files,
+            },
+            indent=1,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        if data.get("format") != "newsdedup-dataset":
+            raise DatasetError("the output's _manifest.json is not a newsdedup manifest")
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise DatasetError(
+                f"the output was written with schema version {data.get('schema_version')}, "
+                f"this newsdedup writes version {SCHEMA_VERSION}"
+            )
+        files = {t: list(data["files"].get(t, [])) for t in TABLES}
+        return cls(data["generation"], files, data.get("signature_settings"))
+
+
+class Dataset:
+    """An output directory: read the committed tables, and commit a run's new files.
+
+    Use ``Dataset.open(root)`` as a context manager: it takes the writer lock and recovers
+    from an interrupted earlier run.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._lock_handle = None
+        self.manifest = Manifest()
+
+    # --- opening, locking, recovery ---------------------------------------------------
+
+    @classmethod
+    @contextmanager
+    def open(cls, root: str) -> Iterator[Dataset]:
+        """Open ``root`` for writing (created if missing), holding its lock until exit.
+
+        Raises:
+            DatasetLockedError: another run holds the lock.
+            DatasetError: the directory cannot be created or written.
+        """
+        dataset = cls(root)
+        dataset._acquire_lock()
+        try:
+            dataset.recover()
+            yield dataset
+        finally:
+            dataset._release_lock()
+
+    def _acquire_lock(self) -> None:
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            handle = open(os.path.join(self.root, LOCK), "a+")
+        except OSError as error:
+            raise DatasetError(f"cannot write to output {self.root}: {error.strerror or error}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise DatasetLockedError(
+                f"output {self.root} is being written by another run ({holder}); try again when it ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._lock_handle = handle
+        if not os.access(self.root, os.W_OK):
+            self._release_lock()
+            raise DatasetError(f"cannot write to output {self.root}: permission denied")
+
+    def _release_lock(self) -> None:
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _read_manifest(self) -> Manifest:
+        path = os.path.join(self.root, MANIFEST)
+        if not os.path.exists(path):
+            return Manifest()
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return Manifest.from_json(handle.read())
+        except (ValueError, KeyError) as error:
+            raise DatasetError(f"the output's manifest {path} is unreadable: {error}") from None
+
+    def recover(self) -> None:
+        """Bring the directory in line with the manifest: finish publishing the files of the
+        last committed run, delete files no commit names, and clear staging."""
+        self.manifest = self._read_manifest()
+        committed = {path for files in self.manifest.files.values() for path in files}
+        for table in TABLES:
+            table_dir = os.path.join(self.root, table)
+            for dirpath, _, filenames in os.walk(table_dir):
+                for name in filenames:
+                    full = os.path.join(dirpath, name)
+                    rel = os.path.relpath(full, self.root)
+                    pending = _PENDING.match(name)
+                    if pending:
+                        final = os.path.join(os.path.dirname(rel), pending.group(2))
+                        if int(pending.group(1)) == self.manifest.generation and final in committed:
+                            log.info("completing interrupted commit: %s", final)
+                            os.replace(full, os.path.join(self.root, final))
+                        else:
+                            log.info("removing uncommitted file %s", rel)
+                            os.remove(full)
+                    elif rel not in committed and name.endswith(".parquet"):
+                        log.info("removing file not in the manifest: %s", rel)
+                        os.remove(full)
+        shutil.rmtree(os.path.join(self.root, STAGING), ignore_errors=True)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def files(self, table: str) -> list[str]:
+        """Absolute paths of the committed files of ``table``."""
+        return [os.path.join(self.root, rel) for rel in self.manifest.files[table]]
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
+        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
+        parts = [pq.read_table(path, columns=columns) for path in self.files(table)]
+        if not parts:
+            return None
+        return pa.concat_tables(parts, promote_options="default")
+
+    def staging_dir(self, run_id: str) -> str:
+        path = os.path.join(self.root, STAGING, run_id)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def clear_staging(self, run_id: str) -> None:
+        shutil.rmtree(os.path.join(self.root, STAGING, run_id), ignore_errors=True)
+
+    # --- committing ------------------------------------------------------------------
+
+    def transaction(self) -> Transaction:
+        """Start collecting a run's files; nothing is visible until ``commit``."""
+        return Transaction(self)
+
+
+class Transaction:
+    """The files one run adds (or rewrites), committed together or not at all.
+
+    Files are written under hidden pending names; ``commit`` replaces the manifest (the
+    commit point) and then renames them into place (redone by ``Dataset.recover`` if the
+    process dies in between).
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.generation = dataset.manifest.generation + 1
+        self._pending: list[tuple[str, str]] = []
+        self._added: dict[str, list[str]] = {t: [] for t in TABLES}
+
+    def pending_path(self, relative: str) -> str:
+        """Where to write the file that will be committed as ``relative``."""
+        final = os.path.join(self.dataset.root, relative)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        return os.path.join(os.path.dirname(final), f".g{self.generation}.{os.path.basename(final)}")
+
+    def add(self, table: str, relative: str) -> None:
+        """Register a file written at ``pending_path(relative)`` as a new file of ``table``."""
+        self._pending.append((self.pending_path(relative), os.path.join(self.dataset.root, relative)))
+        self._added[table].append(relative)
+
+    def write(self, table: str, relative: str, data: pa.Table) -> None:
+        """Write a whole (small) table as a new file of ``table``."""
+        write_parquet(data, self.pending_path(relative))
+        self.add(table, relative)
+
+    def replace(self, table: str, relative: str, data: pa.Table) -> None:
+        """Rewrite a committed file of ``table`` with new contents (same name)."""
+        if relative not in self.dataset.manifest.files[table]:
+            raise DatasetError(f"cannot replace {relative}: it is not a committed file")
+        write_parquet(data, self.pending_path(relative))
+        self._pending.append((self.pending_path(relative), os.path.join(self.dataset.root, relative)))
+
+    def commit(self, signature_settings: dict[str, str] | None = None) -> None:
+        """Make every registered file visible at once."""
+        dataset = self.dataset
+        old = dataset.manifest
+        files = {t: old.files[t] + self._added[t] for t in TABLES}
+        manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)
+        tmp = os.path.join(dataset.root, f".{MANIFEST}.{uuid.uuid4().hex}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(manifest.to_json())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, os.path.join(dataset.root, MANIFEST))  # the commit point
+        _fsync_dir(dataset.root)
+        dataset.manifest = manifest
+        for hidden, final in self._pending:
+            os.replace(hidden, final)
+
+
+class RollingWriter:
+    """Streams tables into Parquet files of at most ``max_rows`` rows each, all registered
+    with a transaction. File names: ``<prefix>-<n>.parquet``."""
+
+    def __init__(self, transaction: Transaction, table: str, schema: pa.Schema, prefix: str,
+                 max_rows: int = 250_000) -> None:
+        self.transaction = transaction
+        self.table = table
+        self.schema = schema
+        self.prefix = prefix
+        self.max_rows = max_rows
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._relative = ""
+        self._file_rows = 0
+        self._files = 0
+
+    def write(self, batch: pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        if self._writer is not None and self._file_rows + batch.num_rows > self.max_rows:
+            self._close_file()
+        if self._writer is None:
+            self._open_file()
+        self._writer.write_table(batch.cast(self.schema), row_group_size=ROW_GROUP_SIZE)
+        self._file_rows += batch.num_rows
+        self.rows += batch.num_rows
+
+    def _open_file(self) -> None:
+        self._relative = f"{self.prefix}-{self._files:05d}.parquet"
+        path = self.transaction.pending_path(self._relative)
+        self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
+        self._files += 1
+
+    def _close_file(self) -> None:
+        self._writer.close()
+        fd = os.open(self.transaction.pending_path(self._relative), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.transaction.add(self.table, self._relative)
+        self._writer, self._file_rows = None, 0
+
+    def close(self) -> None:
+        """Finish the last file. A table with no file at all yet gets an empty one, so
+        readers always find its directory and schema."""
+        if self._writer is None and not self._files and not self.transaction.dataset.manifest.files[self.table]:
+            self._open_file()
+        if self._writer is not None:
+            self._close_file()

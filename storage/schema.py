@@ -1,0 +1,155 @@
+"""The one place that defines what newsdedup stores: record types and their Arrow schemas.
+
+Every stage speaks these types. The Parquet files carry ``SCHEMA_VERSION`` in their
+metadata so readers can tell which layout they hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+
+#: Bump when a column is added, removed or changes meaning.
+SCHEMA_VERSION = "1"
+
+#: Tables under the output directory, in the order a run writes them.
+TABLES = ("articles", "duplicates", "rejects", "signatures", "runs")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An input record that could not be used, with a stable reason code."""
+
+    source_path: str
+    source_record: int
+    reason: str
+    detail: str
+    record_key: str
+
+
+@dataclass
+class Document:
+    """One cleaned input record on its way to the dataset.
+
+    Filled in by the parsers (text and metadata), then by the signing stage
+    (``content_hash``, ``article_id``).
+    """
+
+    source_path: str
+    source_record: int
+    format: str
+    title: str
+    text: str
+    record_key: str
+    section: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    content_hash: str = ""
+    article_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+_ARTICLE_FIELDS = [
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("source_path", pa.string(), nullable=False),
+    pa.field("source_record", pa.int64(), nullable=False),
+    pa.field("format", pa.string(), nullable=False),
+    pa.field("title", pa.string()),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("section", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("published", _TIMESTAMP),
+    pa.field("word_count", pa.int64(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("cluster_size", pa.int64(), nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("ingested_at", _TIMESTAMP, nullable=False),
+    # Identifies the input record (path, position, raw bytes): a re-run skips known keys.
+    pa.field("record_key", pa.string(), nullable=False),
+]
+
+
+def _with_version(schema: pa.Schema, table: str) -> pa.Schema:
+    return schema.with_metadata(
+        {b"newsdedup.schema_version": SCHEMA_VERSION.encode(), b"newsdedup.table": table.encode()}
+    )
+
+
+ARTICLES = _with_version(pa.schema(_ARTICLE_FIELDS), "articles")
+
+DUPLICATES = _with_version(
+    pa.schema(
+        _ARTICLE_FIELDS
+        + [
+            pa.field("canonical_id", pa.string(), nullable=False),
+            pa.field("similarity", pa.float64(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),  # "exact" or "near"
+        ]
+    ),
+    "duplicates",
+)
+
+REJECTS = _with_version(
+    pa.schema(
+        [
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("source_record", pa.int64(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("detail", pa.string(), nullable=False),
+            pa.field("record_key", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("ingested_at", _TIMESTAMP, nullable=False),
+        ]
+    ),
+    "rejects",
+)
+
+
+def signatures_schema(num_perm: int) -> pa.Schema:
+    """Schema of the stored MinHash signatures of canonical articles.
+
+    The permutation scheme, seed and shingling settings are stored in the metadata
+    (see ``dedup.signatures.SignatureSettings.as_metadata``).
+    """
+    return _with_version(
+        pa.schema(
+            [
+                pa.field("article_id", pa.string(), nullable=False),
+                pa.field("hashvalues", pa.list_(pa.uint32(), num_perm), nullable=False),
+                pa.field("shingle_count", pa.int64(), nullable=False),
+                pa.field("word_count", pa.int64(), nullable=False),
+                pa.field("run_id", pa.string(), nullable=False),
+            ]
+        ),
+        "signatures",
+    )
+
+
+RUNS = _with_version(
+    pa.schema(
+        [
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("started_at", _TIMESTAMP, nullable=False),
+            pa.field("finished_at", _TIMESTAMP, nullable=False),
+            pa.field("inputs", pa.list_(pa.string()), nullable=False),
+            pa.field("files_read", pa.int64(), nullable=False),
+            pa.field("records_read", pa.int64(), nullable=False),
+            pa.field("articles", pa.int64(), nullable=False),
+            pa.field("duplicates", pa.int64(), nullable=False),
+            pa.field("rejects", pa.int64(), nullable=False),
+            pa.field("skipped_known", pa.int64(), nullable=False),
+            pa.field("settings", pa.string(), nullable=False),  # JSON of the run's settings
+        ]
+    ),
+    "runs",
+)
+
+SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "runs": RUNS}
