@@ -1,0 +1,134 @@
+"""The whole ingest flow on the seeds and small fixtures: what lands in the Parquet."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pyarrow.dataset as ds
+import pytest
+
+from tests.conftest import SEEDS
+from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, html_page, text_dump
+
+SEED_TITLES = {
+    "000_29ba8e55fe1d1bfc.txt": "Amid growing frustration, Foreign Minister Taro Kono tells U.S. "
+    "counterpart Mike Pompeo of desire for talks with North",
+    "003_809269d57f52441b.txt": "Kono hurries to meet Pompeo as Iran casts shadow on Asia diplomacy",
+}
+
+
+def read(output, table):
+    return ds.dataset(output / table, format="parquet", partitioning="hive").to_table()
+
+
+def rows(output, table):
+    return sorted(read(output, table).to_pylist(), key=lambda r: (r["source_path"], r["source_record"]))
+
+
+def test_seeds_become_two_clean_articles(run_ingest, tmp_path):
+    summary = run_ingest([SEEDS], tmp_path / "out")
+
+    assert (summary["files_read"], summary["articles"], summary["duplicates"], summary["rejects"]) == (2, 2, 0, 0)
+    articles = rows(tmp_path / "out", "articles")
+    assert {a["source_path"]: a["title"] for a in articles} == SEED_TITLES
+    first, second = articles
+    assert first["section"] == "National / Politics"
+    assert first["text"].startswith("Foreign Minister Taro Kono has conveyed to U.S. Secretary of State")
+    assert first["text"].endswith("the Middle East, Europe and Africa.")
+    assert second["text"].startswith("TOKYO — The top Japanese and U.S. diplomats agreed in Jordan")
+    assert second["text"].endswith("Kono appears to have received details of their talks.")
+    for article in articles:
+        text = article["text"]
+        assert "PRINT" not in text and "National / Politics" not in text
+        assert "Trending" not in text and "COVID-19" not in text and "•" not in text
+        assert "\n\n" in text  # paragraphs separated by blank lines
+        assert article["format"] == "txt" and article["source_record"] == 0
+        assert article["cluster_size"] == 1 and article["word_count"] > 300
+        assert article["article_id"] == article["content_hash"][:16]
+
+
+def test_every_record_lands_in_exactly_one_table(run_ingest, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "site-a").mkdir(parents=True)
+    (inbox / "site-b").mkdir()
+    (inbox / "site-a" / "ferry.txt").write_text(text_dump(FERRY_TITLE, FERRY))
+    # The same story syndicated: other site chrome, new headline, re-wrapped, straight quotes.
+    copy = [p.replace("\u201c", '"').replace("\u201d", '"') for p in FERRY]
+    (inbox / "site-b" / "ferry-copy.txt").write_text(
+        text_dump("Council backs harbour ferry plan", copy, section="Transport", width=72, site="North Star")
+    )
+    # An exact copy (same text, another page) and a gzip-compressed HTML page of another story.
+    (inbox / "site-b" / "ferry-again.txt").write_text(text_dump(FERRY_TITLE, FERRY, site="Metro"))
+    with gzip.open(inbox / "site-a" / "orchard.html.gz", "wt", encoding="utf-8") as handle:
+        handle.write(html_page(ORCHARD_TITLE, ORCHARD))
+    (inbox / "site-a" / "empty.txt").write_text("")
+    (inbox / "site-a" / "photo.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (inbox / "site-b" / "menu-only.txt").write_text("\n".join(f"  • Item {i}" for i in range(30)))
+    compressed = gzip.compress(text_dump(ORCHARD_TITLE, ORCHARD).encode())
+    (inbox / "site-b" / "broken.txt.gz").write_bytes(compressed[: len(compressed) // 2])
+    output = tmp_path / "out"
+
+    summary = run_ingest([inbox], output)
+
+    articles, duplicates, rejects = rows(output, "articles"), rows(output, "duplicates"), rows(output, "rejects")
+    assert summary["files_read"] == 8
+    assert len(articles) + len(duplicates) + len(rejects) == 8
+    assert {a["source_path"] for a in articles} == {"site-a/ferry.txt", "site-a/orchard.html.gz"}
+    ferry = next(a for a in articles if a["source_path"] == "site-a/ferry.txt")
+    assert ferry["cluster_size"] == 3 and ferry["title"] == FERRY_TITLE
+    orchard = next(a for a in articles if a["format"] == "html")
+    assert orchard["title"] == ORCHARD_TITLE
+    assert orchard["url"].startswith("https://evening-post.example/")
+    assert orchard["published"].isoformat().startswith("2026-03-10T08:30")
+    assert "Most read" not in orchard["text"] and "do not run" not in orchard["text"]
+    by_path = {d["source_path"]: d for d in duplicates}
+    assert set(by_path) == {"site-b/ferry-copy.txt", "site-b/ferry-again.txt"}
+    assert by_path["site-b/ferry-again.txt"]["method"] == "exact"
+    assert by_path["site-b/ferry-again.txt"]["similarity"] == 1.0
+    assert by_path["site-b/ferry-copy.txt"]["method"] in ("exact", "near", "contained")
+    assert all(d["canonical_id"] == ferry["article_id"] for d in duplicates)
+    assert all(d["text"] for d in duplicates)  # set aside, never thrown away
+    reasons = {r["source_path"]: r["reason"] for r in rejects}
+    assert reasons == {
+        "site-a/empty.txt": "empty",
+        "site-a/photo.html": "binary",
+        "site-b/menu-only.txt": "no_article",
+        "site-b/broken.txt.gz": "corrupt_gzip",
+    }
+    assert all(r["detail"] for r in rejects)
+
+
+def test_rerun_adds_nothing_and_later_copies_join_stored_stories(run_ingest, tmp_path):
+    inbox, output = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "ferry.txt").write_text(text_dump(FERRY_TITLE, FERRY))
+    (inbox / "junk.txt").write_text("")
+    first = run_ingest([inbox], output)
+    assert (first["articles"], first["rejects"]) == (1, 1)
+
+    again = run_ingest([inbox], output)
+    assert (again["articles"], again["duplicates"], again["rejects"], again["skipped_known"]) == (0, 0, 0, 2)
+    assert read(output, "articles").num_rows == 1 and read(output, "rejects").num_rows == 1
+    assert read(output, "runs").num_rows == 2
+
+    # Run 3: a copy of the stored story and a new story arrive.
+    (inbox / "ferry-syndicated.txt").write_text(text_dump("Ferry route gets the go-ahead", FERRY[:-1], site="Globe"))
+    (inbox / "orchard.txt").write_text(text_dump(ORCHARD_TITLE, ORCHARD))
+    third = run_ingest([inbox], output)
+    assert (third["articles"], third["duplicates"], third["skipped_known"]) == (1, 1, 2)
+    articles = {a["source_path"]: a for a in rows(output, "articles")}
+    assert set(articles) == {"ferry.txt", "orchard.txt"}
+    assert articles["ferry.txt"]["cluster_size"] == 2  # the stored article's row was updated
+    (duplicate,) = rows(output, "duplicates")
+    assert duplicate["canonical_id"] == articles["ferry.txt"]["article_id"]
+    assert duplicate["source_path"] == "ferry-syndicated.txt"
+
+
+def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_path):
+    from storage.dataset import DatasetError
+
+    shutil.copytree(SEEDS, tmp_path / "in")
+    run_ingest([tmp_path / "in"], tmp_path / "out")
+    with pytest.raises(DatasetError, match="num_perm"):
+        run_ingest([tmp_path / "in"], tmp_path / "out", num_perm=64)
