@@ -1,0 +1,310 @@
+"""Dedup quality on a labelled dev set: the real pipeline against a raw-datasketch baseline.
+
+    python benchmarks/dedup.py [--data DIR] [--threshold J] [--containment-threshold C] ...
+    python benchmarks/dedup.py --sweep          # settings sweep on the plain functions
+
+``--data`` holds ``docs/`` (raw .txt/.html dumps) and ``labels.csv`` (``file,cluster``).
+
+The default mode runs the Prefect flow ``flows.ingest.ingest_flow`` into a temporary
+directory, reads the Parquet it wrote (each article is a cluster; each duplicate joins its
+``canonical_id``'s cluster; rejects are singletons) and scores the clusters against the
+labels. In the same run it scores the baseline: datasketch ``MinHashLSH`` on the raw dumps
+(word 5-grams, threshold 0.8, connected components of LSH hits). One table is printed.
+
+``--sweep`` runs the same plain functions the flow calls (parse and clean once per batch,
+then sign and place for every combination of settings, no commit) and prints one row per
+setting, so the defaults in ``newsdedup.config.DedupSettings`` can be chosen from it.
+
+Scores: pairwise precision / recall / F1 over all pairs of files put in one cluster, and
+the adjusted Rand index (Hubert & Arabie) of the whole partition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+DEFAULT_DATA = "/work/shared/data/dedup-dev"
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def read_labels(path: str) -> dict[str, str]:
+    """``file -> cluster`` from a ``file,cluster`` CSV."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["file"]: row["cluster"] for row in csv.DictReader(handle)}
+
+
+def _pairs(n: np.ndarray) -> int:
+    return int((n * (n - 1) // 2).sum())
+
+
+def contingency(truth: Mapping[str, str], predicted: Mapping[str, str]) -> np.ndarray:
+    """Contingency table (true clusters x predicted clusters) over the files of ``truth``.
+
+    A file missing from ``predicted`` is a cluster of its own.
+    """
+    files = sorted(truth)
+    true_ids = {c: i for i, c in enumerate(sorted(set(truth.values())))}
+    pred_labels = [predicted.get(f, f"<missing {f}>") for f in files]
+    pred_ids = {c: i for i, c in enumerate(sorted(set(pred_labels)))}
+    table = np.zeros((len(true_ids), len(pred_ids)), dtype=np.int64)
+    for f, p in zip(files, pred_labels, strict=True):
+        table[true_ids[truth[f]], pred_ids[p]] += 1
+    return table
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    ari: float
+    clusters: int
+    false_pairs: int
+    missed_pairs: int
+
+
+def score(truth: Mapping[str, str], predicted: Mapping[str, str]) -> Scores:
+    """Pairwise precision, recall, F1 and the adjusted Rand index of ``predicted``."""
+    table = contingency(truth, predicted)
+    both = _pairs(table)
+    true_pairs = _pairs(table.sum(axis=1))
+    pred_pairs = _pairs(table.sum(axis=0))
+    total = _pairs(np.array([table.sum()]))
+    precision = both / pred_pairs if pred_pairs else 1.0
+    recall = both / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    expected = true_pairs * pred_pairs / total if total else 0.0
+    best = (true_pairs + pred_pairs) / 2
+    ari = (both - expected) / (best - expected) if best != expected else 1.0
+    return Scores(precision, recall, f1, ari, table.shape[1], pred_pairs - both, true_pairs - both)
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+
+def clusters_from_output(output: str) -> dict[str, str]:
+    """``source_path -> cluster`` from a dataset written by the pipeline."""
+    from storage.dataset import Dataset
+
+    with Dataset.open(output) as dataset:
+        articles = dataset.read("articles", ["article_id", "source_path"])
+        duplicates = dataset.read("duplicates", ["source_path", "canonical_id"])
+        rejects = dataset.read("rejects", ["source_path"])
+    predicted: dict[str, str] = {}
+    if articles is not None:
+        predicted.update(zip(articles["source_path"].to_pylist(), articles["article_id"].to_pylist(), strict=True))
+    if duplicates is not None:
+        predicted.update(
+            zip(duplicates["source_path"].to_pylist(), duplicates["canonical_id"].to_pylist(), strict=True)
+        )
+    if rejects is not None:
+        for path in rejects["source_path"].to_pylist():
+            predicted[path] = f"<reject {path}>"
+    return predicted
+
+
+def run_pipeline(docs: str, output: str, args: argparse.Namespace) -> dict:
+    """Run the real Prefect flow over ``docs`` into ``output``; return its run summary."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.ingest import ingest_flow
+
+    return ingest_flow(
+        inputs=[docs],
+        output=output,
+        threshold=args.threshold,
+        containment_threshold=args.containment_threshold,
+        num_perm=args.num_perm,
+        shingle_size=args.shingle_size,
+        seed=args.seed,
+    )
+
+
+# --- the baseline --------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+def baseline_clusters(docs: str, files: Iterable[str], threshold: float = 0.8, k: int = 5,
+                      num_perm: int = 128) -> dict[str, str]:
+    """Raw datasketch: MinHash of the raw dump's lower-cased word ``k``-grams, MinHashLSH at
+    ``threshold``, clusters = connected components of LSH hits (no cleaning, no check)."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sketches: dict[str, MinHash] = {}
+    for name in files:
+        with open(os.path.join(docs, name), encoding="utf-8", errors="replace") as handle:
+            words = _WORD.findall(handle.read().lower())
+        grams = {" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
+        sketch = MinHash(num_perm=num_perm)
+        sketch.update_batch([g.encode() for g in grams])
+        sketches[name] = sketch
+        lsh.insert(name, sketch)
+    parent = {name: name for name in sketches}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for name, sketch in sketches.items():
+        for other in lsh.query(sketch):
+            parent[find(other)] = find(name)
+    return {name: find(name) for name in sketches}
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_size: int) -> list[dict]:
+    """Score every combination of ``grid`` (DedupSettings field -> values) with the plain
+    functions of the pipeline: parse once per batch, sign per signature setting, place per
+    matching setting. Returns one row per combination."""
+    from dedup.stage import KnownState, place_staged, sign_documents
+    from newsdedup.config import DedupSettings, ReadLimits
+    from newsdedup.pipeline import batches
+    from parsers.batch import parse_files
+    from parsers.discover import discover_inputs
+    from storage.dataset import write_parquet
+    from storage.tables import staged_table
+
+    from dedup.clusters import StoryIndex
+    from dedup.stage import LSH_THRESHOLD, signature_settings
+
+    parsed = [parse_files(batch, ReadLimits()) for batch in batches(discover_inputs([docs]), batch_size)]
+    rejected = {r.source_path for _, rejects in parsed for r in rejects}
+    names = list(grid)
+    sign_fields = {"num_perm", "shingle_size", "seed"}
+    rows = []
+    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
+    by_signature: dict[tuple, list[dict]] = {}
+    for combo in combos:
+        by_signature.setdefault(tuple((k, combo[k]) for k in names if k in sign_fields), []).append(combo)
+    with tempfile.TemporaryDirectory(prefix="dedup-sweep-") as scratch:
+        for sign_key, group in by_signature.items():
+            base = replace(DedupSettings(), **dict(sign_key))
+            clock = time.perf_counter()
+            staged = []
+            for number, (documents, _) in enumerate(parsed):
+                hashvalues, counts = sign_documents(documents, base)
+                path = os.path.join(scratch, f"documents-{number:06d}.parquet")
+                write_parquet(staged_table(documents, hashvalues, counts), path)
+                staged.append((path, documents))
+            sign_seconds = time.perf_counter() - clock
+            for combo in group:
+                settings = replace(DedupSettings(), **combo)
+                if settings.bands and settings.rows and settings.bands * settings.rows != settings.num_perm:
+                    continue
+                index = StoryIndex(signature_settings(settings), settings.threshold,
+                                   settings.containment_threshold, LSH_THRESHOLD,
+                                   bands=settings.bands, rows=settings.rows)
+                clock = time.perf_counter()
+                placements = place_staged([p for p, _ in staged], KnownState(index, set()), settings.num_perm)
+                place_seconds = time.perf_counter() - clock
+                predicted = {r: f"<reject {r}>" for r in rejected}
+                methods: Counter[str] = Counter()
+                for (_, documents), file_placements in zip(staged, placements, strict=True):
+                    for document, placement in zip(documents, file_placements, strict=True):
+                        predicted[document.source_path] = placement.canonical_id or document.article_id
+                        methods[placement.method or "new"] += 1
+                rows.append({**combo, "scores": score(truth, predicted), "methods": methods,
+                             "sign_s": sign_seconds, "place_s": place_seconds})
+    return rows
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def _row(name: str, s: Scores, extra: str = "") -> str:
+    return (f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.ari:.3f} | {s.clusters} "
+            f"| {s.false_pairs} | {s.missed_pairs} |{extra}")
+
+
+_HEADER = "| P | R | F1 | ARI | clusters | false pairs | missed pairs |"
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from newsdedup.config import DedupSettings
+
+    d = DedupSettings()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=DEFAULT_DATA, help="folder with docs/ and labels.csv")
+    parser.add_argument("--threshold", type=float, default=d.threshold)
+    parser.add_argument("--containment-threshold", type=float, default=d.containment_threshold)
+    parser.add_argument("--num-perm", type=int, default=d.num_perm)
+    parser.add_argument("--shingle-size", type=int, default=d.shingle_size)
+    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--keep", metavar="DIR", help="write the pipeline's output here and keep it")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the raw-datasketch baseline")
+    parser.add_argument("--sweep", action="store_true", help="sweep settings instead (no Prefect)")
+    parser.add_argument("--batch-size", type=int, default=500, help="files per parse batch (sweep)")
+    return parser.parse_args(argv)
+
+
+def _grid(args: argparse.Namespace) -> dict[str, list]:
+    return {
+        "shingle_size": [1, 2, 3, 4, 5],
+        "num_perm": [64, 128, 256],
+        "threshold": [0.3, 0.4, 0.5, 0.6, 0.7],
+        "containment_threshold": [0.6, 0.7, 0.8, 0.9],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    docs = os.path.join(args.data, "docs")
+    truth = read_labels(os.path.join(args.data, "labels.csv"))
+    if args.sweep:
+        rows = sweep(docs, truth, _grid(args), args.batch_size)
+        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s")]
+        print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | place s |")
+        print("|" + "---|" * (len(keys) + 10))
+        for row in rows:
+            m = row["methods"]
+            name = " | ".join(str(row[k]) for k in keys)
+            print(_row(name, row["scores"], f" {m['near']} | {m['contained']} | {m['exact']} | {row['place_s']:.2f} |"))
+        return 0
+    print(f"{len(truth)} labelled files, {len(set(truth.values()))} stories in {args.data}")
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as scratch:
+        output = args.keep or os.path.join(scratch, "out")
+        clock = time.perf_counter()
+        summary = run_pipeline(docs, output, args)
+        seconds = time.perf_counter() - clock
+        ours = score(truth, clusters_from_output(output))
+        lines.append(_row(
+            f"newsdedup (J>={args.threshold}, C>={args.containment_threshold}, k={args.shingle_size}, "
+            f"{args.num_perm} perm)", ours, f" {seconds:.1f} |"))
+        print(f"pipeline: {summary['articles']} articles, {summary['duplicates']} duplicates, "
+              f"{summary['rejects']} rejects")
+    if not args.no_baseline:
+        clock = time.perf_counter()
+        base = score(truth, baseline_clusters(docs, sorted(truth)))
+        lines.append(_row("baseline: datasketch LSH on raw dumps, 5-grams, t=0.8", base,
+                          f" {time.perf_counter() - clock:.1f} |"))
+    print()
+    print("| method " + _HEADER + " seconds |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
