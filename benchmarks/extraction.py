@@ -29,11 +29,11 @@ from benchmarks.scoring import (  # noqa: E402
     DEFAULT_DATA,
     DevPage,
     Score,
+    load_dev_set,
     mean_score,
     title_matches,
     token_scores,
 )
-from benchmarks.scoring import load_dev_set  # noqa: E402
 from parsers.text_dump import clean_text_dump, template_lines  # noqa: E402
 
 #: An extractor takes the input (text or HTML) and returns (title or None, body text).
@@ -204,7 +204,8 @@ def merge_results(results: list[Result]) -> Result:
 
 def format_table(rows: list[tuple[str, str, str, Result]]) -> str:
     """The results as one fixed-width table (split, input, method, P, R, F1, title, pages/s)."""
-    header = f"{'split':<8} {'input':<5} {'method':<38} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'pages/s':>8}"
+    header = (f"{'split':<8} {'input':<5} {'method':<38} {'P':>6} {'R':>6} {'F1':>6} "
+              f"{'title':>6} {'pages/s':>8}")
     lines = [header, "-" * len(header)]
     for split, kind, name, result in rows:
         mean = mean_score(result.scores)
