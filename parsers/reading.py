@@ -138,9 +138,15 @@ def decode_bytes(data: bytes, is_html: bool) -> tuple[str, str] | None:
                 return data.decode(name), codecs.lookup(name).name
             except (LookupError, UnicodeDecodeError):
                 pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         return None
+    for match in matches:
+        # Detectors cannot tell Latin code pages apart on short texts (naïve reads as naďve
+        # in cp1250); on a tie, windows-1252 is the web's default for them (WHATWG).
+        if match.encoding == "cp1252" and (match.chaos, match.coherence) == (best.chaos, best.coherence):
+            return str(match), "cp1252"
     return str(best), best.encoding
 
 

@@ -209,9 +209,23 @@ class Dataset:
 
     # --- reading ---------------------------------------------------------------------
 
+    @classmethod
+    def for_reading(cls, root: str) -> Dataset:
+        """Open ``root`` read-only (no lock, no recovery): ``read`` returns exactly the last
+        committed state, even while a writer is publishing it or after it was killed."""
+        dataset = cls(root)
+        dataset.manifest = dataset._read_manifest()
+        return dataset
+
     def files(self, table: str) -> list[str]:
-        """Absolute paths of the committed files of ``table``."""
-        return [os.path.join(self.root, rel) for rel in self.manifest.files[table]]
+        """Absolute paths of the committed files of ``table``. A file of the last commit that
+        is not renamed into place yet is read from its pending name."""
+        paths = []
+        for rel in self.manifest.files[table]:
+            final = os.path.join(self.root, rel)
+            pending = os.path.join(os.path.dirname(final), f".g{self.manifest.generation}.{os.path.basename(final)}")
+            paths.append(pending if os.path.exists(pending) else final)
+        return paths
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
         """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""

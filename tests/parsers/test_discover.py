@@ -1,0 +1,42 @@
+"""Turning INPUT arguments into input files."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from parsers.discover import NoInputsError, discover_inputs
+
+
+def make(root, *names):
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+
+
+def test_directories_are_read_recursively_with_relative_source_paths(tmp_path):
+    make(tmp_path, "a.txt", "sub/b.html", "sub/deeper/c.htm.gz", "sub/notes.md", "image.png")
+    found = discover_inputs([str(tmp_path)])
+    assert [f.source_path for f in found] == ["a.txt", "sub/b.html", "sub/deeper/c.htm.gz"]
+
+
+def test_globs_files_and_odd_names(tmp_path):
+    make(tmp_path, "2026/jan/one.txt", "2026/feb/two.txt.gz", "with space ‘quote’ é.txt")
+    found = discover_inputs([str(tmp_path / "2026" / "*" / "*.txt*"), str(tmp_path / "with space ‘quote’ é.txt")])
+    assert [f.source_path for f in found] == ["feb/two.txt.gz", "jan/one.txt", "with space ‘quote’ é.txt"]
+
+
+def test_symlink_loops_are_not_followed(tmp_path):
+    make(tmp_path, "inbox/a.txt")
+    os.symlink(tmp_path / "inbox", tmp_path / "inbox" / "loop")
+    assert [f.source_path for f in discover_inputs([str(tmp_path / "inbox")])] == ["a.txt"]
+
+
+def test_missing_inputs_are_a_clear_error(tmp_path):
+    with pytest.raises(NoInputsError, match="no such input"):
+        discover_inputs([str(tmp_path / "nope")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoInputsError, match="no input files"):
+        discover_inputs([str(tmp_path / "empty")])

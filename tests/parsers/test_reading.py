@@ -1,0 +1,94 @@
+"""Reading raw bytes: gzip, encodings and junk become records or rejects with reasons."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from newsdedup.config import ReadLimits
+from parsers.discover import InputFile
+from parsers.reading import RawRecord, read_records
+from storage.schema import Reject
+
+STORY = "Le café de la gare a rouvert ses portes lundi matin après trois mois de travaux.\n" * 20
+
+
+def read_one(path, limits=ReadLimits()):
+    (result,) = read_records(InputFile(str(path), path.name), limits)
+    return result
+
+
+def test_plain_utf8_text_and_gzip_text_read_the_same(tmp_path):
+    (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(STORY.encode()))
+    plain, packed = read_one(tmp_path / "a.txt"), read_one(tmp_path / "a.txt.gz")
+    assert isinstance(plain, RawRecord) and isinstance(packed, RawRecord)
+    assert plain.content == packed.content == STORY
+    assert plain.format == "txt" and plain.source_record == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("“Smart quotes” and an em dash — in a Windows file, naïve café. " * 10, "cp1252"),
+        ("Schöne Grüße aus Köln, sagte der Bürgermeister über die Straße. " * 10, "latin-1"),
+        ("Zażółć gęślą jaźń, powiedział burmistrz Łodzi o nowej ulicy w śródmieściu. " * 10, "cp1250"),
+        ("東京都は月曜日、新しい防災計画を発表した。市民の安全を守るための対策が盛り込まれている。" * 10, "shift_jis"),
+    ],
+)
+def test_legacy_encodings_are_detected_not_mangled(tmp_path, text, encoding):
+    (tmp_path / "legacy.txt").write_bytes(text.encode(encoding))
+    record = read_one(tmp_path / "legacy.txt")
+    assert isinstance(record, RawRecord)
+    assert record.content == text
+    assert "\ufffd" not in record.content
+
+
+def test_html_declared_charset_is_used(tmp_path):
+    html = '<html><head><meta charset="windows-1252"></head><body><p>Café “au lait” ' * 5 + "</p></body></html>"
+    (tmp_path / "page.html").write_bytes(html.encode("cp1252"))
+    record = read_one(tmp_path / "page.html")
+    assert record.format == "html" and "Café “au lait”" in record.content
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n \t\n", "empty"),
+        ("report.html", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "binary"),
+        ("photo.txt", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)), "binary"),
+        ("nul.txt", b"text\x00with\x00nul\x00bytes" * 20, "binary"),
+        ("cut.txt.gz", gzip.compress(STORY.encode() * 5)[:100], "corrupt_gzip"),
+        ("fake.txt.gz", b"\x1f\x8b" + b"not really gzip" * 10, "corrupt_gzip"),
+    ],
+)
+def test_junk_is_rejected_with_a_reason(tmp_path, name, data, reason):
+    (tmp_path / name).write_bytes(data)
+    result = read_one(tmp_path / name)
+    assert isinstance(result, Reject)
+    assert result.reason == reason and result.detail and result.source_path == name
+
+
+def test_gzip_bomb_stops_at_the_decompressed_limit(tmp_path):
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"A" * (20 * 1024 * 1024)))
+    result = read_one(tmp_path / "bomb.txt.gz", ReadLimits(max_decompressed_bytes=1024 * 1024))
+    assert isinstance(result, Reject) and result.reason == "decompressed_too_large"
+
+
+def test_too_large_and_vanished_files(tmp_path):
+    (tmp_path / "big.txt").write_text(STORY * 100)
+    result = read_one(tmp_path / "big.txt", ReadLimits(max_file_bytes=1000))
+    assert isinstance(result, Reject) and result.reason == "too_large"
+    (gone,) = read_records(InputFile(str(tmp_path / "gone.txt"), "gone.txt"), ReadLimits())
+    assert isinstance(gone, Reject) and gone.reason == "vanished"
+
+
+def test_record_key_depends_on_path_and_bytes(tmp_path):
+    (tmp_path / "a.txt").write_text(STORY)
+    (tmp_path / "b.txt").write_text(STORY)
+    first, again, other = read_one(tmp_path / "a.txt"), read_one(tmp_path / "a.txt"), read_one(tmp_path / "b.txt")
+    assert first.record_key == again.record_key != other.record_key
+    (tmp_path / "a.txt").write_text(STORY + "Correction appended.\n")
+    assert read_one(tmp_path / "a.txt").record_key != first.record_key

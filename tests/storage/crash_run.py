@@ -1,0 +1,54 @@
+"""Run one ingest without Prefect and SIGKILL the process at the N-th fsync (a point in the
+write path), for the crash-safety tests. Usage: python crash_run.py OUTPUT KILL_AT INPUT..."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import UTC, datetime
+
+from dedup.stage import load_known_state, place_staged, signature_settings
+from newsdedup.config import IngestConfig
+from newsdedup.pipeline import batches, stage_batch
+from parsers.discover import discover_inputs
+from storage.commit import RunSummary, commit_run
+from storage.dataset import Dataset
+
+
+def ingest(inputs: list[str], output: str) -> RunSummary:
+    """The flow's steps, called directly."""
+    config = IngestConfig(batch_size=2)
+    started = datetime.now(UTC)
+    run_id = f"{started:%Y%m%dT%H%M%S%f}"
+    files = discover_inputs(inputs)
+    with Dataset.open(output) as dataset:
+        known = load_known_state(dataset, config.dedup)
+        staging = dataset.staging_dir(run_id)
+        staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
+        placements = place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+        summary = RunSummary(run_id, output, files_read=len(files))
+        return commit_run(dataset, summary, [s.documents_path for s in staged], placements,
+                          [s.rejects_path for s in staged], known.record_keys, inputs, config.to_json(),
+                          signature_settings(config.dedup), started, datetime.now(UTC))
+
+
+def main() -> None:
+    output, kill_at, inputs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    calls = 0
+    real_fsync = os.fsync
+
+    def fsync_then_maybe_die(fd: int) -> None:
+        nonlocal calls
+        real_fsync(fd)
+        calls += 1
+        if calls == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    os.fsync = fsync_then_maybe_die
+    ingest(inputs, output)
+    print(f"fsyncs={calls}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The transactional dataset: commits, locking, recovery."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from storage.dataset import Dataset, DatasetError, DatasetLockedError
+
+SCHEMA = pa.schema([("n", pa.int64())])
+
+
+def commit_numbers(dataset: Dataset, name: str, numbers: list[int]) -> None:
+    transaction = dataset.transaction()
+    transaction.write("runs", f"runs/{name}.parquet", pa.table({"n": numbers}, schema=SCHEMA))
+    transaction.commit()
+
+
+def test_commit_makes_files_visible_and_listed(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        commit_numbers(dataset, "a", [1, 2])
+        commit_numbers(dataset, "b", [3])
+    manifest = json.loads((tmp_path / "_manifest.json").read_text())
+    assert manifest["generation"] == 2
+    assert manifest["files"]["runs"] == ["runs/a.parquet", "runs/b.parquet"]
+    assert sorted(ds.dataset(tmp_path / "runs").to_table()["n"].to_pylist()) == [1, 2, 3]
+
+
+def test_uncommitted_files_are_invisible_and_removed_by_the_next_writer(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        commit_numbers(dataset, "a", [1])
+        transaction = dataset.transaction()
+        transaction.write("runs", "runs/b.parquet", pa.table({"n": [2]}, schema=SCHEMA))
+        # No commit: as if the process died here.
+    assert ds.dataset(tmp_path / "runs").to_table()["n"].to_pylist() == [1]
+    assert Dataset.for_reading(str(tmp_path)).read("runs")["n"].to_pylist() == [1]
+    (tmp_path / "runs" / "stray.parquet").write_bytes(b"half a file")
+    with Dataset.open(str(tmp_path)):
+        pass
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["a.parquet"]
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
+    with Dataset.open(str(tmp_path)), pytest.raises(DatasetLockedError, match="being written by another run"):
+        with Dataset.open(str(tmp_path)):
+            pass
+    with Dataset.open(str(tmp_path)):  # released when the first run ends
+        pass
+
+
+def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DatasetError, match="cannot write to output"):
+        with Dataset.open(str(blocker / "out")):
+            pass
+    (tmp_path / "_manifest.json").write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(DatasetError, match="not a newsdedup manifest"):
+        with Dataset.open(str(tmp_path)):
+            pass
