@@ -1,146 +1,410 @@
 """Clean raw HTML news pages with BeautifulSoup: headline, metadata and main text.
 
-The page is parsed once; metadata comes from <head> (Open Graph, article meta, JSON-LD),
-the body is rendered to paragraphs (one per block element, link-heavy blocks marked as
-menu items) and the same block scoring as for text dumps picks the article.
+The path of a page through this module:
+
+1. ``prune_markup``: cheap string passes drop what can never be text (scripts, styles,
+   comments, form widgets, images) and unwrap inline formatting tags, so the tree
+   BeautifulSoup builds is about half the size. JSON-LD is read before its scripts go.
+2. One BeautifulSoup parse (lxml builder), then one iterative walk (``_render``) that renders
+   the page to blocks (the text between two block-tag boundaries) with each block's link
+   and stopword counts, records every element's span of blocks, and collects the <meta>,
+   <link>, <title>, heading and <time> elements for the metadata.
+3. Blocks are classified (prose, link list, furniture, short); the article container is the
+   element whose span maximises prose words minus link-list and furniture words; the kept
+   blocks of that span are the body.
+
+Rules and thresholds live in ``parsers.html_rules``. Nothing is fetched, no script runs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import warnings
+from dataclasses import dataclass, field
+from itertools import accumulate
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 
+from parsers import html_rules as hr
 from parsers.metadata import parse_date
-from parsers.text_dump import CleanPage, clean_text_dump, normalise_line
-
-#: Elements that never hold article text.
-DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "form", "button", "select",
-             "nav", "footer", "aside", "template", "object", "embed", "canvas", "input")
-#: Elements that start a new paragraph when rendered.
-BLOCK_TAGS = frozenset(
-    "p div li h1 h2 h3 h4 h5 h6 td th tr table ul ol section article header blockquote pre "
-    "dd dt dl figure figcaption br hr main center address".split()
-)
-#: Share of a block's characters inside links above which it is a menu/link list.
-MAX_LINK_DENSITY = 0.5
+from parsers.rules import STOPWORDS
+from parsers.text_dump import CleanPage, normalise_line
 
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
+_WORD = re.compile(r"\w+")
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+_CLASS_TOKEN = re.compile(r"[a-z0-9]+")
 
-def _meta(soup: BeautifulSoup, *names: str) -> str | None:
-    for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag and tag.get("content"):
-            return normalise_line(str(tag["content"]))
-    return None
-
-
-def _json_ld(soup: BeautifulSoup) -> dict:
-    """The first JSON-LD object describing an article (NewsArticle, Article, ...)."""
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            data = json.loads(script.string or "")
-        except (ValueError, TypeError):
-            continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
-        for item in items:
-            if isinstance(item, dict) and "Article" in str(item.get("@type", "")):
-                return item
-    return {}
+# One alternation finds the start of every raw element to drop, comment or JSON-LD block.
+_RAW_OPEN = re.compile(
+    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")\b[^>]*>",
+    re.I,
+)
+_RAW_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in hr.RAW_DROP_ELEMENTS}
+_COMMENT_CLOSE = re.compile(r"-->")
+_JSON_LD_TYPE = re.compile(r"""type\s*=\s*["']?application/ld\+json""", re.I)
+_UNWRAP = re.compile(
+    r"</?(?:" + "|".join(hr.INLINE_UNWRAP_TAGS) + r")(?:\s[^<>]*)?/?>"
+    r"|<(?:" + "|".join(hr.VOID_DROP_TAGS) + r")(?:\s[^<>]*)?/?>",
+    re.I,
+)
 
 
-def _render_blocks(body: Tag) -> list[str]:
-    """Render the body as lines: one paragraph per block element, link-heavy blocks as
-    bullet items (the same shape a text browser gives menus)."""
-    lines: list[str] = []
-    text_parts: list[str] = []
+@dataclass
+class _Block:
+    """A paragraph of the rendered page."""
+
+    text: str
+    words: int
+    stopwords: int
+    link_density: float
+    tag: str  # the block element that ended it (p, li, td, h2, ...)
+    furniture: bool = False  # inside <nav>, <footer>, a share bar, a comment thread, ...
+
+    @property
+    def is_prose(self) -> bool:
+        return (
+            self.words >= hr.MIN_PROSE_WORDS
+            and self.stopwords >= hr.MIN_STOPWORD_DENSITY * self.words
+            and self.link_density <= hr.MAX_PROSE_LINK_DENSITY
+            and self.tag not in hr.HEADING_TAGS
+        )
+
+    @property
+    def is_link_list(self) -> bool:
+        return self.link_density > hr.MAX_LINK_DENSITY
+
+
+@dataclass
+class _Rendered:
+    """What one walk over the tree collects."""
+
+    blocks: list[_Block] = field(default_factory=list)
+    #: (first block, end block, depth, is_furniture) of every element that spans blocks.
+    spans: list[tuple[int, int, int, bool]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    title: str | None = None
+    headings: list[tuple[str, int]] = field(default_factory=list)  # (text, block index)
+    times: list[str] = field(default_factory=list)
+    breadcrumbs: list[list[str]] = field(default_factory=list)
+
+
+def prune_markup(html: str) -> tuple[str, list[str]]:
+    """Drop raw-text elements (scripts, styles, ...) and comments, unwrap inline tags.
+
+    Returns the pruned HTML and the JSON-LD script bodies found on the way. Linear in the
+    input: an unclosed ``<script>`` swallows the rest of the page, as in a browser.
+    """
+    parts: list[str] = []
+    json_ld: list[str] = []
+    position = 0
+    while True:
+        match = _RAW_OPEN.search(html, position)
+        if match is None:
+            parts.append(html[position:])
+            break
+        parts.append(html[position : match.start()])
+        name = match.group(1)
+        closer = _COMMENT_CLOSE if name is None else _RAW_CLOSE[name.lower()]
+        end = closer.search(html, match.end())
+        content_end = end.start() if end else len(html)
+        if name and name.lower() == "script" and _JSON_LD_TYPE.search(match.group(0)):
+            json_ld.append(html[match.end() : content_end])
+        parts.append(" ")
+        if end is None:
+            break
+        position = end.end()
+    return _UNWRAP.sub("", "".join(parts)), json_ld
+
+
+def _class_words(tag: Tag) -> set[str]:
+    attrs = tag.attrs
+    value = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if not value.strip():
+        return set()
+    return set(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
+
+
+def _is_furniture(tag: Tag) -> bool:
+    if tag.name in hr.BOILERPLATE_TAGS:
+        return True
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    if attrs.get("role") in ("navigation", "banner", "contentinfo", "complementary", "search"):
+        return True
+    if attrs.get("aria-hidden") == "true" or "hidden" in attrs:
+        return True
+    return not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(_class_words(tag))
+
+
+def _render(root: Tag) -> _Rendered:
+    """Walk the tree once, without recursion (pages nest 10,000 levels deep)."""
+    out = _Rendered()
+    blocks = out.blocks
+    parts: list[str] = []
     link_chars = 0
+    in_link = 0
+    block_tag = "body"
 
     def flush() -> None:
         nonlocal link_chars
-        text = normalise_line("".join(text_parts))
-        if text:
-            total = len(text)
-            if total and link_chars / total > MAX_LINK_DENSITY:
-                lines.append("• " + text)
-            else:
-                lines.append(text)
-            lines.append("")
-        text_parts.clear()
+        if parts:
+            text = normalise_line("".join(parts))
+            parts.clear()
+            if text:
+                words = _WORD.findall(text)
+                stop = sum(1 for w in words if w.lower() in STOPWORDS)
+                density = min(1.0, link_chars / len(text))
+                blocks.append(_Block(text, len(words), stop, density, block_tag))
         link_chars = 0
 
-    # Iterative walk (deeply nested pages must not hit the recursion limit).
-    stack: list[tuple[object, bool]] = [(body, False)]
+    closing = object()
+    # Stack items: a node to open, or (closing, tag, first block, depth, furniture).
+    stack: list = [root]
+    depth = 0
     while stack:
-        node, closing = stack.pop()
-        if closing:
+        item = stack.pop()
+        if type(item) is tuple:
+            _, tag, first, depth, furniture = item
+            name = tag.name
+            if name in hr.BLOCK_TAGS:
+                block_tag = name
+                flush()
+            elif name == "a":
+                in_link -= 1
+            end = len(blocks)
+            if end > first:
+                out.spans.append((first, end, depth, furniture))
+                if name in hr.HEADING_TAGS:
+                    out.headings.append((blocks[end - 1].text, end - 1))
+            continue
+        name = item.name
+        if name is None:
+            if type(item) is NavigableString:
+                parts.append(item)
+                if in_link:
+                    link_chars += len(item.strip())
+            continue
+        if name in hr.BLOCK_TAGS:
             flush()
-            continue
-        if isinstance(node, Comment):
-            continue
-        if isinstance(node, NavigableString):
-            text = str(node)
-            text_parts.append(text)
-            parent = node.parent
-            while parent is not None and parent is not body:
-                if parent.name == "a":
-                    link_chars += len(normalise_line(text))
-                    break
-                if parent.name in BLOCK_TAGS:
-                    break
-                parent = parent.parent
-            continue
-        if not isinstance(node, Tag):
-            continue
-        is_block = node.name in BLOCK_TAGS
-        if is_block:
-            flush()
-            stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node.contents))
+        elif name == "a":
+            in_link += 1
+        elif name in ("meta", "link", "title", "time"):
+            _collect_head_element(item, out)
+            if name == "title":
+                continue
+        furniture = _is_furniture(item) if item.attrs or name in hr.BOILERPLATE_TAGS else False
+        if furniture and "breadcrumb" in " ".join(_class_words(item)):
+            crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
+            out.breadcrumbs.append([c for c in crumbs if c])
+        stack.append((closing, item, len(blocks), depth + 1, furniture))
+        depth += 1
+        stack.extend(reversed(item.contents))
+    block_tag = "body"
     flush()
-    return lines
+    return out
+
+
+def _collect_head_element(tag: Tag, out: _Rendered) -> None:
+    attrs = tag.attrs
+    name = tag.name
+    if name == "meta":
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
+        content = attrs.get("content")
+        if key and content:
+            out.meta.setdefault(str(key).lower(), normalise_line(str(content)))
+    elif name == "link":
+        if "canonical" in str(attrs.get("rel") or "").lower() and attrs.get("href"):
+            out.canonical = out.canonical or str(attrs["href"])
+    elif name == "title":
+        if out.title is None:
+            out.title = normalise_line(tag.get_text(" "))
+    elif name == "time":
+        value = attrs.get("datetime") or attrs.get("content")
+        out.times.append(str(value) if value else tag.get_text(" "))
+
+
+def _json_ld_objects(scripts: list[str]) -> list[dict]:
+    """Every JSON object in the page's JSON-LD, flattened out of lists and @graph."""
+    found: list[dict] = []
+    for script in scripts:
+        try:
+            data = json.loads(script.strip().removeprefix("<![CDATA[").removesuffix("]]>"))
+        except (ValueError, RecursionError):
+            continue
+        pending = [data]
+        while pending and len(found) < 100:
+            item = pending.pop()
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                if isinstance(item.get("@graph"), list):
+                    pending.extend(item["@graph"])
+    return found
+
+
+def _ld_type(item: dict) -> str:
+    kind = item.get("@type", "")
+    return " ".join(map(str, kind)) if isinstance(kind, list) else str(kind)
+
+
+def _classify(rendered: _Rendered) -> None:
+    """Mark blocks inside furniture elements, unless the element holds most of the prose."""
+    blocks = rendered.blocks
+    prose_words = list(accumulate((b.words if b.is_prose else 0 for b in blocks), initial=0))
+    total = prose_words[-1] or 1
+    for first, end, _, furniture in rendered.spans:
+        if furniture and (prose_words[end] - prose_words[first]) / total < hr.BOILERPLATE_MAX_PROSE_SHARE:
+            for block in blocks[first:end]:
+                block.furniture = True
+
+
+def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
+    """The span of the element maximising prose words minus link-list and furniture words."""
+    values = []
+    for block in rendered.blocks:
+        if block.furniture or block.is_link_list:
+            values.append(-hr.BAD_TEXT_PENALTY * block.words)
+        elif block.is_prose:
+            values.append(block.words)
+        else:
+            values.append(0)
+    sums = list(accumulate(values, initial=0))
+    best: tuple[int, int] | None = None
+    best_score = 0.0
+    best_depth = -1
+    for first, end, depth, _ in rendered.spans:
+        score = sums[end] - sums[first]
+        if score > best_score or (score == best_score and best and depth > best_depth):
+            best, best_score, best_depth = (first, end), score, depth
+    return best
+
+
+def _keep(block: _Block) -> bool:
+    if block.furniture or block.is_link_list:
+        return False
+    text = block.text
+    if hr.UTILITY_BLOCK.match(text):
+        return False
+    if block.words <= hr.MAX_BYLINE_WORDS and hr.BYLINE_BLOCK.match(text):
+        return False
+    return not (block.words <= hr.MAX_LEGAL_WORDS and hr.LEGAL_BLOCK.search(text))
+
+
+def _strip_site_name(title: str) -> str:
+    """The longest part of a <title> split at site-name separators ("Story - Site")."""
+    parts = [p.strip() for p in hr.TITLE_SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) <= 1:
+        return title
+    return max(parts, key=lambda p: len(p.split()))
+
+
+def _headline(rendered: _Rendered, ld: dict) -> str | None:
+    meta = rendered.meta
+    declared = next((meta[k] for k in hr.TITLE_META if meta.get(k)), None)
+    if not declared and isinstance(ld.get("headline"), str):
+        declared = normalise_line(ld["headline"])
+    if not declared and rendered.title:
+        declared = rendered.title
+    if declared:
+        declared = _strip_site_name(declared)
+    wanted = {w.lower() for w in _WORD.findall(declared or "")}
+    best, best_overlap = None, 0.0
+    for text, _ in rendered.headings:
+        words = {w.lower() for w in _WORD.findall(text)}
+        if not words or not wanted:
+            continue
+        overlap = len(words & wanted) / len(words | wanted)
+        if overlap > best_overlap:
+            best, best_overlap = text, overlap
+    if best and best_overlap >= 0.5:
+        return best
+    return declared
+
+
+def _published(rendered: _Rendered, ld: dict, body_head: str) -> object | None:
+    meta = rendered.meta
+    for key in hr.DATE_META:
+        date = parse_date(meta.get(key))
+        if date:
+            return date
+    date = parse_date(str(ld.get("datePublished") or ld.get("dateCreated") or ""))
+    if date:
+        return date
+    for value in rendered.times:
+        date = parse_date(value)
+        if date:
+            return date
+    return parse_date(body_head)
+
+
+def _section(rendered: _Rendered, ld_items: list[dict], ld: dict) -> str | None:
+    meta = rendered.meta
+    section = next((meta[k] for k in hr.SECTION_META if meta.get(k)), None) or ld.get("articleSection")
+    if isinstance(section, list):
+        section = " / ".join(str(s) for s in section if s)
+    if section:
+        return normalise_line(str(section))
+    for item in ld_items:
+        if _ld_type(item) == "BreadcrumbList" and isinstance(item.get("itemListElement"), list):
+            names = []
+            for element in item["itemListElement"]:
+                if isinstance(element, dict):
+                    name = element.get("name") or (element.get("item") or {}).get("name") if isinstance(element.get("item"), dict) else element.get("name")
+                    if name:
+                        names.append(normalise_line(str(name)))
+            if names:
+                return " / ".join(names)
+    for crumbs in rendered.breadcrumbs:
+        if 1 <= len(crumbs) <= 6:
+            return " / ".join(crumbs)
+    return None
+
+
+def _page_url(rendered: _Rendered, ld: dict) -> str | None:
+    url = rendered.canonical or next((rendered.meta[k] for k in hr.URL_META if rendered.meta.get(k)), None)
+    if not url and isinstance(ld.get("url"), str):
+        url = ld["url"]
+    if not url:
+        return None
+    return hr.ARCHIVE_PREFIX.sub("", url.strip())
 
 
 def clean_html_page(html: str) -> CleanPage:
     """Extract headline, section, URL, publication date and body text from an HTML page.
 
-    Returns a ``CleanPage``; its ``text`` is empty when no article body was found.
-    """
-    soup = BeautifulSoup(html, "lxml")
-    article = _json_ld(soup)
-    headline = _meta(soup, "og:title", "twitter:title") or article.get("headline")
-    heading = soup.find("h1")
-    if heading and normalise_line(heading.get_text(" ")):
-        headline = normalise_line(heading.get_text(" "))
-    if not headline and soup.title:
-        headline = normalise_line(soup.title.get_text(" "))
-    url = None
-    canonical = soup.find("link", attrs={"rel": "canonical"})
-    if canonical and canonical.get("href"):
-        url = str(canonical["href"])
-    url = url or _meta(soup, "og:url") or article.get("url")
-    published = parse_date(
-        _meta(soup, "article:published_time", "datePublished", "pubdate", "date", "DC.date.issued")
-        or str(article.get("datePublished") or "")
-    )
-    section = _meta(soup, "article:section") or article.get("articleSection")
-    if isinstance(section, list):
-        section = " / ".join(str(s) for s in section)
+    Args:
+        html: the page's markup, decoded.
 
-    for tag in soup.find_all(DROP_TAGS):
-        tag.decompose()
-    body = soup.body or soup
-    page = clean_text_dump("\n".join(_render_blocks(body)))
-    if page.text and headline:
-        paragraphs = page.text.split("\n\n")
-        if normalise_line(paragraphs[0]) == headline:
-            page.text = "\n\n".join(paragraphs[1:])
+    Returns:
+        A ``CleanPage`` whose ``text`` holds the article's paragraphs separated by blank
+        lines; ``text`` is empty when no article body was found.
+    """
+    pruned, json_ld = prune_markup(html)
+    soup = BeautifulSoup(pruned, "lxml", multi_valued_attributes=None)
+    rendered = _render(soup)
+    ld_items = _json_ld_objects(json_ld)
+    ld = next((i for i in ld_items if "Article" in _ld_type(i) or "Posting" in _ld_type(i)), {})
+    _classify(rendered)
+    span = _article_span(rendered)
+    headline = _headline(rendered, ld)
+    paragraphs: list[str] = []
+    if span:
+        first, end = span
+        wanted = normalise_line(headline or "").lower()
+        for block in rendered.blocks[first:end]:
+            if _keep(block) and block.text.lower() != wanted:
+                paragraphs.append(block.text)
+    head_text = " ".join(b.text for b in rendered.blocks[max(0, (span or (0, 0))[0] - 5) : (span or (0, 0))[0] + 3])
     return CleanPage(
-        title=headline or page.title,
-        text=page.text,
-        section=section or page.section,
-        url=url,
-        published=published or page.published,
+        title=headline,
+        text="\n\n".join(paragraphs),
+        section=_section(rendered, ld_items, ld),
+        url=_page_url(rendered, ld),
+        published=_published(rendered, ld, head_text),
     )

@@ -1,0 +1,114 @@
+"""HTML boilerplate rules as data: element lists, class/id words, patterns and thresholds.
+
+``parsers.html_page`` applies them. Every rule is general (no site names, no class name of
+one site); the comment on each says which real case it handles.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- markup removed before parsing (cheap string work that keeps BeautifulSoup's tree small) ---
+
+#: Elements whose whole content is never article text: code, styling, embedded documents and
+#: form widgets (a <select> of 200 countries is 200 nodes of noise).
+RAW_DROP_ELEMENTS = (
+    "script", "style", "noscript", "svg", "select", "textarea", "iframe", "template",
+    "object", "video", "audio", "canvas", "math",
+)
+#: Inline formatting tags: their markup is removed, their text kept (``<b>``, ``<font>`` soup
+#: of 2005-era layouts is a third of the nodes but changes no paragraph boundary).
+INLINE_UNWRAP_TAGS = (
+    "b", "i", "em", "strong", "u", "font", "small", "big", "tt", "sup", "sub", "abbr",
+    "acronym", "ins", "del", "s", "strike", "mark", "q", "dfn", "kbd", "samp", "var", "nobr",
+    "bdi", "bdo", "wbr",
+)
+#: Void elements without text (images, inputs, media sources), dropped whole.
+VOID_DROP_TAGS = ("img", "input", "source", "track", "param", "area", "col", "embed", "keygen")
+
+# --- the parsed tree ---
+
+#: Elements that start a new paragraph when the page is rendered to text.
+BLOCK_TAGS = frozenset(
+    "p div li h1 h2 h3 h4 h5 h6 td th tr table tbody thead tfoot ul ol section article header "
+    "blockquote pre dd dt dl figure figcaption br hr main center address caption legend "
+    "fieldset details summary body html".split()
+)
+#: Headings: short blocks that are kept inside an article (subheads) but never score as prose.
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+#: HTML5 elements that are page furniture by definition (menus, page footer, side boxes).
+BOILERPLATE_TAGS = frozenset("nav footer aside form button label menu dialog".split())
+#: Words of class/id names that mark page furniture: menus, share bars, comment threads,
+#: related-link lists, promos, ads, cookie banners, newsletter boxes, sidebars, toolbars.
+BOILERPLATE_CLASS_WORDS = frozenset(
+    """nav navbar navigation menu menubar submenu megamenu footer foot masthead topbar toolbar
+    breadcrumb breadcrumbs crumbs skip skiplink comment comments commentary disqus respond
+    share sharing sharebar sharetools social socialmedia sociallinks facebook twitter pinterest
+    whatsapp linkedin print email mailto related relatedlinks recommended recommendations outbrain
+    taboola promo promotion promos sponsor sponsored sponsors partner partners ad ads adv advert
+    adverts advertisement advertising adsense dfp banner popup modal overlay cookie cookies
+    consent gdpr newsletter subscribe subscription signup login register sidebar sidebox rail
+    rightrail leftrail widget widgets trending popular mostpopular mostread most_read tags tag
+    tagcloud keywords pagination pager paging author-bio bio byline dateline timestamp meta
+    metadata toolbox tools utility utilities hidden hide offscreen visuallyhidden sr srOnly
+    """.split()
+)
+#: A furniture-marked element is kept anyway when it holds at least this share of the page's
+#: prose (themes that name the whole content column "content-with-sidebar" or "has-comments").
+BOILERPLATE_MAX_PROSE_SHARE = 0.5
+
+# --- block classification (a block: the text between two block-tag boundaries) ---
+
+#: Share of a block's characters inside links above which it is a menu or link list.
+MAX_LINK_DENSITY = 0.5
+#: Words a block needs to count as prose on its own.
+MIN_PROSE_WORDS = 10
+#: Stopword share (parsers.rules.STOPWORDS) a prose block reaches (jusText uses ~0.30).
+MIN_STOPWORD_DENSITY = 0.2
+#: Prose blocks may have a few links (inline mentions) but not this share of linked text.
+MAX_PROSE_LINK_DENSITY = 0.33
+#: Weight of link-list and furniture text against prose when the article container is chosen.
+BAD_TEXT_PENALTY = 1.0
+
+#: Blocks that are page utilities whatever their markup: "Print", "E-mail this", "Share",
+#: "Advertisement", "Comments (12)", "Read more", "Back to top".
+UTILITY_BLOCK = re.compile(
+    r"^\W*(print( this( article| story| page)?)?|printer[- ]friendly( version| format)?"
+    r"|e-?mail( this( article| story)?)?|share( this( article| story)?)?|tweet|advertisement"
+    r"|comments?( \(\d+\))?|\d+ comments?|read more|more|see more|back to top|top|close"
+    r"|related( stories| articles| links| content)?|next|previous|subscribe|sign in|log in"
+    r"|continue reading|skip to (main )?content|story highlights)\W*$",
+    re.I,
+)
+#: Bylines and datelines above the story ("By Jane Doe, Staff Writer", "Updated 3:05 PM ET").
+BYLINE_BLOCK = re.compile(r"^(by|posted by|written by|updated|posted|published|last updated)\b", re.I)
+#: Longest byline-shaped block that is dropped (longer ones are prose that starts with "By").
+MAX_BYLINE_WORDS = 12
+#: Lines about cookies, consent, copyright and legal small print.
+LEGAL_BLOCK = re.compile(
+    r"(\bcookies?\b.*\b(use|accept|policy|consent)|all rights reserved|©|\(c\) ?\d{4}"
+    r"|copyright \d{4}|terms of (use|service)|privacy policy|may not be (published|reproduced"
+    r"|broadcast|rewritten|redistributed))",
+    re.I,
+)
+#: A legal line longer than this is prose that mentions copyright, not a notice.
+MAX_LEGAL_WORDS = 40
+
+# --- metadata ---
+
+#: <meta> names/properties holding the headline, most specific first.
+TITLE_META = ("og:title", "twitter:title", "title", "dc.title", "headline", "sailthru.title")
+#: <meta> names/properties holding the publication date.
+DATE_META = (
+    "article:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
+    "publication_date", "date", "dc.date.issued", "dc.date", "dcterms.created", "sailthru.date",
+    "og:published_time", "originalpublicationdate", "displaydate", "last-modified",
+)
+#: <meta> names/properties holding the section.
+SECTION_META = ("article:section", "section", "category", "og:section", "sailthru.tags")
+#: <meta> names/properties holding the page URL.
+URL_META = ("og:url", "twitter:url")
+#: Separators between a headline and the site name in <title>: "Story - Site", "Site | Story".
+TITLE_SEPARATORS = re.compile(r"\s+[-|–—:•·»]\s+|\s*[|•»]\s*|:\s+")
+#: Web-archive replay prefix in front of archived URLs ("https://web.archive.org/web/2009…/").
+ARCHIVE_PREFIX = re.compile(r"^https?://[^/]+/web/\d{8,14}[a-z_]*/", re.I)
