@@ -1,0 +1,53 @@
+"""The ``newsdedup`` command as a user runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import REPO, SEEDS
+
+
+def newsdedup(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "newsdedup.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"wrote {tmp_path / 'out'} (articles/, duplicates/, rejects/, runs/)"
+    assert lines[1] == "2 files read, 2 records: 2 articles kept, 0 duplicates, 0 rejects"
+    assert "Traceback" not in result.stderr
+
+    again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
+    summary = json.loads(again.stdout)
+    assert (summary["articles"], summary["skipped_known"]) == (0, 2)
+
+
+def test_no_inputs_is_one_line_and_exit_2(tmp_path):
+    result = newsdedup("ingest", str(tmp_path / "missing"), "--output", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"newsdedup: no such input: {tmp_path / 'missing'}"]
+    (tmp_path / "empty").mkdir()
+    result = newsdedup("ingest", str(tmp_path / "empty"), "--output", str(tmp_path / "out"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "no input files" in result.stderr
+
+
+def test_unwritable_output_is_one_line_and_exit_2(tmp_path):
+    shutil.copytree(SEEDS, tmp_path / "in")
+    (tmp_path / "blocker").write_text("a file where the output directory should go")
+    result = newsdedup("ingest", str(tmp_path / "in"), "--output", str(tmp_path / "blocker" / "out"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot write to output" in result.stderr
+
+
+def test_bad_settings_are_one_line_and_exit_2(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--threshold", "1.5")
+    assert result.returncode == 2 and result.stderr.strip() == "newsdedup: --threshold must be in (0, 1]"
