@@ -23,8 +23,17 @@ STOPWORDS = frozenset(
 #: Bullet glyphs text browsers draw in front of list items (menus, related links, tags).
 BULLET_CHARS = "•□☆◦▪▫●○■‣⁃*·-–»›>"
 
-#: A line that is only a bullet item: "  • Trending", "□ Print".
-BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLET_CHARS)}]\s+\S")
+#: A line that is a bullet item: "  • Trending", "□ Print" (the item text follows the match).
+BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLET_CHARS)}]\s+(?=\S)")
+#: Bullet items shorter than this are menu entries ("• Ukraine", "• Trending Japan"); longer
+#: ones may be article lists (story highlights, bulleted facts) and are scored like text.
+MIN_BULLET_TEXT_WORDS = 6
+
+#: Lines without a single word character: rules ("━━━━", "-----"), lone bullets and stars.
+RULE_LINE = re.compile(r"^[^\w]*$")
+
+#: Form fields rendered as brackets: "Search term: [          ] Search", "[Select      ]".
+FORM_LINE = re.compile(r"\[[ _]{3,}\]|\[\w+ {3,}\]")
 
 #: Bracketed placeholders of images, inputs and buttons: "[SUBMIT]", "[0_68_320di]".
 BRACKET_ONLY = re.compile(r"^\s*(\[[^\]]*\]\s*)+$")
@@ -41,6 +50,25 @@ UTILITY_LINE = re.compile(
     r"|back to top|next|previous|top|home|trending( now)?)\s*$",
     re.I,
 )
+#: Photo captions and credits: "(Photo: Steve Helber/AP)", "Image caption ...", "Getty Images".
+CAPTION_LINE = re.compile(
+    r"\((?:photo|image|picture|credit)s?\b[^)]*\)|\b(?:photo|photograph|image|picture|illustration)s?"
+    r"(?: credit)?\s*:|getty images|\bimage (?:caption|copyright)|media caption|\(AP Photo",
+    re.I,
+)
+
+#: Bylines: "By Nicole Gaouette and Edwin Chen, Times Staff Writers" (short, no sentence end).
+BYLINE = re.compile(r"^(?:by|posted by|written by|reported by)\s+[A-Z][^.!?]{0,80}$", re.I)
+
+#: Date and time lines (bylines, "Last updated at 16:09 ET"): never the headline.
+DATE_LINE = re.compile(
+    r"\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted)\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* \d{4}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,",
+    re.I,
+)
+
 #: A utility link glued to the end of the last paragraph by the page's markup.
 TRAILING_UTILITY = re.compile(r"(?<=[.!?\"”’])\s*(print PRINT|PRINT|Print|Share|SHARE)\s*$")
 
@@ -64,22 +92,44 @@ DATE_PATTERNS = (
 #: URLs written out in a dump.
 URL_PATTERN = re.compile(r"https?://[^\s\]\[<>\"']+")
 
-# --- thresholds for scoring a block (a paragraph: lines between blank lines) ---
+# --- layout ---
+#: A column start must be seen in this many lines of a page to count as a table gutter
+#: (2005-era pages render navigation | article | sidebar side by side).
+MIN_COLUMN_LINES = 6
+#: A line is cut at a gutter only if a line this close (or itself) starts a cell there.
+COLUMN_EVIDENCE_LINES = 2
+#: Text browsers wrap at about 100 columns; longer lines were not wrapped (one paragraph each).
+MAX_WRAP_WIDTH = 110
+#: A line ends its paragraph when the next word would have fitted with this much room left.
+WRAP_SLACK = 1
+
+# --- thresholds for scoring a block (a paragraph) ---
+#: Blocks with fewer words are too short to judge alone (subheads, menu items, datelines).
+SHORT_BLOCK_WORDS = 8
 #: Words a block needs to count as prose on its own.
 MIN_PROSE_WORDS = 12
-#: Stopword share above which a block reads as prose (jusText uses ~0.30 for English).
+#: Stopword share below which a block is a list of names/links (jusText uses ~0.30).
 MIN_STOPWORD_DENSITY = 0.25
 #: How running text ends (quotes and brackets after the full stop included).
 SENTENCE_ENDINGS = tuple(".!?:;\"”’')…")
 #: A block this long is prose even without final punctuation (a paragraph cut by the page).
 MIN_UNPUNCTUATED_PROSE_WORDS = 40
-#: Shorter blocks between two prose blocks are kept if they have at least this many words
-#: (subheads and one-line quotes inside an article).
-MIN_INNER_WORDS = 4
+#: Score of prose-like but short/unfinished blocks, per word, relative to prose.
+NEAR_GOOD_WEIGHT = 0.5
+#: Score lost per furniture line (menus, share bars) inside a candidate body.
+CHROME_LINE_PENALTY = 3
+#: Score lost per short block that its neighbours do not vouch for.
+SHORT_BLOCK_PENALTY = 1
+#: Score lost per word of a non-prose block (captions, link lists).
+BAD_WORD_WEIGHT = 0.5
 #: A headline has between these many words.
 TITLE_WORDS = (3, 30)
 #: How many lines above the body the headline is looked for.
 TITLE_LOOKBACK_LINES = 40
+#: How many lines above the headline a breadcrumb (section) is looked for.
+SECTION_LOOKBACK_LINES = 10
+#: Lines around the headline searched for the publication date.
+DATE_LOOKAROUND_LINES = 10
 #: A line that recurs in at least this share of a batch's documents (and at least
 #: ``TEMPLATE_MIN_DOCS`` of them) is page template, not article text.
 TEMPLATE_MIN_SHARE = 0.3

@@ -1,13 +1,24 @@
 """Clean plain-text renderings of news pages (text-browser dumps): find headline, section and body.
 
-No markup is left in a dump, so the signals are the text's own: line shapes (bullets,
-brackets, utility links), stopword density, sentence punctuation, the headline's position
-above the body, and lines that recur across the documents of a batch (page templates).
+No markup is left in a dump, so the signals are the text's own. Cleaning runs in four steps:
+
+1. ``linearise_columns``: a table layout rendered side by side (navigation | article | sidebar)
+   is cut at its column gutters and read column by column, so each column's text is contiguous.
+2. ``split_blocks``: lines become blocks (paragraphs). A paragraph ends at a blank line, at a
+   page-furniture line (``is_chrome_line``: menus, bullets, placeholders, utility links, the
+   batch's template lines), or where a wrapped line stops short although the next word would
+   have fitted (text browsers wrap at a fixed width, so a short line ends a paragraph).
+3. ``score_blocks``: each block is scored like jusText does (length, stopword density, final
+   punctuation), short blocks take their neighbours' class, and the body is the run of blocks
+   with the highest total score (long prose counts for, furniture against).
+4. The headline is the title-shaped line right above the body; a breadcrumb above it is the
+   section; a date and URL are looked for around the headline.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,17 +41,18 @@ class CleanPage:
 
 @dataclass
 class Block:
-    """A paragraph of the dump: consecutive non-blank lines, joined."""
+    """A paragraph of the dump (its lines joined), or a run of furniture lines (``chrome``)."""
 
-    lines: list[str]
+    text: str
     first_line: int
-
-    @property
-    def text(self) -> str:
-        return " ".join(line.strip() for line in self.lines)
+    line_count: int = 1
+    chrome: bool = False
+    bullet: bool = False
+    score: float = 0.0
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_INNER_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
 def normalise_line(line: str) -> str:
@@ -48,84 +60,266 @@ def normalise_line(line: str) -> str:
     return " ".join(line.split())
 
 
+# --- step 1: columns ---------------------------------------------------------------------
+
+
+def _column_gutters(lines: list[str]) -> list[int]:
+    """Positions where many lines start a cell after a run of spaces: table column starts."""
+    starts: Counter[int] = Counter()
+    for line in lines:
+        if "  " in line.strip():
+            starts.update(m.end() for m in _INNER_CELL.finditer(line))
+    return sorted(p for p, n in starts.items() if n >= rules.MIN_COLUMN_LINES)
+
+
+def linearise_columns(lines: list[str]) -> list[str]:
+    """Read side-by-side table columns one after the other.
+
+    Column starts (gutters) are found across the page; a line is cut at a gutter when no word
+    crosses it and a line nearby really starts a cell there. A line with a word across a
+    gutter is full-width and ends the table region. Within a region, column 0 is emitted
+    first, then column 1, and so on, with a blank line between columns. Pages without
+    columns come back unchanged.
+    """
+    gutters = _column_gutters(lines)
+    if not gutters:
+        return lines
+    cell_starts = [
+        {m.end() for m in _INNER_CELL.finditer(line)} | {len(line) - len(line.lstrip())}
+        for line in lines
+    ]
+    out: list[str] = []
+    region: list[list[str]] = []  # region[column] -> lines of that column
+
+    def flush() -> None:
+        for column in region:
+            if any(part.strip() for part in column):
+                out.extend(column)
+                out.append("")
+        region.clear()
+
+    window = rules.COLUMN_EVIDENCE_LINES
+    for number, line in enumerate(lines):
+        if not line.strip():
+            for column in region:
+                column.append("")
+            if not region:
+                out.append("")
+            continue
+        cuts = [0]
+        crosses = False
+        for gutter in gutters:
+            if gutter >= len(line):
+                break
+            if line[gutter - 1] != " ":
+                if line[gutter] != " ":
+                    crosses = True
+                continue
+            nearby = cell_starts[max(0, number - window) : number + window + 1]
+            if any(gutter in starts for starts in nearby):
+                cuts.append(gutter)
+        if crosses and len(cuts) == 1:
+            flush()
+            out.append(line)
+            continue
+        cuts.append(len(line))
+        while len(region) < len(gutters) + 1:
+            region.append([])
+        filled = set()
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            part = line[start:end].rstrip()
+            if part.strip():
+                column = bisect_right(gutters, start + len(part) - len(part.lstrip()))
+                column = min(column, len(region) - 1)
+                region[column].append(part)
+                filled.add(column)
+        for column, parts in enumerate(region):
+            if column not in filled and parts and parts[-1] != "":
+                parts.append("")
+    flush()
+    return out
+
+
+# --- step 2: lines and blocks ------------------------------------------------------------
+
+
 def is_chrome_line(line: str, template_lines: frozenset[str] = frozenset()) -> bool:
-    """True for lines that are page furniture whatever their context: bullets, bracketed
-    placeholders, utility links, legal notices, and lines of the batch's template."""
+    """True for lines that are page furniture whatever their context: short bullet items,
+    bracketed placeholders, rules, utility links, legal notices, and the batch's template."""
     stripped = normalise_line(line)
     if not stripped:
         return False
+    if stripped in template_lines:
+        return True
+    bullet = rules.BULLET_LINE.match(stripped)
+    if bullet:
+        item = stripped[bullet.end() :]
+        return len(item.split()) < rules.MIN_BULLET_TEXT_WORDS or is_chrome_line(item)
     return bool(
-        rules.BULLET_LINE.match(line)
-        or rules.BRACKET_ONLY.match(stripped)
+        rules.BRACKET_ONLY.match(stripped)
+        or rules.RULE_LINE.match(stripped)
         or rules.UTILITY_LINE.match(stripped)
         or rules.LEGAL_LINE.search(stripped)
-        or stripped in template_lines
+        or rules.FORM_LINE.search(stripped)
     )
 
 
-def split_blocks(lines: list[str], template_lines: frozenset[str]) -> list[Block]:
-    """Group lines into blocks; chrome lines end a block and are dropped."""
-    blocks: list[Block] = []
-    current: list[str] = []
-    start = 0
-    for number, line in enumerate(lines):
-        if not line.strip() or is_chrome_line(line, template_lines):
-            if current:
-                blocks.append(Block(current, start))
-                current = []
+def _paragraph_ends(lines: list[str]) -> list[bool]:
+    """For a run of non-blank lines, whether each line ends its paragraph.
+
+    A wrapped line is cut at the wrap width; a line that stops while the next line's first
+    word would still have fitted ends its paragraph. Lines longer than any wrap width were
+    not wrapped at all and are one paragraph each.
+    """
+    lengths = [len(line) for line in lines]
+    wrapped = [n for n in lengths if n <= rules.MAX_WRAP_WIDTH]
+    width = max(wrapped, default=0)
+    ends = []
+    for index, length in enumerate(lengths):
+        if index + 1 == len(lines) or length > rules.MAX_WRAP_WIDTH:
+            ends.append(True)
             continue
-        if not current:
-            start = number
-        current.append(line)
-    if current:
-        blocks.append(Block(current, start))
+        following = lines[index + 1]
+        next_word = following.split(" ", 1)[0]
+        ends.append(
+            length + 1 + len(next_word) <= width - rules.WRAP_SLACK
+            or rules.BULLET_LINE.match(following) is not None
+            or lengths[index + 1] > rules.MAX_WRAP_WIDTH
+        )
+    return ends
+
+
+def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[Block]:
+    """Group lines into paragraph blocks and furniture blocks, in page order."""
+    blocks: list[Block] = []
+    run: list[tuple[int, str]] = []  # (line number, stripped text) of consecutive text lines
+
+    def flush_run() -> None:
+        if not run:
+            return
+        ends = _paragraph_ends([text for _, text in run])
+        start = 0
+        for index, is_end in enumerate(ends):
+            if is_end:
+                part = run[start : index + 1]
+                text = " ".join(t for _, t in part)
+                bullet = rules.BULLET_LINE.match(text)
+                if bullet:
+                    text = text[bullet.end() :]
+                blocks.append(Block(text, part[0][0], len(part), bullet=bool(bullet)))
+                start = index + 1
+        run.clear()
+
+    for number, line in enumerate(lines):
+        stripped = normalise_line(line)
+        if not stripped:
+            flush_run()
+            continue
+        if is_chrome_line(stripped, template_lines):
+            flush_run()
+            if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
+                blocks[-1].line_count += 1
+                blocks[-1].text += "\n" + stripped
+            else:
+                blocks.append(Block(stripped, number, 1, chrome=True))
+            continue
+        # A bullet item starts a new paragraph; its indented continuation lines follow it.
+        if rules.BULLET_LINE.match(stripped):
+            flush_run()
+        run.append((number, stripped))
+    flush_run()
     return blocks
 
 
+# --- step 3: scoring -------------------------------------------------------------------
+
+
 def stopword_density(words: list[str]) -> float:
+    """Share of ``words`` that are English function words."""
     if not words:
         return 0.0
     return sum(1 for w in words if w.lower() in rules.STOPWORDS) / len(words)
 
 
-def is_prose(text: str) -> bool:
-    """A block that reads as running text: long enough, full of function words, and ending
-    like a sentence (a long headline has the words but not the full stop)."""
+def block_class(block: Block) -> str:
+    """jusText-style class of a block: ``good`` (prose), ``near`` (prose-like but short or
+    sparse), ``short`` (too short to tell) or ``bad`` (menus, captions, furniture)."""
+    if block.chrome:
+        return "bad"
+    text = block.text
     words = _WORD.findall(text)
-    return (
-        len(words) >= rules.MIN_PROSE_WORDS
-        and stopword_density(words) >= rules.MIN_STOPWORD_DENSITY
-        and (text.rstrip().endswith(rules.SENTENCE_ENDINGS) or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS)
-    )
+    if rules.CAPTION_LINE.search(text) or rules.BYLINE.match(text):
+        return "bad"
+    density = stopword_density(words)
+    ends_like_sentence = text.rstrip().endswith(rules.SENTENCE_ENDINGS)
+    if len(words) < rules.SHORT_BLOCK_WORDS:
+        return "short"
+    if density < rules.MIN_STOPWORD_DENSITY:
+        return "bad"
+    if len(words) >= rules.MIN_PROSE_WORDS and (
+        ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS
+    ):
+        return "good"
+    return "near"
 
 
-def _body_span(blocks: list[Block]) -> tuple[int, int] | None:
-    """Indices (first, last) of the longest run of prose blocks, allowing short inner blocks."""
-    prose = [is_prose(b.text) for b in blocks]
-    best: tuple[int, int] | None = None
-    best_words = 0
-    index = 0
-    while index < len(blocks):
-        if not prose[index]:
-            index += 1
+def score_blocks(blocks: list[Block]) -> list[str]:
+    """Classify every block and give it a score: prose words count for the body, furniture
+    lines and non-prose words against it. Returns the classes."""
+    classes = [block_class(b) for b in blocks]
+    # Context (jusText): a short block between two good blocks is article text (subheads,
+    # one-line paragraphs); between bad ones it is furniture.
+    resolved = list(classes)
+    for index, cls in enumerate(classes):
+        if cls not in ("short", "near"):
             continue
-        first = last = index
-        words = 0
-        probe = index
-        while probe < len(blocks):
-            text = blocks[probe].text
-            if prose[probe]:
-                last = probe
-                words += len(text.split())
-            elif len(text.split()) < rules.MIN_INNER_WORDS:
-                break
-            elif not any(prose[probe + 1 : probe + 3]):
-                break
-            probe += 1
-        if words > best_words:
-            best, best_words = (first, last), words
-        index = last + 1
+        before = _neighbour_class(classes, index, -1)
+        after = _neighbour_class(classes, index, 1)
+        if before == "good" and after == "good":
+            resolved[index] = "good"
+        elif cls == "short" and (before == "bad" or after == "bad"):
+            resolved[index] = "bad"
+    for block, cls in zip(blocks, resolved, strict=True):
+        words = len(block.text.split())
+        if block.chrome:
+            block.score = -rules.CHROME_LINE_PENALTY * block.line_count
+        elif cls == "good":
+            block.score = words
+        elif cls == "near":
+            block.score = words * rules.NEAR_GOOD_WEIGHT
+        elif cls == "short":
+            block.score = -rules.SHORT_BLOCK_PENALTY
+        else:
+            block.score = -words * rules.BAD_WORD_WEIGHT - rules.SHORT_BLOCK_PENALTY
+    return resolved
+
+
+def _neighbour_class(classes: list[str], index: int, step: int) -> str | None:
+    """The nearest class that is not ``short``/``near`` in direction ``step``."""
+    probe = index + step
+    while 0 <= probe < len(classes):
+        if classes[probe] in ("good", "bad"):
+            return classes[probe]
+        probe += step
+    return None
+
+
+def body_span(blocks: list[Block]) -> tuple[int, int] | None:
+    """Indices (first, last) of the run of blocks with the highest total score (Kadane)."""
+    best: tuple[int, int] | None = None
+    best_total = 0.0
+    total = 0.0
+    start = 0
+    for index, block in enumerate(blocks):
+        if total <= 0:
+            total, start = 0.0, index
+        total += block.score
+        if total > best_total:
+            best, best_total = (start, index), total
     return best
+
+
+# --- step 4: headline and metadata ---------------------------------------------------
 
 
 def _looks_like_title(line: str) -> bool:
@@ -133,30 +327,40 @@ def _looks_like_title(line: str) -> bool:
     low, high = rules.TITLE_WORDS
     return (
         low <= len(words) <= high
-        and not line.endswith((".", ",", ":", ";"))
+        and not line.endswith((".", ",", ":", ";", "»", "|"))
         and not rules.BREADCRUMB.match(line)
-        and not rules.DATE_PATTERNS[1].search(line[:40])
+        and not rules.BYLINE.match(line)
+        and not rules.CAPTION_LINE.search(line)
+        and not rules.DATE_LINE.search(line)
+        and not rules.UTILITY_LINE.match(line)
+        and "|" not in line
+        and not line.startswith(("(", "["))
     )
 
 
-def _find_title_and_section(lines: list[str], body_start: int) -> tuple[str | None, str | None]:
-    """The headline is the nearest title-shaped line above the body; a breadcrumb above
-    the headline (or at the top of the dump) is the section."""
+def find_title_and_section(
+    lines: list[str], body_start: int, template_lines: frozenset[str] = frozenset()
+) -> tuple[str | None, int, str | None]:
+    """The headline is the nearest title-shaped line above the body (bylines, dates,
+    captions and furniture skipped); a breadcrumb above the headline is the section.
+
+    Returns (title, title line number, section).
+    """
     title, title_line = None, body_start
     for number in range(body_start - 1, max(-1, body_start - rules.TITLE_LOOKBACK_LINES), -1):
         line = normalise_line(lines[number])
-        if not line or is_chrome_line(lines[number]):
+        if not line or is_chrome_line(line, template_lines):
             continue
         if _looks_like_title(line):
             title, title_line = line, number
             break
     section = None
-    for number in range(title_line - 1, -1, -1):
+    for number in range(title_line - 1, max(-1, title_line - rules.SECTION_LOOKBACK_LINES), -1):
         line = normalise_line(lines[number])
-        if line and rules.BREADCRUMB.match(line):
+        if line and rules.BREADCRUMB.match(line) and not rules.DATE_LINE.search(line):
             section = line
             break
-    return title, section
+    return title, title_line, section
 
 
 def _strip_trailing_utility(paragraph: str) -> str:
@@ -171,27 +375,33 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
         template_lines: normalised lines that recur across the batch (see ``template_lines``).
 
     Returns:
-        A ``CleanPage``; its ``text`` is empty when no article body was found.
+        A ``CleanPage``; its ``text`` (paragraphs separated by a blank line) is empty when no
+        article body was found.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n")
+    lines = linearise_columns(lines)
     blocks = split_blocks(lines, template_lines)
-    span = _body_span(blocks)
+    classes = score_blocks(blocks)
+    span = body_span(blocks)
     if span is None:
         return CleanPage(title=None, text="")
     first, last = span
-    body_blocks = blocks[first : last + 1]
-    title, section = _find_title_and_section(lines, body_blocks[0].first_line)
-    paragraphs = [_strip_trailing_utility(normalise_line(b.text)) for b in body_blocks]
-    if title and paragraphs and paragraphs[0] == title:
+    kept = [
+        b for b, cls in zip(blocks[first : last + 1], classes[first : last + 1], strict=True)
+        if not b.chrome and cls != "bad"
+    ]
+    body_start = blocks[first].first_line
+    title, title_line, section = find_title_and_section(lines, body_start, template_lines)
+    paragraphs = [_strip_trailing_utility(b.text) for b in kept]
+    if title and paragraphs and normalise_line(paragraphs[0]) == title:
         paragraphs = paragraphs[1:]
-    body = "\n\n".join(p for p in paragraphs if p)
-    head = "\n".join(lines[: body_blocks[0].first_line])
+    near = "\n".join(lines[max(0, title_line - rules.DATE_LOOKAROUND_LINES) : body_start + 1])
     return CleanPage(
         title=title,
-        text=body,
+        text="\n\n".join(p for p in paragraphs if p),
         section=section,
-        url=find_url(head),
-        published=find_date(head),
+        url=find_url(near) or find_url("\n".join(lines[:body_start])),
+        published=find_date(near),
     )
 
 
