@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
 from newsdedup.config import DedupSettings, IngestConfig, ReadLimits
 from newsdedup.pipeline import StagedBatch, batches, stage_batch
+from newsdedup.workers import WorkerPool, worker_pool
 from parsers.discover import InputFile, discover_inputs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset
@@ -39,9 +41,9 @@ def discover_task(inputs: list[str]) -> list[InputFile]:
       task_run_name="parse-and-sign-batch-{batch_number}")
 def stage_batch_task(
     files: list[InputFile], batch_number: int, staging_dir: str, run_id: str, started_at: datetime,
-    config: IngestConfig,
+    config: IngestConfig, pool: WorkerPool,
 ) -> StagedBatch:
-    staged = stage_batch(files, batch_number, staging_dir, run_id, started_at, config)
+    staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
     get_run_logger().info(
         "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
     )
@@ -67,7 +69,13 @@ def commit_task(dataset, summary, staged, placements, known, inputs, config, sta
     )
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True)
+#: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs
+#: in flight (thousands of concurrent task runs overwhelm the embedded server's SQLite).
+MAX_CONCURRENT_TASKS = 8
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT_TASKS))
 def ingest_flow(
     inputs: list[str],
     output: str,
@@ -78,6 +86,7 @@ def ingest_flow(
     seed: int = DedupSettings.seed,
     batch_size: int = IngestConfig.batch_size,
     max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
+    workers: int = IngestConfig.workers,
 ) -> dict:
     """Ingest raw news dumps into the Parquet datasets under ``output``.
 
@@ -88,6 +97,7 @@ def ingest_flow(
         containment_threshold: share of a shorter text inside a longer one that makes it a copy.
         num_perm, shingle_size, seed: MinHash settings (fixed for the life of an output).
         batch_size: input files per parse task.
+        workers: processes for reading, cleaning and signing (0 = one per CPU).
         max_file_mb: larger input files are rejected.
 
     Returns:
@@ -98,17 +108,18 @@ def ingest_flow(
                             num_perm=num_perm, shingle_size=shingle_size, seed=seed),
         limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
         batch_size=batch_size,
+        workers=workers,
     )
     started_at = datetime.now(UTC)
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     summary = RunSummary(run_id=run_id, output=output)
     clock = time.perf_counter()
     files = discover_task(inputs)
-    with Dataset.open(output) as dataset:
+    with Dataset.open(output) as dataset, worker_pool(config.workers) as pool:
         known = load_known_task.submit(dataset, config)
         staging_dir = dataset.staging_dir(run_id)
         futures = [
-            stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config)
+            stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
             for number, batch in enumerate(batches(files, config.batch_size))
         ]
         staged = [future.result() for future in futures]

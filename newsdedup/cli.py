@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed")
     ingest.add_argument("--batch-size", type=int, default=IngestConfig.batch_size, metavar="FILES",
                         help=f"input files per task (default {IngestConfig.batch_size})")
+    ingest.add_argument("--workers", type=int, default=IngestConfig.workers, metavar="N",
+                        help="processes for reading, cleaning and signing (default: one per CPU)")
     ingest.add_argument("--max-file-mb", type=int, default=ReadLimits.max_file_bytes // 2**20,
                         help="reject input files larger than this")
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
@@ -57,6 +59,8 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--num-perm must be between 16 and 1024"
     if args.shingle_size < 1 or args.batch_size < 1 or args.max_file_mb < 1:
         return "--shingle-size, --batch-size and --max-file-mb must be positive"
+    if args.workers < 0:
+        return "--workers must be 0 (one per CPU) or more"
     return None
 
 
@@ -97,6 +101,7 @@ def _ingest(args: argparse.Namespace) -> int:
             seed=args.seed,
             batch_size=args.batch_size,
             max_file_mb=args.max_file_mb,
+            workers=args.workers,
         )
     except (NoInputsError, DatasetError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)

@@ -47,8 +47,8 @@ class IngestConfig:
     limits: ReadLimits = ReadLimits()
     #: Input files per parse task: keeps Prefect's task count proportional to batches.
     batch_size: int = 500
-    #: Parallel worker processes for parsing and signing (1 = in-process).
-    workers: int = 1
+    #: Worker processes for reading, cleaning and signing (0 = one per CPU, 1 = in-process).
+    workers: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
