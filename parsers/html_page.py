@@ -138,6 +138,9 @@ def _is_furniture(tag: Tag) -> bool:
         return True
     if attrs.get("aria-hidden") == "true" or "hidden" in attrs:
         return True
+    style = attrs.get("style")
+    if style and hr.HIDDEN_STYLE.search(style):
+        return True
     return not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(_class_words(tag))
 
 
@@ -253,13 +256,17 @@ def _ld_type(item: dict) -> str:
     return " ".join(map(str, kind)) if isinstance(kind, list) else str(kind)
 
 
-def _classify(rendered: _Rendered) -> None:
-    """Mark blocks inside furniture elements, unless the element holds most of the prose."""
+def _classify(rendered: _Rendered, headline_at: int | None) -> None:
+    """Mark blocks inside furniture elements, unless the element holds most of the prose or
+    the headline (a story's head is sometimes styled as a "promo" zone)."""
     blocks = rendered.blocks
     prose_words = list(accumulate((b.words if b.is_prose else 0 for b in blocks), initial=0))
     total = prose_words[-1] or 1
+    at = -1 if headline_at is None else headline_at
     for first, end, _, furniture in rendered.spans:
-        if furniture and (prose_words[end] - prose_words[first]) / total < hr.BOILERPLATE_MAX_PROSE_SHARE:
+        if not furniture or first <= at < end:
+            continue
+        if (prose_words[end] - prose_words[first]) / total < hr.BOILERPLATE_MAX_PROSE_SHARE:
             for block in blocks[first:end]:
                 block.furniture = True
 
@@ -285,46 +292,127 @@ def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
     return best
 
 
-def _keep(block: _Block) -> bool:
+_GOOD, _SHORT, _BAD = 1, 0, -1
+
+
+def _block_class(block: _Block) -> int:
+    """Prose is good; link lists, furniture and utility lines are bad; the rest is short
+    (captions, subheads, datelines) and is decided by its neighbours."""
     if block.furniture or block.is_link_list:
-        return False
+        return _BAD
     text = block.text
-    if hr.UTILITY_BLOCK.match(text):
-        return False
+    if hr.UTILITY_BLOCK.match(text) or hr.LEAKED_MARKUP.search(text):
+        return _BAD
     if block.words <= hr.MAX_BYLINE_WORDS and hr.BYLINE_BLOCK.match(text):
-        return False
-    return not (block.words <= hr.MAX_LEGAL_WORDS and hr.LEGAL_BLOCK.search(text))
+        return _BAD
+    if block.words <= hr.MAX_LEGAL_WORDS and hr.LEGAL_BLOCK.search(text):
+        return _BAD
+    return _GOOD if block.is_prose else _SHORT
+
+
+def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
+    """The text of the article span's blocks that are prose, or short blocks standing
+    between prose (jusText's context rule: a caption or subhead inside the story)."""
+    classes = [_block_class(b) for b in blocks]
+    wanted = normalise_line(headline or "").lower()
+    # Nearest non-short class before and after every block (edges count as bad).
+    before, last = [], _BAD
+    for cls in classes:
+        before.append(last)
+        if cls != _SHORT:
+            last = cls
+    after, last = [_BAD] * len(classes), _BAD
+    for index in range(len(classes) - 1, -1, -1):
+        after[index] = last
+        if classes[index] != _SHORT:
+            last = classes[index]
+    kept = []
+    for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):
+        if block.text.lower() == wanted:
+            continue
+        if cls == _GOOD or (cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)):
+            kept.append(block.text)
+    return kept
 
 
 def _strip_site_name(title: str) -> str:
-    """The longest part of a <title> split at site-name separators ("Story - Site")."""
+    """A <title> without the site name: "Story - Site", "Site | Story", "Site.com: Story"."""
     parts = [p.strip() for p in hr.TITLE_SEPARATORS.split(title) if p and p.strip()]
     if len(parts) <= 1:
         return title
+    parts = [p for p in parts if not hr.SITE_NAME_PART.search(p)] or parts
     return max(parts, key=lambda p: len(p.split()))
 
 
-def _headline(rendered: _Rendered, ld: dict) -> str | None:
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def _headline(rendered: _Rendered, ld: dict) -> tuple[str | None, int | None]:
+    """The headline and the index of its block (None when it is not in the body).
+
+    The declared title (og:title, JSON-LD headline, <title>) names the story but often
+    carries the site's name; the page's own heading that matches it is the headline.
+    """
     meta = rendered.meta
-    declared = next((meta[k] for k in hr.TITLE_META if meta.get(k)), None)
-    if not declared and isinstance(ld.get("headline"), str):
-        declared = normalise_line(ld["headline"])
-    if not declared and rendered.title:
-        declared = rendered.title
-    if declared:
-        declared = _strip_site_name(declared)
-    wanted = {w.lower() for w in _WORD.findall(declared or "")}
-    best, best_overlap = None, 0.0
-    for text, _ in rendered.headings:
-        words = {w.lower() for w in _WORD.findall(text)}
-        if not words or not wanted:
+    declared = [meta[k] for k in hr.TITLE_META if meta.get(k)]
+    if isinstance(ld.get("headline"), str):
+        declared.append(normalise_line(ld["headline"]))
+    if rendered.title:
+        declared.append(rendered.title)
+    if not declared:
+        return None, None
+    wanted = [w for w in map(_words, declared) if w]
+    if not wanted:
+        return None, None
+    heading_blocks = {index for _, index in rendered.headings}
+    best, best_score = None, 0.0
+    for index, block in enumerate(rendered.blocks):
+        if block.words > hr.MAX_HEADLINE_WORDS or block.is_link_list:
             continue
-        overlap = len(words & wanted) / len(words | wanted)
-        if overlap > best_overlap:
-            best, best_overlap = text, overlap
-    if best and best_overlap >= 0.5:
-        return best
-    return declared
+        words = _words(block.text)
+        if not words:
+            continue
+        # The title's words the block covers, less the block's words outside the title.
+        score = max(len(words & w) / len(w) - 0.5 * len(words - w) / len(words) for w in wanted)
+        if index in heading_blocks:
+            score += hr.HEADING_BONUS
+        if score > best_score:
+            best, best_score = index, score
+    if best is not None and best_score >= hr.MIN_HEADLINE_MATCH:
+        return rendered.blocks[best].text, best
+    return _strip_site_name(declared[0]), None
+
+
+def _looks_like_headline(block: _Block) -> bool:
+    low, high = hr.HEADLINE_WORDS
+    text = block.text
+    return (
+        low <= block.words <= high
+        and not block.furniture
+        and not block.is_link_list
+        and not text.endswith((".", ",", ";"))
+        and not hr.BYLINE_BLOCK.match(text)
+        and not hr.UTILITY_BLOCK.match(text)
+        and not hr.DATE_LINE.search(text)
+    )
+
+
+def _headline_near(rendered: _Rendered, first: int) -> int | None:
+    """The headline of a page whose declared title matches no block (a <title> that is only
+    the site's name, or an edited headline): the <h1> just above or at the top of the
+    body, else another heading, else the first headline-shaped block there."""
+    blocks = rendered.blocks
+    low, high = max(0, first - hr.HEADLINE_LOOKBACK_BLOCKS), min(len(blocks), first + 3)
+    headings = [(index, blocks[index].tag) for _, index in rendered.headings if low <= index < high]
+    for wanted in (("h1",), tuple(hr.HEADING_TAGS)):
+        for index, tag in sorted(headings, key=lambda h: abs(h[0] - first)):
+            if tag in wanted and _looks_like_headline(blocks[index]):
+                return index
+    for index in range(max(0, first - 3), high):
+        if _looks_like_headline(blocks[index]):
+            return index
+    return None
 
 
 def _published(rendered: _Rendered, ld: dict, body_head: str) -> object | None:
@@ -390,16 +478,23 @@ def clean_html_page(html: str) -> CleanPage:
     rendered = _render(soup)
     ld_items = _json_ld_objects(json_ld)
     ld = next((i for i in ld_items if "Article" in _ld_type(i) or "Posting" in _ld_type(i)), {})
-    _classify(rendered)
+    headline, headline_at = _headline(rendered, ld)
+    _classify(rendered, headline_at)
     span = _article_span(rendered)
-    headline = _headline(rendered, ld)
-    paragraphs: list[str] = []
+    if span and headline_at is None:
+        headline_at = _headline_near(rendered, span[0])
+        if headline_at is not None:
+            headline = rendered.blocks[headline_at].text
+    paragraphs = []
     if span:
         first, end = span
-        wanted = normalise_line(headline or "").lower()
-        for block in rendered.blocks[first:end]:
-            if _keep(block) and block.text.lower() != wanted:
-                paragraphs.append(block.text)
+        if headline_at is not None and first <= headline_at < end:
+            first = headline_at + 1  # kickers, section labels and dates sit above the headline
+        elif headline_at is not None and 0 < first - headline_at <= hr.MAX_LEAD_BLOCKS:
+            # The standfirst between the headline and the body's element.
+            lead = rendered.blocks[headline_at + 1 : first]
+            paragraphs = [b.text for b in lead if _block_class(b) == _GOOD]
+        paragraphs += _select_paragraphs(rendered.blocks[first:end], headline)
     head_text = " ".join(b.text for b in rendered.blocks[max(0, (span or (0, 0))[0] - 5) : (span or (0, 0))[0] + 3])
     return CleanPage(
         title=headline,

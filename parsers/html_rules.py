@@ -57,6 +57,10 @@ BOILERPLATE_CLASS_WORDS = frozenset(
 #: prose (themes that name the whole content column "content-with-sidebar" or "has-comments").
 BOILERPLATE_MAX_PROSE_SHARE = 0.5
 
+#: Inline styles of invisible or floating elements: pop-up "about" boxes, toolbars pinned to
+#: the window and cookie banners (``display:none``, ``position:fixed``).
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\s*:\s*fixed", re.I)
+
 # --- block classification (a block: the text between two block-tag boundaries) ---
 
 #: Share of a block's characters inside links above which it is a menu or link list.
@@ -82,8 +86,17 @@ UTILITY_BLOCK = re.compile(
 )
 #: Bylines and datelines above the story ("By Jane Doe, Staff Writer", "Updated 3:05 PM ET").
 BYLINE_BLOCK = re.compile(r"^(by|posted by|written by|updated|posted|published|last updated)\b", re.I)
+#: Date and time stamps ("Apr 4, 10:57 AM EDT", "Updated 2009-02-12", "March 3, 2009").
+DATE_LINE = re.compile(
+    r"\b\d{1,2}:\d{2}\s*[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|^\W*(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s"
+    r"|^\W*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b",
+    re.I,
+)
 #: Longest byline-shaped block that is dropped (longer ones are prose that starts with "By").
 MAX_BYLINE_WORDS = 12
+#: Markup that leaked into the text (escaped ad code, a document.write'd tag shown as text).
+LEAKED_MARKUP = re.compile(r"</?[a-z][a-z0-9]*\s[^<>]*=|\bhref=\S|</(a|div|p|span|td)>", re.I)
 #: Lines about cookies, consent, copyright and legal small print.
 LEGAL_BLOCK = re.compile(
     r"(\bcookies?\b.*\b(use|accept|policy|consent)|all rights reserved|©|\(c\) ?\d{4}"
@@ -110,5 +123,19 @@ SECTION_META = ("article:section", "section", "category", "og:section", "sailthr
 URL_META = ("og:url", "twitter:url")
 #: Separators between a headline and the site name in <title>: "Story - Site", "Site | Story".
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:•·»]\s+|\s*[|•»]\s*|:\s+")
+#: A <title> part that is a site name, not the story: "Forbes.com", "CNN.com - ...".
+SITE_NAME_PART = re.compile(r"\w\.(com|org|net|co\.uk|co|uk|gov|edu|tv)\b", re.I)
+#: A headline has at most this many words (longer blocks are the story, not its title).
+MAX_HEADLINE_WORDS = 40
+#: How well a block must match the declared title (og:title, <title>) to be the headline.
+MIN_HEADLINE_MATCH = 0.6
+#: A heading element (h1-h6) is preferred to a block of the same words (a teaser link).
+HEADING_BONUS = 0.2
+#: Word range of a headline-shaped block (pages whose <title> is only the site's name).
+HEADLINE_WORDS = (3, 25)
+#: How many blocks above the body a heading is taken for the headline.
+HEADLINE_LOOKBACK_BLOCKS = 10
+#: The standfirst is looked for in at most this many blocks between headline and body.
+MAX_LEAD_BLOCKS = 15
 #: Web-archive replay prefix in front of archived URLs ("https://web.archive.org/web/2009…/").
 ARCHIVE_PREFIX = re.compile(r"^https?://[^/]+/web/\d{8,14}[a-z_]*/", re.I)
