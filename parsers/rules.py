@@ -33,7 +33,7 @@ MIN_BULLET_TEXT_WORDS = 6
 RULE_LINE = re.compile(r"^[^\w]*$")
 
 #: Form fields rendered as brackets: "Search term: [          ] Search", "[Select      ]".
-FORM_LINE = re.compile(r"\[[ _]{3,}\]|\[\w+ {3,}\]")
+FORM_LINE = re.compile(r"\[[ _]{3,}\]|\[\w+ {3,}\]|\( ?\*? ?\)\s?\w.*\( ?\*? ?\)")
 
 #: Bracketed placeholders of images, inputs and buttons: "[SUBMIT]", "[0_68_320di]".
 BRACKET_ONLY = re.compile(r"^\s*(\[[^\]]*\]\s*)+$")
@@ -56,6 +56,9 @@ CAPTION_LINE = re.compile(
     r"(?: credit)?\s*:|getty images|\bimage (?:caption|copyright)|media caption|\(AP Photo",
     re.I,
 )
+
+#: Bracketed placeholders inside a line: "[LL_logo_7]", "[BAG10404041140-small]".
+BRACKETED = re.compile(r"\[[^\]]*\]")
 
 #: Bylines: "By Nicole Gaouette and Edwin Chen, Times Staff Writers" (short, no sentence end).
 BYLINE = re.compile(r"^(?:by|posted by|written by|reported by)\s+[A-Z][^.!?]{0,80}$", re.I)
@@ -124,8 +127,26 @@ SHORT_BLOCK_PENALTY = 1
 BAD_WORD_WEIGHT = 0.5
 #: A headline has between these many words.
 TITLE_WORDS = (3, 30)
-#: How many lines above the body the headline is looked for.
-TITLE_LOOKBACK_LINES = 40
+#: How many lines above the body the headline is looked for (sidebars and share bars
+#: of 2005-2017 pages put up to ~60 lines between headline and text).
+TITLE_LOOKBACK_LINES = 80
+#: The headline may sit inside the best-scoring run when prose precedes it (an archive
+#: banner, a teaser): blocks before this share of the run's prose words are searched.
+TITLE_IN_BODY_SHARE = 0.3
+#: A headline wraps to at most this many lines.
+TITLE_MAX_LINES = 2
+#: Words of the following prose a headline is compared with.
+TITLE_BODY_WORDS = 300
+#: Headline score lost, per share of the run's prose skipped, by a headline inside the run.
+TITLE_SKIPPED_PROSE_PENALTY = 1.0
+#: Headline score: bonus per share of capitalised words ("Apple Unveils Video iPod").
+TITLE_CASE_BONUS = 0.3
+#: Headline score lost per non-blank line between the candidate and the body.
+TITLE_DISTANCE_PENALTY = 0.005
+#: Headline score lost by lines with several commas (captions, teasers read as sentences).
+TITLE_SENTENCE_PENALTY = 0.3
+#: Below this score no line is taken as the headline (a menu item is not a headline).
+MIN_TITLE_SCORE = 0.35
 #: How many lines above the headline a breadcrumb (section) is looked for.
 SECTION_LOOKBACK_LINES = 10
 #: Lines around the headline searched for the publication date.

@@ -217,7 +217,11 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
             continue
         if is_chrome_line(stripped, template_lines):
             flush_run()
-            if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
+            if (
+                blocks
+                and blocks[-1].chrome
+                and blocks[-1].first_line + blocks[-1].line_count >= number - 1
+            ):
                 blocks[-1].line_count += 1
                 blocks[-1].text += "\n" + stripped
             else:
@@ -327,40 +331,112 @@ def _looks_like_title(line: str) -> bool:
     low, high = rules.TITLE_WORDS
     return (
         low <= len(words) <= high
-        and not line.endswith((".", ",", ":", ";", "»", "|"))
+        and not line.endswith((".", ",", ":", ";", "»", "|", "-"))
         and not rules.BREADCRUMB.match(line)
         and not rules.BYLINE.match(line)
         and not rules.CAPTION_LINE.search(line)
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
+        and not rules.BRACKETED.search(line)
         and "|" not in line
         and not line.startswith(("(", "["))
     )
 
 
-def find_title_and_section(
-    lines: list[str], body_start: int, template_lines: frozenset[str] = frozenset()
-) -> tuple[str | None, int, str | None]:
-    """The headline is the nearest title-shaped line above the body (bylines, dates,
-    captions and furniture skipped); a breadcrumb above the headline is the section.
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in rules.STOPWORDS and not w.isdigit()}
 
-    Returns (title, title line number, section).
+
+def _title_score(line: str, distance: int, following_words: set[str]) -> float:
+    """How headline-like a title-shaped line is: its content words recur in the text that
+    follows it, it sits close above that text, and it is written like a headline."""
+    words = _content_words(line)
+    if not words:
+        return -1.0
+    overlap = len(words & following_words) / len(words)
+    tokens = line.split()
+    capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
+    return (
+        overlap
+        + rules.TITLE_CASE_BONUS * capitalised
+        - rules.TITLE_DISTANCE_PENALTY * distance
+        - (rules.TITLE_SENTENCE_PENALTY if line.count(",") > 1 else 0.0)
+    )
+
+
+def find_title_and_section(
+    lines: list[str],
+    blocks: list[Block],
+    classes: list[str],
+    span: tuple[int, int],
+    template_lines: frozenset[str] = frozenset(),
+) -> tuple[str | None, int | None, str | None]:
+    """The headline is the best title-shaped short block above the body or early in it:
+    its words recur in the prose that follows it and it sits right above that prose;
+    bylines, dates, captions and furniture are skipped. A headline found inside the body's
+    run means the blocks before it (archive banners, teasers) are not the article. A
+    breadcrumb above the headline is the section.
+
+    Args:
+        lines: the (linearised) lines of the page; ``blocks`` refer to them.
+        blocks, classes: the page's blocks and their classes (see ``score_blocks``).
+        span: (first, last) block indices of the body's run.
+
+    Returns:
+        (title, index of the title's block, section).
     """
-    title, title_line = None, body_start
-    for number in range(body_start - 1, max(-1, body_start - rules.TITLE_LOOKBACK_LINES), -1):
-        line = normalise_line(lines[number])
-        if not line or is_chrome_line(line, template_lines):
+    first, last = span
+    good_words = [
+        len(b.text.split()) if c == "good" else 0 for b, c in zip(blocks, classes, strict=True)
+    ]
+    total = sum(good_words[first : last + 1]) or 1
+    # Candidates: blocks above the run, and inside it before TITLE_IN_BODY_SHARE of its prose.
+    upto, skipped = first, 0
+    while upto < last and skipped + good_words[upto] <= total * rules.TITLE_IN_BODY_SHARE:
+        skipped += good_words[upto]
+        upto += 1
+    title, title_index, best = None, None, rules.MIN_TITLE_SCORE
+    next_good = None  # index of the first good block after the candidate
+    for index in range(min(upto, len(blocks) - 1), -1, -1):
+        block = blocks[index]
+        if index + 1 < len(blocks) and classes[index + 1] == "good":
+            next_good = index + 1
+        if next_good is None:
             continue
-        if _looks_like_title(line):
-            title, title_line = line, number
+        if blocks[first].first_line - block.first_line > rules.TITLE_LOOKBACK_LINES:
             break
+        if block.chrome or block.line_count > rules.TITLE_MAX_LINES or classes[index] == "good":
+            continue
+        line = normalise_line(block.text)
+        if line in template_lines or not _looks_like_title(line):
+            continue
+        distance = blocks[next_good].first_line - block.first_line - block.line_count
+        score = _title_score(line, distance, _following_words(blocks, classes, next_good, last))
+        if index > first:
+            score -= rules.TITLE_SKIPPED_PROSE_PENALTY * sum(good_words[first:index]) / total
+        if score > best:
+            title, title_index, best = line, index, score
     section = None
+    title_line = blocks[title_index if title_index is not None else first].first_line
     for number in range(title_line - 1, max(-1, title_line - rules.SECTION_LOOKBACK_LINES), -1):
         line = normalise_line(lines[number])
         if line and rules.BREADCRUMB.match(line) and not rules.DATE_LINE.search(line):
             section = line
             break
-    return title, title_line, section
+    return title, title_index, section
+
+
+def _following_words(blocks: list[Block], classes: list[str], start: int, last: int) -> set[str]:
+    """Content words of the prose blocks from ``start`` on (up to TITLE_BODY_WORDS words)."""
+    parts: list[str] = []
+    count = 0
+    for index in range(start, min(len(blocks), max(last, start) + 1)):
+        if classes[index] == "good":
+            parts.append(blocks[index].text)
+            count += len(parts[-1].split())
+            if count >= rules.TITLE_BODY_WORDS:
+                break
+    return _content_words(" ".join(parts))
 
 
 def _strip_trailing_utility(paragraph: str) -> str:
@@ -386,15 +462,19 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
     if span is None:
         return CleanPage(title=None, text="")
     first, last = span
+    title, title_index, section = find_title_and_section(
+        lines, blocks, classes, span, template_lines
+    )
+    if title_index is not None and title_index >= first:
+        first = title_index + 1
+    body_start = blocks[min(first, last)].first_line
     kept = [
-        b for b, cls in zip(blocks[first : last + 1], classes[first : last + 1], strict=True)
+        b
+        for b, cls in zip(blocks[first : last + 1], classes[first : last + 1], strict=True)
         if not b.chrome and cls != "bad"
     ]
-    body_start = blocks[first].first_line
-    title, title_line, section = find_title_and_section(lines, body_start, template_lines)
+    title_line = blocks[title_index].first_line if title_index is not None else body_start
     paragraphs = [_strip_trailing_utility(b.text) for b in kept]
-    if title and paragraphs and normalise_line(paragraphs[0]) == title:
-        paragraphs = paragraphs[1:]
     near = "\n".join(lines[max(0, title_line - rules.DATE_LOOKAROUND_LINES) : body_start + 1])
     return CleanPage(
         title=title,
