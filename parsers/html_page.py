@@ -310,27 +310,46 @@ def _block_class(block: _Block) -> int:
     return _GOOD if block.is_prose else _SHORT
 
 
-def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
-    """The text of the article span's blocks that are prose, or short blocks standing
-    between prose (jusText's context rule: a caption or subhead inside the story)."""
-    classes = [_block_class(b) for b in blocks]
-    wanted = normalise_line(headline or "").lower()
-    # Nearest non-short class before and after every block (edges count as bad).
-    before, last = [], _BAD
+def _neighbours(classes: list[int]) -> tuple[list[int | None], list[int | None]]:
+    """The nearest non-short class before and after every block (None at the edges)."""
+    before: list[int | None] = []
+    last: int | None = None
     for cls in classes:
         before.append(last)
         if cls != _SHORT:
             last = cls
-    after, last = [_BAD] * len(classes), _BAD
+    after: list[int | None] = [None] * len(classes)
+    last = None
     for index in range(len(classes) - 1, -1, -1):
         after[index] = last
         if classes[index] != _SHORT:
             last = classes[index]
+    return before, after
+
+
+def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
+    """The text of the article span's blocks that are prose, or short blocks standing
+    between prose (jusText's context rule: a caption or subhead inside the story)."""
+    classes = [_block_class(b) for b in blocks]
+    before, after = _neighbours(classes)
+    # A short prose block between two link lists is a teaser's blurb, not the story.
+    for index, block in enumerate(blocks):
+        if (
+            classes[index] == _GOOD
+            and block.words < hr.MAX_TEASER_WORDS
+            and before[index] == _BAD
+            and after[index] == _BAD
+        ):
+            classes[index] = _BAD
+    before, after = _neighbours(classes)
+    wanted = normalise_line(headline or "").lower()
     kept = []
     for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):
         if block.text.lower() == wanted:
             continue
-        if cls == _GOOD or (cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)):
+        if cls == _GOOD or (
+            cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)
+        ):
             kept.append(block.text)
     return kept
 
@@ -368,15 +387,15 @@ def _headline(rendered: _Rendered, ld: dict) -> tuple[str | None, int | None]:
     heading_blocks = {index for _, index in rendered.headings}
     best, best_score = None, 0.0
     for index, block in enumerate(rendered.blocks):
-        if block.words > hr.MAX_HEADLINE_WORDS or block.is_link_list:
+        if block.words > hr.MAX_HEADLINE_WORDS:
             continue
         words = _words(block.text)
         if not words:
             continue
         # The title's words the block covers, less the block's words outside the title.
-        score = max(len(words & w) / len(w) - 0.5 * len(words - w) / len(words) for w in wanted)
+        score = max(len(words & w) / len(w) - len(words - w) / len(words) for w in wanted)
         if index in heading_blocks:
-            score += hr.HEADING_BONUS
+            score += hr.HEADING_BONUS * (2 if block.tag == "h1" else 1)
         if score > best_score:
             best, best_score = index, score
     if best is not None and best_score >= hr.MIN_HEADLINE_MATCH:

@@ -71,6 +71,9 @@ MIN_PROSE_WORDS = 10
 MIN_STOPWORD_DENSITY = 0.2
 #: Prose blocks may have a few links (inline mentions) but not this share of linked text.
 MAX_PROSE_LINK_DENSITY = 0.33
+#: A prose block shorter than this between two link lists is a teaser's blurb ("Fans
+#: remember the King of Pop..." under a linked headline in a "more stories" box).
+MAX_TEASER_WORDS = 30
 #: Weight of link-list and furniture text against prose when the article container is chosen.
 BAD_TEXT_PENALTY = 1.0
 
@@ -129,7 +132,8 @@ SITE_NAME_PART = re.compile(r"\w\.(com|org|net|co\.uk|co|uk|gov|edu|tv)\b", re.I
 MAX_HEADLINE_WORDS = 40
 #: How well a block must match the declared title (og:title, <title>) to be the headline.
 MIN_HEADLINE_MATCH = 0.6
-#: A heading element (h1-h6) is preferred to a block of the same words (a teaser link).
+#: A heading element (h1-h6) is preferred to a block of the same words (a teaser link), and
+#: an <h1> (twice the bonus) to a "latest news" <h5> that repeats the story's headline.
 HEADING_BONUS = 0.2
 #: Word range of a headline-shaped block (pages whose <title> is only the site's name).
 HEADLINE_WORDS = (3, 25)
