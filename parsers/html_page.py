@@ -69,7 +69,7 @@ class _Block:
             self.words >= hr.MIN_PROSE_WORDS
             and self.stopwords >= hr.MIN_STOPWORD_DENSITY * self.words
             and self.link_density <= hr.MAX_PROSE_LINK_DENSITY
-            and self.tag not in hr.HEADING_TAGS
+            and (self.tag not in hr.HEADING_TAGS or self.words >= hr.MIN_HEADING_PROSE_WORDS)
         )
 
     @property
@@ -332,14 +332,16 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     between prose (jusText's context rule: a caption or subhead inside the story)."""
     classes = [_block_class(b) for b in blocks]
     before, after = _neighbours(classes)
-    # A short prose block between two link lists is a teaser's blurb, not the story.
-    for index, block in enumerate(blocks):
-        if (
-            classes[index] == _GOOD
-            and block.words < hr.MAX_TEASER_WORDS
-            and before[index] == _BAD
-            and after[index] == _BAD
-        ):
+    # Short prose blocks between link lists, two or more in a row, are the blurbs of a
+    # "more stories" box (one alone is a story paragraph next to a "Read the report" link).
+    teaser = [
+        cls == _GOOD and block.words < hr.MAX_TEASER_WORDS and prev == _BAD and nxt == _BAD
+        for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
+    ]
+    goods = [index for index, cls in enumerate(classes) if cls == _GOOD]
+    for position, index in enumerate(goods):
+        neighbours = goods[max(0, position - 1) : position] + goods[position + 1 : position + 2]
+        if teaser[index] and any(teaser[n] for n in neighbours):
             classes[index] = _BAD
     before, after = _neighbours(classes)
     wanted = normalise_line(headline or "").lower()
