@@ -152,6 +152,17 @@ SECTION_LOOKBACK_LINES = 10
 #: Lines around the headline searched for the publication date.
 DATE_LOOKAROUND_LINES = 10
 #: A line that recurs in at least this share of a batch's documents (and at least
-#: ``TEMPLATE_MIN_DOCS`` of them) is page template, not article text.
-TEMPLATE_MIN_SHARE = 0.3
-TEMPLATE_MIN_DOCS = 5
+#: ``TEMPLATE_MIN_DOCS`` of them) is a template candidate (menus, footers, archive banners;
+#: a batch mixing nine sites gives each site's template ~10% of the documents).
+TEMPLATE_MIN_SHARE = 0.03
+TEMPLATE_MIN_DOCS = 4
+#: Lines with at least this many spaces (words - 1) are "long" when comparing documents.
+TEMPLATE_LONG_WORDS = 7
+#: Long lines (paragraphs) must recur in this many documents: a story syndicated to a few
+#: sites repeats its paragraphs a few times, an archive banner or footer on every page.
+TEMPLATE_LONG_MIN_DOCS = 8
+#: Documents whose long lines overlap this much (shared / smaller set) are copies of one
+#: story (syndicated copies): the lines they share are the story, not template.
+TEMPLATE_COPY_OVERLAP = 0.3
+#: Pairs of documents compared per candidate group.
+TEMPLATE_JACCARD_SAMPLE = 6

@@ -488,13 +488,49 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
 def template_lines(documents: Iterable[str]) -> frozenset[str]:
     """Lines that recur across many documents of a batch: page templates, not article text.
 
-    A line counts once per document; it is template when it appears in at least
-    ``TEMPLATE_MIN_SHARE`` of the documents and in at least ``TEMPLATE_MIN_DOCS`` of them.
+    A line counts once per document. It is a candidate when it appears in at least
+    ``TEMPLATE_MIN_DOCS`` documents and ``TEMPLATE_MIN_SHARE`` of the batch. Syndicated
+    copies of one story also share lines (its headline and paragraphs), so long lines must
+    recur in more documents (``TEMPLATE_LONG_MIN_DOCS``), and a candidate is template only
+    when the documents holding it otherwise differ: their sets of long lines overlap by less
+    than ``TEMPLATE_COPY_OVERLAP`` on average. Menus and footers recur in different
+    stories; a story's text recurs only in its copies.
+
+    Args:
+        documents: the batch's plain-text dumps.
+
+    Returns:
+        Normalised template lines (compare with ``normalise_line(line)``).
     """
     counts: Counter[str] = Counter()
-    total = 0
-    for document in documents:
-        total += 1
-        counts.update({normalise_line(line) for line in document.splitlines() if line.strip()})
+    holders: dict[str, list[int]] = {}
+    long_lines: list[frozenset[int]] = []
+    for number, document in enumerate(documents):
+        unique = {normalise_line(line) for line in document.splitlines() if line.strip()}
+        counts.update(unique)
+        for line in unique:
+            holders.setdefault(line, []).append(number)
+        long_lines.append(
+            frozenset(hash(line) for line in unique if line.count(" ") >= rules.TEMPLATE_LONG_WORDS)
+        )
+    total = len(long_lines)
     needed = max(rules.TEMPLATE_MIN_DOCS, rules.TEMPLATE_MIN_SHARE * total)
-    return frozenset(line for line, count in counts.items() if count >= needed)
+    by_holders: dict[tuple[int, ...], list[str]] = {}
+    needed_long = max(needed, rules.TEMPLATE_LONG_MIN_DOCS)
+    for line, count in counts.items():
+        if count >= (needed_long if line.count(" ") >= rules.TEMPLATE_LONG_WORDS else needed):
+            by_holders.setdefault(tuple(holders[line]), []).append(line)
+    template: set[str] = set()
+    for docs, lines in by_holders.items():
+        if _mean_overlap([long_lines[d] for d in docs]) < rules.TEMPLATE_COPY_OVERLAP:
+            template.update(lines)
+    return frozenset(template)
+
+
+def _mean_overlap(sets: list[frozenset[int]]) -> float:
+    """Mean overlap |a & b| / min(|a|, |b|) of consecutive pairs (a cheap sample of pairs)."""
+    sample = sets[: rules.TEMPLATE_JACCARD_SAMPLE + 1]
+    pairs = list(zip(sample, sample[1:], strict=False))
+    if not pairs:
+        return 0.0
+    return sum(len(a & b) / (min(len(a), len(b)) or 1) for a, b in pairs) / len(pairs)
