@@ -1,8 +1,8 @@
 """MinHash signatures of many documents at once, bit-compatible with datasketch 2.0.
 
-The per-shingle work is vectorised with numpy: each distinct token is hashed once, shingle
-hashes are folded from token hashes, and the affine32 permutations of datasketch are applied
-to a whole batch of shingles at once. ``shingle_hash32`` is the same shingle hash as a
+The per-shingle work is vectorised with numpy over a whole batch of documents: each distinct
+token is hashed once, shingle hashes are folded from token hashes, duplicates are removed
+with one sort, and the affine32 permutations of datasketch are applied to blocks of shingles. ``shingle_hash32`` is the same shingle hash as a
 datasketch ``hashfunc``, so
 
     MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=shingle_hash32)
@@ -27,8 +27,9 @@ SHINGLE_HASH_VERSION = "blake2b64-fold-v1"
 
 _FOLD_PRIME = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
 _MASK32 = np.uint64(0xFFFFFFFF)
-#: Shingles processed per numpy step: bounds the (shingles x num_perm) scratch array.
-_SHINGLES_PER_STEP = 32768
+#: Shingles permuted per numpy step: keeps the (num_perm x shingles) scratch array near the
+#: size of the CPU cache (measured: 8192 is ~3x faster than 32768 or one big array).
+_SHINGLES_PER_STEP = 8192
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,39 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def _batch_shingles(token_lists: list[list[str]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct shingle hashes of every document of a batch, computed in one numpy pass.
+
+    Returns ``(doc_index, hashes)``: parallel arrays sorted by document, then hash.
+    """
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+    all_tokens = [token for tokens in token_lists for token in tokens]
+    if not all_tokens:
+        return np.empty(0, np.int64), np.empty(0, np.uint32)
+    # Hash each distinct token once, then look token hashes up by index.
+    distinct = list(dict.fromkeys(all_tokens))
+    position = {token: i for i, token in enumerate(distinct)}
+    table = np.fromiter((_token_hash(t) for t in distinct), dtype=np.uint64, count=len(distinct))
+    token_hashes = table[np.fromiter(map(position.__getitem__, all_tokens), dtype=np.int64, count=len(all_tokens))]
+    doc_of_token = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+    parts_doc, parts_hash = [], []
+    if len(all_tokens) >= size:
+        folded = _fold(token_hashes, size)
+        starts = np.arange(len(folded))
+        inside = doc_of_token[starts] == doc_of_token[starts + size - 1]  # window within one doc
+        parts_doc.append(doc_of_token[starts[inside]])
+        parts_hash.append(folded[inside])
+    # Documents shorter than one shingle are a single shingle of all their tokens.
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    for doc in np.flatnonzero((lengths > 0) & (lengths < size)):
+        parts_doc.append(np.array([doc], dtype=np.int64))
+        parts_hash.append(_fold(token_hashes[offsets[doc] : offsets[doc + 1]], size))
+    keys = np.sort((np.concatenate(parts_doc).astype(np.uint64) << np.uint64(32))
+                   | np.concatenate(parts_hash).astype(np.uint64))
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return (keys >> np.uint64(32)).astype(np.int64), (keys & _MASK32).astype(np.uint32)
+
+
 def sign_token_lists(token_lists: list[list[str]], settings: SignatureSettings) -> tuple[np.ndarray, np.ndarray]:
     """MinHash hash values of many documents.
 
@@ -122,36 +156,39 @@ def sign_token_lists(token_lists: list[list[str]], settings: SignatureSettings) 
         settings: permutations, seed and shingle size.
 
     Returns:
-        ``(hashvalues, shingle_counts)``: a ``(len(token_lists), num_perm)`` uint32 array and
-        the number of distinct shingles per document (for containment estimates).
+        ``(hashvalues, shingle_counts)``: a ``(len(token_lists), num_perm)`` uint32 array
+        (all 2**32-1 for a document without tokens, as datasketch's empty MinHash) and the
+        number of distinct shingles per document (for containment estimates).
     """
     if settings.scheme != SCHEME:
         raise ValueError(f"only the {SCHEME} scheme is supported, not {settings.scheme!r}")
     a, b = _permutations(settings.num_perm, settings.seed, settings.scheme)
-    empty = np.uint32(0xFFFFFFFF)
-    result = np.full((len(token_lists), settings.num_perm), empty, dtype=np.uint32)
-    counts = np.zeros(len(token_lists), dtype=np.int64)
-    per_doc = []
-    for index, tokens in enumerate(token_lists):
-        hashes = np.unique(shingle_hashes(tokens, settings.shingle_size))
-        counts[index] = len(hashes)
-        per_doc.append(hashes)
-    # Sign groups of documents whose shingles fit one scratch array.
-    start = 0
-    while start < len(per_doc):
-        stop, total = start, 0
-        while stop < len(per_doc) and (stop == start or total + len(per_doc[stop]) <= _SHINGLES_PER_STEP):
-            total += len(per_doc[stop])
-            stop += 1
-        group = per_doc[start:stop]
-        nonempty = [i for i, h in enumerate(group) if len(h)]
-        if nonempty:
-            hashes = np.concatenate([group[i] for i in nonempty])
-            permuted = _fmix32(hashes).reshape(-1, 1) * a + b
-            offsets = np.cumsum([0] + [len(group[i]) for i in nonempty[:-1]])
-            minima = np.minimum.reduceat(permuted, offsets, axis=0)
-            result[[start + i for i in nonempty]] = minima
-        start = stop
+    result = np.full((len(token_lists), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    docs, hashes = _batch_shingles(token_lists, settings.shingle_size)
+    counts = np.bincount(docs, minlength=len(token_lists)).astype(np.int64)
+    mixed = _fmix32(hashes)
+    # Permute a block of shingles at a time (bounded scratch memory); blocks end at doc edges.
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else np.empty(0, np.int64)
+    a_column, b_column = a.reshape(-1, 1), b.reshape(-1, 1)
+    scratch = np.empty((settings.num_perm, _SHINGLES_PER_STEP), dtype=np.uint32)
+    block_start = 0
+    while block_start < len(starts):
+        block_end = block_start + 1
+        first = starts[block_start]
+        while block_end < len(starts) and starts[block_end] - first < _SHINGLES_PER_STEP:
+            block_end += 1
+        last = starts[block_end] if block_end < len(starts) else len(docs)
+        # (num_perm, shingles) in a reused cache-sized buffer: reducing along the contiguous
+        # axis, without temporaries, is about three times faster than the naive broadcast.
+        if scratch.shape[1] < last - first:
+            scratch = np.empty((settings.num_perm, last - first), dtype=np.uint32)
+        permuted = scratch[:, : last - first]
+        np.multiply(a_column, mixed[first:last], out=permuted)
+        np.add(permuted, b_column, out=permuted)
+        result[docs[starts[block_start:block_end]]] = np.minimum.reduceat(
+            permuted, starts[block_start:block_end] - first, axis=1
+        ).T
+        block_start = block_end
     return result, counts
 
 

@@ -150,12 +150,13 @@ def decode_bytes(data: bytes, is_html: bool) -> tuple[str, str] | None:
     return str(best), best.encoding
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _control_share(text: str) -> float:
+    """Share of control characters (other than whitespace) in the first 20,000 characters."""
     sample = text[:20000]
-    if not sample:
-        return 0.0
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls / len(sample)
+    return len(_CONTROL_CHARS.findall(sample)) / len(sample) if sample else 0.0
 
 
 def read_records(item: InputFile, limits: ReadLimits) -> list[RawRecord | Reject]:

@@ -1,0 +1,165 @@
+"""A generated corpus of text-browser news dumps with a known share of near-duplicates.
+
+Nothing here is real news: words are drawn from English function words and a made-up
+vocabulary with a Zipf-like distribution, so the cleaner sees prose and dedup sees realistic
+shingle statistics. Each dump has site chrome (menus, breadcrumb, share bar, related links,
+footer) from one of several made-up sites. A share of the documents are syndicated copies of
+an earlier one: other site chrome, often a new headline, sometimes a cut tail, a few copy
+edits and different line wrapping.
+
+    python benchmarks/synthetic.py OUT_DIR --n 10000 [--duplicate-share 0.2] [--seed 7]
+
+writes ``OUT_DIR/docs/NNNN/NNNNNNN.txt`` and ``OUT_DIR/labels.csv`` (``file,cluster``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import os
+import random
+import textwrap
+from dataclasses import dataclass
+
+from parsers.rules import STOPWORDS
+
+_SYLLABLES = ("ka ri to ne mo sa lu vi pe da ro mi te no ba ki su ha ya ze "
+              "an el or un is at en ar om ul").split()
+_SECTIONS = ["News / Politics", "World / Asia", "Business / Markets", "Sport", "Science / Space",
+             "Culture / Books", "Local / City", "Health"]
+
+
+def _make_word(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+
+@dataclass
+class _Vocabulary:
+    stopwords: list[str]
+    words: list[str]
+    cum_weights: list[float]
+
+    @classmethod
+    def build(cls, rng: random.Random, size: int = 30_000) -> _Vocabulary:
+        words = sorted({_make_word(rng) for _ in range(size)})
+        rng.shuffle(words)
+        cum_weights = list(itertools.accumulate(1.0 / (rank + 1) ** 0.9 for rank in range(len(words))))
+        return cls(sorted(STOPWORDS), words, cum_weights)
+
+    def sentence(self, rng: random.Random) -> str:
+        length = rng.randint(12, 28)
+        content = rng.choices(self.words, cum_weights=self.cum_weights, k=length)
+        tokens = [rng.choice(self.stopwords) if rng.random() < 0.45 else w for w in content]
+        if rng.random() < 0.15:
+            tokens[rng.randrange(length)] = str(rng.randint(2, 2030))
+        tokens[0] = tokens[0].capitalize()
+        text = " ".join(tokens) + "."
+        if rng.random() < 0.1:
+            text = "\u201c" + text + "\u201d said " + rng.choice(self.words).capitalize() + "."
+        return text
+
+    def headline(self, rng: random.Random) -> str:
+        words = rng.choices(self.words, cum_weights=self.cum_weights, k=rng.randint(6, 13))
+        return " ".join(w.capitalize() if i == 0 or rng.random() < 0.3 else w for i, w in enumerate(words))
+
+
+@dataclass
+class _Site:
+    name: str
+    menu: list[str]
+    related: list[str]
+
+
+def _sites(rng: random.Random, vocabulary: _Vocabulary, count: int = 24) -> list[_Site]:
+    sites = []
+    for _ in range(count):
+        name = f"The {vocabulary.headline(rng).split()[0]} {rng.choice(['Post', 'Times', 'Herald', 'Courier'])}"
+        menu = ["Home", *(w.capitalize() for w in rng.sample(vocabulary.words[:300], 8)), "Sign in"]
+        related = [vocabulary.headline(rng) for _ in range(5)]
+        sites.append(_Site(name, menu, related))
+    return sites
+
+
+@functools.lru_cache(maxsize=600_000)
+def _wrapped(paragraph: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(paragraph, width))
+
+
+def _page(site: _Site, section: str, headline: str, paragraphs: list[str], width: int, day: int) -> str:
+    lines = [site.name, ""]
+    lines += [f"  \u2022 {item}" for item in site.menu]
+    lines += ["", "[Search            ] [Go]", "", section, "", headline, "",
+              f"Published March {day}, 2026", "", "  \u25a1 Share", "  \u25a1 Print", ""]
+    for paragraph in paragraphs:
+        lines += [_wrapped(paragraph, width), ""]
+    lines += ["Related stories", ""] + [f"  \u2022 {r}" for r in site.related]
+    lines += ["", f"\u00a9 2026 {site.name}. All rights reserved.", ""]
+    return "\n".join(lines)
+
+
+def _copy_edit(rng: random.Random, paragraph: str, vocabulary: _Vocabulary) -> str:
+    words = paragraph.split(" ")
+    for _ in range(max(1, len(words) // 60)):
+        position = rng.randrange(len(words))
+        if words[position].isalpha():
+            words[position] = rng.choice(vocabulary.words)
+    return " ".join(words)
+
+
+def generate(out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7) -> list[tuple[str, str]]:
+    """Write ``n`` dumps under ``out_dir/docs`` and their story labels; return the labels.
+
+    About ``duplicate_share`` of the documents are copies of an earlier story.
+    """
+    rng = random.Random(seed)
+    vocabulary = _Vocabulary.build(rng)
+    sites = _sites(rng, vocabulary)
+    # A pool of paragraphs keeps generation fast at a million documents; it is large enough
+    # that two distinct stories rarely share a paragraph.
+    pool = [" ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
+            for _ in range(min(200_000, max(2_000, n * 2)))]
+    stories: list[tuple[str, str, list[int]]] = []  # (cluster, section, paragraph ids)
+    labels = []
+    docs_dir = os.path.join(out_dir, "docs")
+    for index in range(n):
+        site = rng.choice(sites)
+        if stories and rng.random() < duplicate_share:
+            cluster, section, paragraph_ids = rng.choice(stories)
+            if rng.random() < 0.3 and len(paragraph_ids) > 4:
+                paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]
+            paragraphs = [_copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i]
+                          for i in paragraph_ids]
+            width = rng.choice([72, 80, 100])
+        else:
+            cluster = f"s{index:07d}"
+            section = rng.choice(_SECTIONS)
+            paragraph_ids = [rng.randrange(len(pool)) for _ in range(rng.randint(6, 14))]
+            stories.append((cluster, section, paragraph_ids))
+            paragraphs = [pool[i] for i in paragraph_ids]
+            width = 100
+        headline = vocabulary.headline(rng)
+        name = f"{index // 1000:04d}/{index:07d}.txt"
+        path = os.path.join(docs_dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(_page(site, section, headline, paragraphs, width, 1 + index % 28))
+        labels.append((name, cluster))
+    with open(os.path.join(out_dir, "labels.csv"), "w", encoding="utf-8") as handle:
+        handle.write("file,cluster\n")
+        handle.writelines(f"{name},{cluster}\n" for name, cluster in labels)
+    return labels
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--duplicate-share", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    generate(args.out_dir, args.n, args.duplicate_share, args.seed)
+
+
+if __name__ == "__main__":
+    main()
