@@ -125,6 +125,18 @@ CHROME_LINE_PENALTY = 3
 SHORT_BLOCK_PENALTY = 1
 #: Score lost per word of a non-prose block (captions, link lists).
 BAD_WORD_WEIGHT = 0.5
+#: Lines that open a comment section ("Post Your Comment", "Leave a comment", "12 comments",
+#: "Reply"): readers' prose follows, so the article body ends there.
+COMMENTS_START = re.compile(
+    r"^(?:comments?(?: »)?|reply|cancel reply|\d+ comments?\b.*|(?:post|add|leave|write) (?:a |your )?"
+    r"(?:comment|reply)\b.*|comment now|your comment:?|comments? \(required\).*|.*\bto comment\.?"
+    r"|loading comments.*|join the (?:conversation|discussion)\b.*"
+    r"|.*comments are (?:filtered|moderated)\b.*|.*comments powered by.*|show comments)$",
+    re.I,
+)
+#: A stretch of furniture scoring below minus this ends a body run (share bars, comment
+#: forms and related-story lists between an article and its comments).
+BODY_BREAK_SCORE = 150
 #: A headline has between these many words.
 TITLE_WORDS = (3, 30)
 #: How many lines above the body the headline is looked for (sidebars and share bars

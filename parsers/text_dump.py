@@ -48,6 +48,8 @@ class Block:
     line_count: int = 1
     chrome: bool = False
     bullet: bool = False
+    #: Starts a comment section: a body run never continues past it.
+    barrier: bool = False
     score: float = 0.0
 
 
@@ -215,6 +217,10 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
         if not stripped:
             flush_run()
             continue
+        if rules.COMMENTS_START.search(stripped):
+            flush_run()
+            blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
+            continue
         if is_chrome_line(stripped, template_lines):
             flush_run()
             if (
@@ -309,14 +315,20 @@ def _neighbour_class(classes: list[str], index: int, step: int) -> str | None:
 
 
 def body_span(blocks: list[Block]) -> tuple[int, int] | None:
-    """Indices (first, last) of the run of blocks with the highest total score (Kadane)."""
+    """Indices (first, last) of the run of blocks with the highest total score (Kadane),
+    where a stretch of furniture scoring below ``-BODY_BREAK_SCORE`` ends a run outright
+    (a comment section or a related-stories box after the article is not the article)."""
     best: tuple[int, int] | None = None
     best_total = 0.0
     total = 0.0
     start = 0
+    gap = 0.0  # score of the non-positive stretch since the last positive block
     for index, block in enumerate(blocks):
-        if total <= 0:
-            total, start = 0.0, index
+        gap = gap + block.score if block.score <= 0 else 0.0
+        if total <= 0 or gap < -rules.BODY_BREAK_SCORE or block.barrier:
+            total, start, gap = 0.0, index, min(gap, 0.0) if block.score <= 0 else 0.0
+            if block.score <= 0:
+                continue
         total += block.score
         if total > best_total:
             best, best_total = (start, index), total
