@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -171,12 +171,54 @@ def baseline_clusters(docs: str, files: Iterable[str], threshold: float = 0.8, k
 
 # --- the sweep -----------------------------------------------------------------------------
 
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _tokens_raw(text: str) -> list[str]:
+    return text.split()
+
+
+def _tokens_lower(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def _tokens_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _tokens_apostrophes(text: str) -> list[str]:
+    return _WORD.findall(re.sub(r"(?<=\w)'(?=\w)", "", text.translate(_QUOTES).lower()))
+
+
+def _tokens_numbers(text: str) -> list[str]:
+    from dedup.shingles import normalise_tokens
+
+    return ["0" if t.isdigit() else t for t in normalise_tokens(text)]
+
+
+def _tokenisers() -> dict[str, Callable[[str], list[str]]]:
+    from dedup.shingles import normalise_tokens
+
+    return {
+        "shipped": normalise_tokens,  # dedup.shingles: lower case, quotes folded, \w+ words
+        "whitespace": _tokens_raw,  # split on whitespace only
+        "lower": _tokens_lower,  # + lower case (punctuation kept)
+        "words": _tokens_words,  # + punctuation dropped, curly quotes not folded
+        "apostrophes": _tokens_apostrophes,  # + "it's" == "its"
+        "numbers": _tokens_numbers,  # shipped + every number is "0"
+    }
+
 
 def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_size: int) -> list[dict]:
-    """Score every combination of ``grid`` (DedupSettings field -> values) with the plain
-    functions of the pipeline: parse once per batch, sign per signature setting, place per
-    matching setting. Returns one row per combination."""
-    from dedup.stage import KnownState, place_staged, sign_documents
+    """Score every combination of ``grid`` with the plain functions of the pipeline.
+
+    ``grid`` maps ``DedupSettings`` fields (and ``tokeniser``, a name from ``_tokenisers``)
+    to the values to try. Inputs are parsed and cleaned once per batch as in a run; then
+    every signature setting is signed once and every matching setting placed (no commit).
+    Returns one row per combination.
+    """
+    from dedup.clusters import StoryIndex
+    from dedup.stage import KnownState, match_rules, place_staged, sign_documents, signature_settings
     from newsdedup.config import DedupSettings, ReadLimits
     from newsdedup.pipeline import batches
     from parsers.batch import parse_files
@@ -184,36 +226,35 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
     from storage.dataset import write_parquet
     from storage.tables import staged_table
 
-    from dedup.clusters import StoryIndex
-    from dedup.stage import LSH_THRESHOLD, signature_settings
-
     parsed = [parse_files(batch, ReadLimits()) for batch in batches(discover_inputs([docs]), batch_size)]
     rejected = {r.source_path for _, rejects in parsed for r in rejects}
+    tokenisers = _tokenisers()
     names = list(grid)
-    sign_fields = {"num_perm", "shingle_size", "seed"}
-    rows = []
+    sign_fields = {"num_perm", "shingle_size", "seed", "template_paragraph_docs", "tokeniser"}
     combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
     by_signature: dict[tuple, list[dict]] = {}
     for combo in combos:
         by_signature.setdefault(tuple((k, combo[k]) for k in names if k in sign_fields), []).append(combo)
+    rows = []
     with tempfile.TemporaryDirectory(prefix="dedup-sweep-") as scratch:
         for sign_key, group in by_signature.items():
-            base = replace(DedupSettings(), **dict(sign_key))
+            sign_options = dict(sign_key)
+            tokenise = tokenisers[sign_options.pop("tokeniser", "shipped")]
+            base = replace(DedupSettings(), **sign_options)
             clock = time.perf_counter()
             staged = []
             for number, (documents, _) in enumerate(parsed):
-                hashvalues, counts = sign_documents(documents, base)
+                hashvalues, counts = sign_documents(documents, base, tokenise)
                 path = os.path.join(scratch, f"documents-{number:06d}.parquet")
                 write_parquet(staged_table(documents, hashvalues, counts), path)
                 staged.append((path, documents))
             sign_seconds = time.perf_counter() - clock
             for combo in group:
-                settings = replace(DedupSettings(), **combo)
-                if settings.bands and settings.rows and settings.bands * settings.rows != settings.num_perm:
+                settings = replace(base, **{k: v for k, v in combo.items() if k not in sign_fields})
+                if (settings.bands or settings.rows) and settings.bands * settings.rows != settings.num_perm:
                     continue
-                index = StoryIndex(signature_settings(settings), settings.threshold,
-                                   settings.containment_threshold, LSH_THRESHOLD,
-                                   bands=settings.bands, rows=settings.rows)
+                index = StoryIndex(signature_settings(settings), match_rules(settings), settings.lsh_threshold,
+                                   settings.bands, settings.rows)
                 clock = time.perf_counter()
                 placements = place_staged([p for p, _ in staged], KnownState(index, set()), settings.num_perm)
                 place_seconds = time.perf_counter() - clock
@@ -252,18 +293,34 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--keep", metavar="DIR", help="write the pipeline's output here and keep it")
     parser.add_argument("--no-baseline", action="store_true", help="skip the raw-datasketch baseline")
-    parser.add_argument("--sweep", action="store_true", help="sweep settings instead (no Prefect)")
+    parser.add_argument("--sweep", nargs="?", const=DEFAULT_GRID, metavar="GRID",
+                        help="sweep settings instead (no Prefect), e.g. 'threshold=0.4,0.5 "
+                        f"shingle_size=2,3' (default: '{DEFAULT_GRID}')")
     parser.add_argument("--batch-size", type=int, default=500, help="files per parse batch (sweep)")
     return parser.parse_args(argv)
 
 
-def _grid(args: argparse.Namespace) -> dict[str, list]:
-    return {
-        "shingle_size": [1, 2, 3, 4, 5],
-        "num_perm": [64, 128, 256],
-        "threshold": [0.3, 0.4, 0.5, 0.6, 0.7],
-        "containment_threshold": [0.6, 0.7, 0.8, 0.9],
-    }
+#: The sweep run by ``--sweep`` without a grid: "field=v1,v2 field=v1,v2 ...".
+DEFAULT_GRID = ("shingle_size=2,3,4,5 num_perm=128,256 threshold=0.3,0.4,0.5,0.6 "
+                "containment_threshold=0.7,0.8,0.9 template_paragraph_docs=0,6")
+
+
+def parse_grid(text: str) -> dict[str, list]:
+    """``"threshold=0.4,0.5 tokeniser=shipped,lower"`` -> ``{"threshold": [0.4, 0.5], ...}``."""
+    grid: dict[str, list] = {}
+    for item in text.split():
+        name, _, values = item.partition("=")
+        grid[name] = [_value(v) for v in values.split(",")]
+    return grid
+
+
+def _value(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = os.path.join(args.data, "docs")
     truth = read_labels(os.path.join(args.data, "labels.csv"))
     if args.sweep:
-        rows = sweep(docs, truth, _grid(args), args.batch_size)
+        rows = sweep(docs, truth, parse_grid(args.sweep), args.batch_size)
         keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s")]
         print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | place s |")
         print("|" + "---|" * (len(keys) + 10))

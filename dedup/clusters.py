@@ -3,6 +3,13 @@ MinHash LSH candidates that are then verified against the cluster's canonical co
 
 Only canonical copies are indexed and every member is verified against its canonical, so a
 chain A~B~C never pulls a distinct story C into A's cluster (no transitive over-merge).
+
+Verification (``verify_candidate``) accepts a candidate when either
+
+* the estimated Jaccard similarity reaches ``threshold`` (``near``), or
+* the estimated containment of the smaller shingle set in the larger reaches
+  ``containment_threshold`` and the smaller set has at least ``min_containment_shingles``
+  shingles (``contained``: a copy cut short, or padded with notes or leftover chrome).
 """
 
 from __future__ import annotations
@@ -21,11 +28,24 @@ CONTAINED = "contained"
 
 @dataclass(frozen=True)
 class Placement:
-    """Where one document goes: a new story (``canonical_id`` None) or a copy of one."""
+    """Where one document goes: a new story (``canonical_id`` None) or a copy of one.
+
+    ``similarity`` is the score that decided: 1.0 for ``exact``, the estimated Jaccard for
+    ``near``, the estimated containment for ``contained``.
+    """
 
     canonical_id: str | None
     similarity: float = 1.0
     method: str = ""
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    """When a verified LSH candidate counts as a copy (see the module docstring)."""
+
+    threshold: float
+    containment_threshold: float
+    min_containment_shingles: int
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -44,34 +64,60 @@ def estimated_containment(jaccard: float, size_a: int, size_b: int) -> float:
     return min(1.0, jaccard * (size_a + size_b) / ((1.0 + jaccard) * smaller))
 
 
+def verify_candidate(
+    hashvalues: np.ndarray, shingle_count: int, other: np.ndarray, other_count: int, rules: MatchRules
+) -> tuple[str, float, float] | None:
+    """Check an LSH candidate against the document's signature.
+
+    Returns:
+        ``(method, similarity, jaccard)`` if it is a copy (``near`` or ``contained``), else None.
+        Documents without shingles (nothing left to compare) are never copies.
+    """
+    if shingle_count == 0 or other_count == 0:
+        return None
+    jaccard = estimated_jaccard(hashvalues, other)
+    if jaccard >= rules.threshold:
+        return NEAR, jaccard, jaccard
+    if min(shingle_count, other_count) >= rules.min_containment_shingles:
+        containment = estimated_containment(jaccard, shingle_count, other_count)
+        if containment >= rules.containment_threshold:
+            return CONTAINED, containment, jaccard
+    return None
+
+
 class StoryIndex:
     """The canonical copies known so far, searchable by content hash and by MinHash LSH.
 
     Args:
         settings: the signature settings every indexed signature was made with.
-        threshold: estimated Jaccard at or above which a candidate is a near-duplicate.
-        containment_threshold: containment at or above which a candidate is a cut or padded copy.
-        lsh_threshold: Jaccard the LSH banding is tuned for; lower than ``threshold`` so that
-            cut-short copies (low Jaccard, high containment) still become candidates.
-        min_containment_shingles: a containment match needs at least this many shingles in
-            the smaller text, so a few shared sentences never make a short text a "copy".
+        rules: when a candidate is a copy.
+        lsh_threshold: Jaccard the LSH banding is tuned for; lower than ``rules.threshold`` so
+            that cut-short copies (low Jaccard, high containment) still become candidates.
+        bands, rows: explicit LSH banding (``bands * rows == num_perm``); 0 derives it from
+            ``lsh_threshold``.
+
+    Usage::
+
+        index = StoryIndex(SignatureSettings(), MatchRules(0.4, 0.8, 100), lsh_threshold=0.2)
+        index.place(article_id, content_hash, hashvalues, shingle_count)  # -> Placement
     """
 
     def __init__(
         self,
         settings: SignatureSettings,
-        threshold: float,
-        containment_threshold: float,
+        rules: MatchRules,
         lsh_threshold: float,
-        min_containment_shingles: int = 50,
         bands: int = 0,
         rows: int = 0,
     ) -> None:
         self.settings = settings
-        self.threshold = threshold
-        self.containment_threshold = containment_threshold
-        self.min_containment_shingles = min_containment_shingles
-        params = (bands, rows) if bands and rows else None
+        self.rules = rules
+        if bands or rows:
+            if bands * rows != settings.num_perm:
+                raise ValueError(f"bands x rows must equal num_perm={settings.num_perm}, not {bands}x{rows}")
+            params = (bands, rows)
+        else:
+            params = None
         self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=settings.num_perm, params=params)
         self._canonical_by_hash: dict[str, str] = {}
         self._signatures: dict[str, tuple[np.ndarray, int]] = {}
@@ -84,34 +130,43 @@ class StoryIndex:
         self._canonical_by_hash.setdefault(content_hash, article_id)
         if article_id not in self._signatures:
             self._signatures[article_id] = (hashvalues, shingle_count)
-            self._lsh.insert(article_id, to_minhash(hashvalues, self.settings))
+            if shingle_count:
+                self._lsh.insert(article_id, to_minhash(hashvalues, self.settings))
 
     def add_known_hash(self, content_hash: str, canonical_id: str) -> None:
         """Remember the content hash of a stored duplicate, so an exact copy of it maps to
         its canonical directly."""
         self._canonical_by_hash.setdefault(content_hash, canonical_id)
 
-    def place(self, article_id: str, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> Placement:
-        """Decide where a document goes and, if it is a new story, index it as canonical."""
+    def find_copy(self, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> Placement | None:
+        """The canonical this document copies, or None. Of several verified candidates the one
+        with the highest estimated Jaccard wins (ties: the smallest id, so runs are stable)."""
         canonical = self._canonical_by_hash.get(content_hash)
         if canonical is not None:
             return Placement(canonical, 1.0, EXACT)
-        best: Placement | None = None
+        if not shingle_count:
+            return None
+        best: tuple[float, str, Placement] | None = None
         for candidate in self._lsh.query(to_minhash(hashvalues, self.settings)):
             other, other_count = self._signatures[candidate]
-            jaccard = estimated_jaccard(hashvalues, other)
-            if jaccard >= self.threshold:
-                placement = Placement(candidate, jaccard, NEAR)
-            elif (
-                min(shingle_count, other_count) >= self.min_containment_shingles
-                and estimated_containment(jaccard, shingle_count, other_count) >= self.containment_threshold
-            ):
-                placement = Placement(candidate, jaccard, CONTAINED)
-            else:
+            verdict = verify_candidate(hashvalues, shingle_count, other, other_count, self.rules)
+            if verdict is None:
                 continue
-            if best is None or (placement.similarity, placement.canonical_id) > (best.similarity, best.canonical_id):
-                best = placement
-        if best is not None:
-            return best
+            method, similarity, jaccard = verdict
+            key = (jaccard, _reverse(candidate))
+            if best is None or key > best[:2]:
+                best = (*key, Placement(candidate, similarity, method))
+        return best[2] if best else None
+
+    def place(self, article_id: str, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> Placement:
+        """Decide where a document goes and, if it is a new story, index it as canonical."""
+        found = self.find_copy(content_hash, hashvalues, shingle_count)
+        if found is not None:
+            return found
         self.add_canonical(article_id, content_hash, hashvalues, shingle_count)
         return Placement(None)
+
+
+def _reverse(text: str) -> tuple[int, ...]:
+    """Sort key that orders strings descending, so ``max`` picks the smallest id on ties."""
+    return tuple(-ord(c) for c in text)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from dedup.clusters import Placement, StoryIndex
+from dedup.clusters import MatchRules, Placement, StoryIndex
 from dedup.shingles import normalise_tokens
 from dedup.signatures import SignatureSettings, sign_token_lists
 from newsdedup.config import DedupSettings
@@ -23,31 +24,62 @@ from storage.schema import Document
 
 log = logging.getLogger(__name__)
 
-#: LSH candidates are generated for pairs this similar; verification then applies the
-#: stricter thresholds. Low enough that copies cut to about half still become candidates.
-LSH_THRESHOLD = 0.3
+Tokeniser = Callable[[str], list[str]]
 
 
 def signature_settings(settings: DedupSettings) -> SignatureSettings:
     return SignatureSettings(num_perm=settings.num_perm, seed=settings.seed, shingle_size=settings.shingle_size)
 
 
-def sign_documents(documents: Sequence[Document], settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+def match_rules(settings: DedupSettings) -> MatchRules:
+    return MatchRules(settings.threshold, settings.containment_threshold, settings.min_containment_shingles)
+
+
+def template_paragraphs(paragraph_tokens: Sequence[Sequence[tuple[str, ...]]], min_docs: int) -> set[tuple[str, ...]]:
+    """Paragraphs (as normalised tokens) found in at least ``min_docs`` of the documents.
+
+    Page chrome the cleaner left in (a sign-up form, a site footer, a standard correction
+    note) recurs word for word across the stories of a site, while a story recurs only as
+    often as it was syndicated; ``min_docs`` sits above the usual number of copies.
+    """
+    if min_docs <= 0:
+        return set()
+    counts: Counter[tuple[str, ...]] = Counter()
+    for paragraphs in paragraph_tokens:
+        counts.update(set(paragraphs))
+    return {p for p, n in counts.items() if n >= min_docs}
+
+
+def sign_documents(
+    documents: Sequence[Document], settings: DedupSettings, tokenise: Tokeniser = normalise_tokens
+) -> tuple[np.ndarray, np.ndarray]:
     """Fill in each document's ``content_hash`` and ``article_id`` and compute its MinHash.
 
-    ``content_hash`` hashes the normalised tokens (so copies that differ only in case,
-    quotes, punctuation or wrapping share it); ``article_id`` is its first 16 hex digits.
+    ``content_hash`` hashes the normalised tokens of the whole text (so copies that differ
+    only in case, quotes, punctuation or wrapping share it); ``article_id`` is its first 16
+    hex digits. The signature leaves out paragraphs that recur across the batch
+    (``template_paragraph_docs``): they are chrome, and would make distinct stories of one
+    site look alike.
+
+    Args:
+        documents: one batch of cleaned documents (paragraphs separated by blank lines).
+        settings: shingling, MinHash and template settings.
+        tokenise: text -> normalised tokens (the benchmark passes alternatives).
 
     Returns:
         ``(hashvalues, shingle_counts)`` as from ``dedup.signatures.sign_token_lists``.
     """
-    token_lists = []
+    paragraph_tokens = []
     for document in documents:
-        tokens = normalise_tokens(document.text)
-        digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).hexdigest()
+        paragraphs = [tuple(tokenise(p)) for p in document.text.split("\n\n")]
+        paragraph_tokens.append([p for p in paragraphs if p])
+        digest = hashlib.blake2b(" ".join(t for p in paragraphs for t in p).encode(), digest_size=16).hexdigest()
         document.content_hash = digest
         document.article_id = digest[:16]
-        token_lists.append(tokens)
+    template = template_paragraphs(paragraph_tokens, settings.template_paragraph_docs)
+    token_lists = [[t for p in paragraphs if p not in template for t in p] for paragraphs in paragraph_tokens]
+    if template:
+        log.info("left %d recurring paragraphs out of the signatures", len(template))
     return sign_token_lists(token_lists, signature_settings(settings))
 
 
@@ -77,14 +109,7 @@ def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
                 f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
                 "or a new output directory."
             )
-    index = StoryIndex(
-        wanted,
-        threshold=settings.threshold,
-        containment_threshold=settings.containment_threshold,
-        lsh_threshold=LSH_THRESHOLD,
-        bands=settings.bands,
-        rows=settings.rows,
-    )
+    index = StoryIndex(wanted, match_rules(settings), settings.lsh_threshold, settings.bands, settings.rows)
     articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
     signatures = dataset.read("signatures", ["article_id", "hashvalues", "shingle_count"])
     duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])

@@ -11,22 +11,32 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class DedupSettings:
-    """How documents are shingled, signed and matched."""
+    """How documents are shingled, signed and matched (benchmarks/dedup.py --sweep measures them)."""
 
     #: Estimated Jaccard at or above which a verified candidate is a near-duplicate.
     threshold: float = 0.5
     #: Containment (share of the shorter text's shingles found in the longer one) at or
     #: above which a candidate is a copy that was cut short or had chrome appended.
     containment_threshold: float = 0.8
+    #: A containment match needs this many shingles in the shorter text, so a short caption
+    #: or note that also appears inside a longer page never makes it a "copy".
+    min_containment_shingles: int = 50
     #: MinHash permutations; more is slower and more precise.
     num_perm: int = 128
     #: Words per shingle.
     shingle_size: int = 3
     #: Seed of the MinHash permutations. Changing it makes stored signatures unusable.
     seed: int = 1
-    #: LSH banding: bands x rows must equal num_perm; 0 lets datasketch choose from threshold.
+    #: Jaccard the LSH banding is tuned for (candidates only; verification decides). Low so
+    #: that copies cut short (low Jaccard, high containment) become candidates.
+    lsh_threshold: float = 0.3
+    #: LSH banding: bands x rows must equal num_perm; 0 derives it from ``lsh_threshold``.
     bands: int = 0
     rows: int = 0
+    #: A paragraph found in at least this many documents of a batch is leftover page chrome
+    #: (sign-up forms, footers, standard notes): it is left out of the signatures, not the
+    #: text. 0 turns this off.
+    template_paragraph_docs: int = 0
 
 
 @dataclass(frozen=True)
