@@ -134,6 +134,22 @@ COMMENTS_START = re.compile(
     r"|.*comments are (?:filtered|moderated)\b.*|.*comments powered by.*|show comments)$",
     re.I,
 )
+#: Headings of the link lists that follow an article ("Tags:", "Top Stories", "More from
+#: Business", "Most Viewed Stories", "You may also like"): the article has ended.
+LIST_HEADING = re.compile(
+    r"^(?:tags|topics|related(?: stories| articles| content| coverage| links)?|more (?:stories|news|"
+    r"headlines|from|on)\b.{0,40}|top (?:stories|news)|most (?:viewed|popular|read|shared|e-?mailed|"
+    r"commented)\b.{0,30}|latest (?:news|stories|headlines)\b.{0,40}|recommended(?: for you)?"
+    r"|you (?:may|might) also like|editors?'? picks|see also|also on \S+)\s*:?$",
+    re.I,
+)
+#: Score lost at such a heading (a box of links inside an article costs less than the
+#: article text around it, a feed after the article more than its teasers bring).
+LIST_HEADING_PENALTY = 15
+#: Time-stamped list items: "Yesterday at 9:59 p.m. Reports: ...", "4/7/2017 at 5:36 p.m. ...".
+TIMESTAMPED = re.compile(r"^(?:yesterday|today|\d{1,2}/\d{1,2}/\d{2,4})\b.{0,12}\d{1,2}:\d{2}", re.I)
+#: Share of capitalised words above which an unpunctuated short block is a headline.
+HEADLINE_CAPS_SHARE = 0.7
 #: A stretch of furniture scoring below minus this ends a body run (share bars, comment
 #: forms and related-story lists between an article and its comments).
 BODY_BREAK_SCORE = 150

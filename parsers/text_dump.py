@@ -86,10 +86,7 @@ def linearise_columns(lines: list[str]) -> list[str]:
     gutters = _column_gutters(lines)
     if not gutters:
         return lines
-    cell_starts = [
-        {m.end() for m in _INNER_CELL.finditer(line)} | {len(line) - len(line.lstrip())}
-        for line in lines
-    ]
+    cell_starts = [{m.end() for m in _INNER_CELL.finditer(line)} | {len(line) - len(line.lstrip())} for line in lines]
     out: list[str] = []
     region: list[list[str]] = []  # region[column] -> lines of that column
 
@@ -221,13 +218,15 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
             flush_run()
             blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
             continue
+        if rules.LIST_HEADING.match(stripped):
+            flush_run()
+            heading = Block(stripped, number, 1, chrome=True)
+            heading.score = -rules.LIST_HEADING_PENALTY
+            blocks.append(heading)
+            continue
         if is_chrome_line(stripped, template_lines):
             flush_run()
-            if (
-                blocks
-                and blocks[-1].chrome
-                and blocks[-1].first_line + blocks[-1].line_count >= number - 1
-            ):
+            if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
                 blocks[-1].line_count += 1
                 blocks[-1].text += "\n" + stripped
             else:
@@ -258,17 +257,20 @@ def block_class(block: Block) -> str:
         return "bad"
     text = block.text
     words = _WORD.findall(text)
-    if rules.CAPTION_LINE.search(text) or rules.BYLINE.match(text):
+    if rules.CAPTION_LINE.search(text) or rules.BYLINE.match(text) or rules.TIMESTAMPED.match(text):
         return "bad"
     density = stopword_density(words)
     ends_like_sentence = text.rstrip().endswith(rules.SENTENCE_ENDINGS)
     if len(words) < rules.SHORT_BLOCK_WORDS:
         return "short"
+    if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
+        tokens = text.split()
+        capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit())
+        if capitalised >= rules.HEADLINE_CAPS_SHARE * len(tokens):
+            return "short"  # a headline: a subhead inside the article, a link elsewhere
     if density < rules.MIN_STOPWORD_DENSITY:
         return "bad"
-    if len(words) >= rules.MIN_PROSE_WORDS and (
-        ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS
-    ):
+    if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
         return "good"
     return "near"
 
@@ -292,7 +294,7 @@ def score_blocks(blocks: list[Block]) -> list[str]:
     for block, cls in zip(blocks, resolved, strict=True):
         words = len(block.text.split())
         if block.chrome:
-            block.score = -rules.CHROME_LINE_PENALTY * block.line_count
+            block.score = min(block.score, -rules.CHROME_LINE_PENALTY * block.line_count)
         elif cls == "good":
             block.score = words
         elif cls == "near":
@@ -398,9 +400,7 @@ def find_title_and_section(
         (title, index of the title's block, section).
     """
     first, last = span
-    good_words = [
-        len(b.text.split()) if c == "good" else 0 for b, c in zip(blocks, classes, strict=True)
-    ]
+    good_words = [len(b.text.split()) if c == "good" else 0 for b, c in zip(blocks, classes, strict=True)]
     total = sum(good_words[first : last + 1]) or 1
     # Candidates: blocks above the run, and inside it before TITLE_IN_BODY_SHARE of its prose.
     upto, skipped = first, 0
@@ -474,9 +474,7 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
     if span is None:
         return CleanPage(title=None, text="")
     first, last = span
-    title, title_index, section = find_title_and_section(
-        lines, blocks, classes, span, template_lines
-    )
+    title, title_index, section = find_title_and_section(lines, blocks, classes, span, template_lines)
     if title_index is not None and title_index >= first:
         first = title_index + 1
     body_start = blocks[min(first, last)].first_line
@@ -522,9 +520,7 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
         counts.update(unique)
         for line in unique:
             holders.setdefault(line, []).append(number)
-        long_lines.append(
-            frozenset(hash(line) for line in unique if line.count(" ") >= rules.TEMPLATE_LONG_WORDS)
-        )
+        long_lines.append(frozenset(hash(line) for line in unique if line.count(" ") >= rules.TEMPLATE_LONG_WORDS))
     total = len(long_lines)
     needed = max(rules.TEMPLATE_MIN_DOCS, rules.TEMPLATE_MIN_SHARE * total)
     by_holders: dict[tuple[int, ...], list[str]] = {}
