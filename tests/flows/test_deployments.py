@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 PREFECT = [sys.executable, "-m", "prefect"]
 SERVER_START_TIMEOUT = 120  # seconds; the server usually answers in 8-15 s
 CLI_TIMEOUT = 120
+SCHEDULER_TIMEOUT = 60  # the scheduler looks at new deployments every 5 s
 WORKER_TIMEOUT = 180  # the worker polls once, runs the flow and exits after it finishes
 
 
@@ -75,13 +76,26 @@ class PrefectCLI:
         )
         if result.returncode != 0:
             command = " ".join(args)
-            pytest.fail(
-                f"prefect {command} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-            )
+            output = f"{result.stdout}\n{result.stderr}"
+            pytest.fail(f"prefect {command} exited {result.returncode}:\n{output}")
         return result.stdout
 
     def json(self, *args: str):
         return json.loads(self(*args, "--output", "json"))
+
+    def flow_runs(self, deployment_id: str, *options: str) -> list[dict]:
+        runs = self.json("flow-run", "ls", "--limit", "100", *options)
+        return [run for run in runs if run["deployment_id"] == deployment_id]
+
+    def scheduled_runs(self, deployment_id: str) -> list[dict]:
+        return self.flow_runs(deployment_id, "--state", "Scheduled")
+
+    def wait_for_scheduled_runs(self, deployment_id: str) -> list[dict]:
+        deadline = time.monotonic() + SCHEDULER_TIMEOUT
+        while not (runs := self.scheduled_runs(deployment_id)):
+            assert time.monotonic() < deadline, f"no scheduled runs after {SCHEDULER_TIMEOUT} s"
+            time.sleep(1)
+        return runs
 
     def start(self, name: str, *args: str) -> tuple[subprocess.Popen, Path]:
         """Start a long-running ``prefect`` command in its own process group, logging to a file."""
@@ -159,13 +173,8 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
     assert manual["work_pool_name"] == "newsdedup"
     assert manual["pull_steps"] == scheduled["pull_steps"]
 
-    # The server's scheduler has already queued the next hourly runs, at :15 UTC.
-    upcoming = [
-        run
-        for run in prefect.json("flow-run", "ls", "--state", "Scheduled")
-        if run["deployment_id"] == scheduled["id"]
-    ]
-    assert upcoming, "no scheduled runs for ingest/scheduled"
+    # The server's scheduler queues the next hourly runs, at :15 UTC, within a few seconds.
+    upcoming = prefect.wait_for_scheduled_runs(scheduled["id"])
     for run in upcoming:
         start = datetime.fromisoformat(run["expected_start_time"])
         assert (start.utcoffset(), start.minute, start.second) == (timedelta(0), 15, 0)
@@ -174,11 +183,7 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
     # Pause the hourly schedule (which also drops its queued runs) so the worker below cannot
     # pick up an hourly ingest of data/inbox in this checkout if the test runs around :15.
     prefect("deployment", "schedule", "pause", "ingest/scheduled", schedule["id"])
-    assert not [
-        run
-        for run in prefect.json("flow-run", "ls", "--state", "Scheduled")
-        if run["deployment_id"] == scheduled["id"]
-    ]
+    assert not prefect.scheduled_runs(scheduled["id"])
 
     # Trigger by hand with parameters, then let a worker pick the run up.
     inbox, output = tmp_path / "in", tmp_path / "out"
@@ -192,11 +197,7 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
         "--param",
         f"output={output}",
     )
-    [run] = [
-        run
-        for run in prefect.json("flow-run", "ls", "--limit", "50")
-        if run["deployment_id"] == manual["id"]
-    ]
+    [run] = prefect.flow_runs(manual["id"])
     assert run["parameters"] == {"inputs": [str(inbox)], "output": str(output)}
 
     worker, log = prefect.start("worker", "worker", "start", "--pool", "newsdedup", "--run-once")
