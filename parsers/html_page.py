@@ -50,6 +50,28 @@ _UNWRAP = re.compile(
     r"|<(?:" + "|".join(hr.VOID_DROP_TAGS) + r")(?:\s[^<>]*)?/?>",
     re.I,
 )
+# Whitespace-only text between a tag and a block tag: no rendering effect, a third of the nodes.
+_SPACE_BEFORE_BLOCK = re.compile(
+    r">[ \t\r\n]++<(?=/?(?:" + "|".join(sorted(hr.BLOCK_TAGS | hr.BOILERPLATE_TAGS, key=len, reverse=True))
+    + r")[\s>/])",
+    re.I,
+)
+# A list whose every item is one short link (a menu). Possessive quantifiers: no backtracking.
+_LINK_LIST = re.compile(
+    r"<(ul|ol)\b[^>]*+>(?:\s*+<li\b[^>]*+>\s*+<a\b[^>]*+>[^<]{0,120}+</a>\s*+(?:</li>)?+)++\s*+</\1>",
+    re.I,
+)
+_LINK_TEXT = re.compile(r">([^<]*)</a>", re.I)
+#: Attribute of the placeholder a collapsed link list leaves: how many words its links had.
+_LINK_WORDS_ATTR = "data-link-words"
+
+
+def _collapse_link_list(match: re.Match) -> str:
+    html = match.group(0)
+    if "crumb" in html[: html.find(">")].lower():
+        return html  # breadcrumbs are read for the section
+    words = sum(len(_WORD.findall(text)) for text in _LINK_TEXT.findall(html))
+    return f'<hr {_LINK_WORDS_ATTR}="{words}">'
 
 
 @dataclass
@@ -93,7 +115,9 @@ class _Rendered:
 
 
 def prune_markup(html: str) -> tuple[str, list[str]]:
-    """Drop raw-text elements (scripts, styles, ...) and comments, unwrap inline tags.
+    """Drop raw-text elements (scripts, styles, ...) and comments, unwrap inline tags, drop
+    whitespace before block tags and collapse menus (lists of bare links) to a placeholder
+    ``<hr data-link-words="N">`` that still counts as N words of links.
 
     Returns the pruned HTML and the JSON-LD script bodies found on the way. Linear in the
     input: an unclosed ``<script>`` swallows the rest of the page, as in a browser.
@@ -117,7 +141,9 @@ def prune_markup(html: str) -> tuple[str, list[str]]:
         if end is None:
             break
         position = end.end()
-    return _UNWRAP.sub("", "".join(parts)), json_ld
+    pruned = _UNWRAP.sub("", "".join(parts))
+    pruned = _SPACE_BEFORE_BLOCK.sub("><", pruned)
+    return _LINK_LIST.sub(_collapse_link_list, pruned), json_ld
 
 
 def _class_words(tag: Tag) -> set[str]:
@@ -165,14 +191,14 @@ def _render(root: Tag) -> _Rendered:
                 blocks.append(_Block(text, len(words), stop, density, block_tag))
         link_chars = 0
 
-    closing = object()
-    # Stack items: a node to open, or (closing, tag, first block, depth, furniture).
+    # Stack items: a node to open, or (tag, first block, depth, furniture) to close it.
     stack: list = [root]
     depth = 0
     while stack:
         item = stack.pop()
         if type(item) is tuple:
-            _, tag, first, depth, furniture = item
+            tag, first, tag_depth, furniture = item
+            depth = tag_depth - 1
             name = tag.name
             if name in hr.BLOCK_TAGS:
                 block_tag = name
@@ -181,7 +207,7 @@ def _render(root: Tag) -> _Rendered:
                 in_link -= 1
             end = len(blocks)
             if end > first:
-                out.spans.append((first, end, depth, furniture))
+                out.spans.append((first, end, tag_depth, furniture))
                 if name in hr.HEADING_TAGS:
                     out.headings.append((blocks[end - 1].text, end - 1))
             continue
@@ -194,6 +220,10 @@ def _render(root: Tag) -> _Rendered:
             continue
         if name in hr.BLOCK_TAGS:
             flush()
+            if name == "hr" and _LINK_WORDS_ATTR in item.attrs:  # a menu collapsed by prune_markup
+                count = str(item.attrs[_LINK_WORDS_ATTR])
+                blocks.append(_Block("", int(count) if count.isdigit() else 0, 0, 1.0, "ul"))
+                continue
         elif name == "a":
             in_link += 1
         elif name in ("meta", "link", "title", "time"):
@@ -204,8 +234,8 @@ def _render(root: Tag) -> _Rendered:
         if furniture and "breadcrumb" in " ".join(_class_words(item)):
             crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
             out.breadcrumbs.append([c for c in crumbs if c])
-        stack.append((closing, item, len(blocks), depth + 1, furniture))
         depth += 1
+        stack.append((item, len(blocks), depth, furniture))
         stack.extend(reversed(item.contents))
     block_tag = "body"
     flush()
