@@ -2,8 +2,8 @@
 
 The per-shingle work is vectorised with numpy over a whole batch of documents: each distinct
 token is hashed once, shingle hashes are folded from token hashes, duplicates are removed
-with one sort, and the affine32 permutations of datasketch are applied to blocks of shingles. ``shingle_hash32`` is the same shingle hash as a
-datasketch ``hashfunc``, so
+with one sort, and the affine32 permutations of datasketch are applied to blocks of shingles.
+``shingle_hash32`` is the same shingle hash as a datasketch ``hashfunc``, so
 
     MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=shingle_hash32)
         .update_batch([s.encode() for s in shingles(tokens, k)])

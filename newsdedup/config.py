@@ -37,6 +37,9 @@ class DedupSettings:
     #: (sign-up forms, footers, standard notes): it is left out of the signatures, not the
     #: text. 0 turns this off.
     template_paragraph_docs: int = 0
+    #: ... unless they are more than this share of a text's words: a text that is mostly
+    #: recurring paragraphs is a widely syndicated story (or has no story) and is signed whole.
+    template_max_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class ReadLimits:
     max_file_bytes: int = 64 * 1024 * 1024
     #: Largest decompressed size of a gzip input, in bytes (guards against gzip bombs).
     max_decompressed_bytes: int = 256 * 1024 * 1024
+    #: Attempts at reading a file that fails with a transient I/O error (EIO, ESTALE, ...).
+    read_attempts: int = 3
+    #: Seconds before the first retry; the wait grows by as much again with each attempt.
+    retry_delay_seconds: float = 0.2
 
 
 @dataclass(frozen=True)

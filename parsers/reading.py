@@ -6,8 +6,13 @@ Anything that cannot become text ends as a ``Reject`` with a stable reason code.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import logging
+import os
 import re
+import stat
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -16,6 +21,8 @@ from charset_normalizer import from_bytes
 from newsdedup.config import ReadLimits
 from parsers.discover import InputFile
 from storage.schema import Reject
+
+log = logging.getLogger(__name__)
 
 # Reason codes (stable: downstream users filter on them).
 EMPTY = "empty"
@@ -38,6 +45,8 @@ BINARY_MAGIC = {
     b"\x7fELF": "an executable",
 }
 GZIP_MAGIC = b"\x1f\x8b"
+#: I/O errors worth another try (network file systems, busy devices).
+TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.EAGAIN, errno.ETIMEDOUT, errno.ESTALE, errno.EINTR, errno.EBUSY})
 #: Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_SHARE = 0.05
 
@@ -84,18 +93,28 @@ def _reject(item: InputFile, reason: str, detail: str, fingerprint: str = "") ->
 
 
 def _read_bytes(item: InputFile, limits: ReadLimits) -> bytes | Reject:
-    try:
-        with open(item.path, "rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except FileNotFoundError:
-        return _reject(item, VANISHED, "the file disappeared before it could be read")
-    except IsADirectoryError:
-        return _reject(item, UNREADABLE, "the path is a directory")
-    except OSError as error:
-        return _reject(item, UNREADABLE, f"cannot read the file: {error.strerror or error}")
-    if len(data) > limits.max_file_bytes:
-        return _reject(item, TOO_LARGE, f"larger than the {limits.max_file_bytes:,}-byte limit")
-    return data
+    """The file's bytes (at most the size limit), retrying transient I/O errors."""
+    for attempt in range(1, limits.read_attempts + 1):
+        try:
+            mode = os.stat(item.path).st_mode
+            if not stat.S_ISREG(mode):
+                # A FIFO or device would block or never end; a directory is no dump.
+                return _reject(item, UNREADABLE, "not a regular file")
+            with open(item.path, "rb") as handle:
+                data = handle.read(limits.max_file_bytes + 1)
+        except FileNotFoundError:
+            return _reject(item, VANISHED, "the file disappeared before it could be read")
+        except OSError as error:
+            if error.errno in TRANSIENT_ERRNOS and attempt < limits.read_attempts:
+                log.warning("retrying %s after %s", item.path, error)
+                time.sleep(limits.retry_delay_seconds * attempt)
+                continue
+            tries = f" after {attempt} attempts" if attempt > 1 else ""
+            return _reject(item, UNREADABLE, f"cannot read the file{tries}: {error.strerror or error}")
+        if len(data) > limits.max_file_bytes:
+            return _reject(item, TOO_LARGE, f"larger than the {limits.max_file_bytes:,}-byte limit")
+        return data
+    raise AssertionError("unreachable: the last attempt returns")
 
 
 def _gunzip(item: InputFile, data: bytes, limits: ReadLimits) -> bytes | Reject:

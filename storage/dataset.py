@@ -145,7 +145,7 @@ class Dataset:
     def _acquire_lock(self) -> None:
         try:
             os.makedirs(self.root, exist_ok=True)
-            handle = open(os.path.join(self.root, LOCK), "a+")
+            handle = open(os.path.join(self.root, LOCK), "a+")  # noqa: SIM115 (held until release)
         except OSError as error:
             raise DatasetError(f"cannot write to output {self.root}: {error.strerror or error}") from None
         try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+import errno
 import gzip
+import os
 
 import pytest
 
@@ -14,7 +17,8 @@ from storage.schema import Reject
 STORY = "Le café de la gare a rouvert ses portes lundi matin après trois mois de travaux.\n" * 20
 
 
-def read_one(path, limits=ReadLimits()):
+def read_one(path, limits=None):
+    limits = limits or ReadLimits()
     (result,) = read_records(InputFile(str(path), path.name), limits)
     return result
 
@@ -92,3 +96,32 @@ def test_record_key_depends_on_path_and_bytes(tmp_path):
     assert first.record_key == again.record_key != other.record_key
     (tmp_path / "a.txt").write_text(STORY + "Correction appended.\n")
     assert read_one(tmp_path / "a.txt").record_key != first.record_key
+
+
+def test_fifo_and_dangling_symlink_are_rejected_not_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    result = read_one(tmp_path / "pipe.txt")  # opening a FIFO would block for ever
+    assert isinstance(result, Reject) and result.reason == "unreadable"
+    os.symlink(tmp_path / "gone", tmp_path / "link.txt")
+    result = read_one(tmp_path / "link.txt")
+    assert isinstance(result, Reject) and result.reason == "vanished"
+
+
+def test_transient_io_errors_are_retried_then_rejected(tmp_path, monkeypatch):
+    (tmp_path / "flaky.txt").write_text(STORY)
+    (tmp_path / "dead.txt").write_text(STORY)
+    real_open, failures = builtins.open, {"flaky.txt": 2, "dead.txt": 99}
+
+    def failing_open(path, *args, **kwargs):
+        name = os.path.basename(str(path))
+        if failures.get(name, 0) > 0:
+            failures[name] -= 1
+            raise OSError(errno.EIO, "Input/output error")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    limits = ReadLimits(read_attempts=3, retry_delay_seconds=0.001)
+    assert isinstance(read_one(tmp_path / "flaky.txt", limits), RawRecord)  # third attempt works
+    dead = read_one(tmp_path / "dead.txt", limits)
+    assert isinstance(dead, Reject) and dead.reason == "unreadable"
+    assert dead.detail == "cannot read the file after 3 attempts: Input/output error"

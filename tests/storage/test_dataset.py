@@ -44,9 +44,12 @@ def test_uncommitted_files_are_invisible_and_removed_by_the_next_writer(tmp_path
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
-    with Dataset.open(str(tmp_path)), pytest.raises(DatasetLockedError, match="being written by another run"):
-        with Dataset.open(str(tmp_path)):
-            pass
+    with (
+        Dataset.open(str(tmp_path)),
+        pytest.raises(DatasetLockedError, match="being written by another run"),
+        Dataset.open(str(tmp_path)),
+    ):
+        pass
     with Dataset.open(str(tmp_path)):  # released when the first run ends
         pass
 
@@ -54,10 +57,8 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
 def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(DatasetError, match="cannot write to output"):
-        with Dataset.open(str(blocker / "out")):
-            pass
+    with pytest.raises(DatasetError, match="cannot write to output"), Dataset.open(str(blocker / "out")):
+        pass
     (tmp_path / "_manifest.json").write_text(json.dumps({"format": "something-else"}))
-    with pytest.raises(DatasetError, match="not a newsdedup manifest"):
-        with Dataset.open(str(tmp_path)):
-            pass
+    with pytest.raises(DatasetError, match="not a newsdedup manifest"), Dataset.open(str(tmp_path)):
+        pass
