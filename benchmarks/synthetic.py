@@ -24,10 +24,17 @@ from dataclasses import dataclass
 
 from parsers.rules import STOPWORDS
 
-_SYLLABLES = ("ka ri to ne mo sa lu vi pe da ro mi te no ba ki su ha ya ze "
-              "an el or un is at en ar om ul").split()
-_SECTIONS = ["News / Politics", "World / Asia", "Business / Markets", "Sport", "Science / Space",
-             "Culture / Books", "Local / City", "Health"]
+_SYLLABLES = ("ka ri to ne mo sa lu vi pe da ro mi te no ba ki su ha ya ze an el or un is at en ar om ul").split()
+_SECTIONS = [
+    "News / Politics",
+    "World / Asia",
+    "Business / Markets",
+    "Sport",
+    "Science / Space",
+    "Culture / Books",
+    "Local / City",
+    "Health",
+]
 
 
 def _make_word(rng: random.Random) -> str:
@@ -89,8 +96,20 @@ def _wrapped(paragraph: str, width: int) -> str:
 def _page(site: _Site, section: str, headline: str, paragraphs: list[str], width: int, day: int) -> str:
     lines = [site.name, ""]
     lines += [f"  \u2022 {item}" for item in site.menu]
-    lines += ["", "[Search            ] [Go]", "", section, "", headline, "",
-              f"Published March {day}, 2026", "", "  \u25a1 Share", "  \u25a1 Print", ""]
+    lines += [
+        "",
+        "[Search            ] [Go]",
+        "",
+        section,
+        "",
+        headline,
+        "",
+        f"Published March {day}, 2026",
+        "",
+        "  \u25a1 Share",
+        "  \u25a1 Print",
+        "",
+    ]
     for paragraph in paragraphs:
         lines += [_wrapped(paragraph, width), ""]
     lines += ["Related stories", ""] + [f"  \u2022 {r}" for r in site.related]
@@ -117,8 +136,10 @@ def generate(out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7) 
     sites = _sites(rng, vocabulary)
     # A pool of paragraphs keeps generation fast at a million documents; it is large enough
     # that two distinct stories rarely share a paragraph.
-    pool = [" ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
-            for _ in range(min(200_000, max(2_000, n * 2)))]
+    pool = [
+        " ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
+        for _ in range(min(200_000, max(2_000, n * 2)))
+    ]
     stories: list[tuple[str, str, list[int]]] = []  # (cluster, section, paragraph ids)
     labels = []
     docs_dir = os.path.join(out_dir, "docs")
@@ -128,8 +149,9 @@ def generate(out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7) 
             cluster, section, paragraph_ids = rng.choice(stories)
             if rng.random() < 0.3 and len(paragraph_ids) > 4:
                 paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]
-            paragraphs = [_copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i]
-                          for i in paragraph_ids]
+            paragraphs = [
+                _copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i] for i in paragraph_ids
+            ]
             width = rng.choice([72, 80, 100])
         else:
             cluster = f"s{index:07d}"

@@ -48,8 +48,18 @@ def corpus(directory: Path, n: int, seed: int) -> Path:
 
 def run_cli(docs: Path, output: Path, workers: int) -> tuple[dict, float, int]:
     """Run ``newsdedup ingest`` in a child process: (summary, wall seconds, peak RSS bytes)."""
-    command = [sys.executable, "-m", "newsdedup.cli", "ingest", str(docs), "--output", str(output),
-               "--json", "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "newsdedup.cli",
+        "ingest",
+        str(docs),
+        "--output",
+        str(output),
+        "--json",
+        "--workers",
+        str(workers),
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -92,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
     parser.add_argument("--workers", type=int, default=0, help="newsdedup --workers (0 = one per CPU)")
-    parser.add_argument("--corpus-dir", type=Path, default=None,
-                        help="where the corpus is generated and reused (default: a temp dir)")
+    parser.add_argument(
+        "--corpus-dir", type=Path, default=None, help="where the corpus is generated and reused (default: a temp dir)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sign-sample", type=int, default=SIGN_SAMPLE)
     args = parser.parse_args(argv)
@@ -122,12 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         ("peak RSS of the largest process, MiB", f"{peak / 2**20:,.0f}"),
         ("s: start-up, discovery, flow overhead", f"{startup:,.1f}"),
         *((f"s: {stage}", f"{seconds:,.1f}") for stage, seconds in stages.items()),
-        ("articles / duplicates / rejects",
-         f"{summary['articles']:,} / {summary['duplicates']:,} / {summary['rejects']:,}"),
-        ("dedup vs generator labels: P / R / ARI",
-         f"{quality.precision:.4f} / {quality.recall:.4f} / {quality.ari:.4f}"),
-        (f"signing docs/s, naive datasketch loop ({args.sign_sample:,}-doc sample, 1 core)",
-         f"{naive:,.0f}"),
+        (
+            "articles / duplicates / rejects",
+            f"{summary['articles']:,} / {summary['duplicates']:,} / {summary['rejects']:,}",
+        ),
+        (
+            "dedup vs generator labels: P / R / ARI",
+            f"{quality.precision:.4f} / {quality.recall:.4f} / {quality.ari:.4f}",
+        ),
+        (f"signing docs/s, naive datasketch loop ({args.sign_sample:,}-doc sample, 1 core)", f"{naive:,.0f}"),
         ("signing docs/s, newsdedup (same texts, 1 core)", f"{ours:,.0f}"),
         ("signing speed-up", f"{ours / naive:,.1f}x"),
     ]

@@ -142,8 +142,9 @@ def _batch_shingles(token_lists: list[list[str]], size: int) -> tuple[np.ndarray
     for doc in np.flatnonzero((lengths > 0) & (lengths < size)):
         parts_doc.append(np.array([doc], dtype=np.int64))
         parts_hash.append(_fold(token_hashes[offsets[doc] : offsets[doc + 1]], size))
-    keys = np.sort((np.concatenate(parts_doc).astype(np.uint64) << np.uint64(32))
-                   | np.concatenate(parts_hash).astype(np.uint64))
+    keys = np.sort(
+        (np.concatenate(parts_doc).astype(np.uint64) << np.uint64(32)) | np.concatenate(parts_hash).astype(np.uint64)
+    )
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     return (keys >> np.uint64(32)).astype(np.int64), (keys & _MASK32).astype(np.uint32)
 

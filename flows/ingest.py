@@ -37,11 +37,21 @@ def discover_task(inputs: list[str]) -> list[InputFile]:
     return files
 
 
-@task(name="parse-and-sign", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
-      task_run_name="parse-and-sign-batch-{batch_number}")
+@task(
+    name="parse-and-sign",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    task_run_name="parse-and-sign-batch-{batch_number}",
+)
 def stage_batch_task(
-    files: list[InputFile], batch_number: int, staging_dir: str, run_id: str, started_at: datetime,
-    config: IngestConfig, pool: WorkerPool,
+    files: list[InputFile],
+    batch_number: int,
+    staging_dir: str,
+    run_id: str,
+    started_at: datetime,
+    config: IngestConfig,
+    pool: WorkerPool,
 ) -> StagedBatch:
     staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
     get_run_logger().info(
@@ -63,8 +73,16 @@ def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfi
 @task(name="commit", cache_policy=NO_CACHE)
 def commit_task(dataset, summary, staged, placements, known, inputs, config, started_at) -> RunSummary:
     return commit_run(
-        dataset, summary, [s.documents_path for s in staged], placements, [s.rejects_path for s in staged],
-        known.record_keys, inputs, config.to_json(), signature_settings(config.dedup), started_at,
+        dataset,
+        summary,
+        [s.documents_path for s in staged],
+        placements,
+        [s.rejects_path for s in staged],
+        known.record_keys,
+        inputs,
+        config.to_json(),
+        signature_settings(config.dedup),
+        started_at,
         datetime.now(UTC),
     )
 
@@ -74,8 +92,12 @@ def commit_task(dataset, summary, staged, placements, known, inputs, config, sta
 MAX_CONCURRENT_TASKS = 8
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True,
-      task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT_TASKS))
+@flow(
+    name="ingest",
+    flow_run_name=_run_name,
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT_TASKS),
+)
 def ingest_flow(
     inputs: list[str],
     output: str,
@@ -104,8 +126,13 @@ def ingest_flow(
         The run summary as a dict (counts, rejects by reason, seconds per stage).
     """
     config = IngestConfig(
-        dedup=DedupSettings(threshold=threshold, containment_threshold=containment_threshold,
-                            num_perm=num_perm, shingle_size=shingle_size, seed=seed),
+        dedup=DedupSettings(
+            threshold=threshold,
+            containment_threshold=containment_threshold,
+            num_perm=num_perm,
+            shingle_size=shingle_size,
+            seed=seed,
+        ),
         limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
         batch_size=batch_size,
         workers=workers,

@@ -24,26 +24,64 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="clean and deduplicate raw dumps into Parquet")
-    ingest.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="files, directories (recursive) or glob patterns of .txt/.html[.gz] dumps")
+    ingest.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, directories (recursive) or glob patterns of .txt/.html[.gz] dumps",
+    )
     ingest.add_argument("--output", "-o", required=True, metavar="DIR", help="dataset directory")
     defaults = DedupSettings()
-    ingest.add_argument("--threshold", type=float, default=defaults.threshold, metavar="J",
-                        help=f"estimated Jaccard for a near-duplicate (default {defaults.threshold})")
-    ingest.add_argument("--containment-threshold", type=float, default=defaults.containment_threshold,
-                        metavar="C", help="share of a shorter text inside a longer one that makes it a "
-                        f"copy (default {defaults.containment_threshold})")
-    ingest.add_argument("--num-perm", type=int, default=defaults.num_perm, metavar="N",
-                        help=f"MinHash permutations (default {defaults.num_perm})")
-    ingest.add_argument("--shingle-size", type=int, default=defaults.shingle_size, metavar="K",
-                        help=f"words per shingle (default {defaults.shingle_size})")
+    ingest.add_argument(
+        "--threshold",
+        type=float,
+        default=defaults.threshold,
+        metavar="J",
+        help=f"estimated Jaccard for a near-duplicate (default {defaults.threshold})",
+    )
+    ingest.add_argument(
+        "--containment-threshold",
+        type=float,
+        default=defaults.containment_threshold,
+        metavar="C",
+        help="share of a shorter text inside a longer one that makes it a "
+        f"copy (default {defaults.containment_threshold})",
+    )
+    ingest.add_argument(
+        "--num-perm",
+        type=int,
+        default=defaults.num_perm,
+        metavar="N",
+        help=f"MinHash permutations (default {defaults.num_perm})",
+    )
+    ingest.add_argument(
+        "--shingle-size",
+        type=int,
+        default=defaults.shingle_size,
+        metavar="K",
+        help=f"words per shingle (default {defaults.shingle_size})",
+    )
     ingest.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed")
-    ingest.add_argument("--batch-size", type=int, default=IngestConfig.batch_size, metavar="FILES",
-                        help=f"input files per task (default {IngestConfig.batch_size})")
-    ingest.add_argument("--workers", type=int, default=IngestConfig.workers, metavar="N",
-                        help="processes for reading, cleaning and signing (default: one per CPU)")
-    ingest.add_argument("--max-file-mb", type=int, default=ReadLimits.max_file_bytes // 2**20,
-                        help="reject input files larger than this")
+    ingest.add_argument(
+        "--batch-size",
+        type=int,
+        default=IngestConfig.batch_size,
+        metavar="FILES",
+        help=f"input files per task (default {IngestConfig.batch_size})",
+    )
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=IngestConfig.workers,
+        metavar="N",
+        help="processes for reading, cleaning and signing (default: one per CPU)",
+    )
+    ingest.add_argument(
+        "--max-file-mb",
+        type=int,
+        default=ReadLimits.max_file_bytes // 2**20,
+        help="reject input files larger than this",
+    )
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
     ingest.add_argument("--verbose", "-v", action="store_true", help="show Prefect's run logs")
     return parser

@@ -31,8 +31,13 @@ def clean_record(record: RawRecord, templates: frozenset[str] = frozenset()) -> 
         detail = f"the {record.format} could not be parsed: {error!r}"[:500]
         return Reject(record.source_path, record.source_record, PARSE_ERROR, detail, record.record_key)
     if not page.text.strip():
-        return Reject(record.source_path, record.source_record, NO_ARTICLE,
-                      "no article text found (only menus, links or boilerplate)", record.record_key)
+        return Reject(
+            record.source_path,
+            record.source_record,
+            NO_ARTICLE,
+            "no article text found (only menus, links or boilerplate)",
+            record.record_key,
+        )
     return Document(
         source_path=record.source_path,
         source_record=record.source_record,

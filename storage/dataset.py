@@ -308,8 +308,9 @@ class RollingWriter:
     """Streams tables into Parquet files of at most ``max_rows`` rows each, all registered
     with a transaction. File names: ``<prefix>-<n>.parquet``."""
 
-    def __init__(self, transaction: Transaction, table: str, schema: pa.Schema, prefix: str,
-                 max_rows: int = 250_000) -> None:
+    def __init__(
+        self, transaction: Transaction, table: str, schema: pa.Schema, prefix: str, max_rows: int = 250_000
+    ) -> None:
         self.transaction = transaction
         self.table = table
         self.schema = schema

@@ -16,9 +16,7 @@ import pyarrow.compute as pc
 from storage.schema import ARTICLES, DUPLICATES, REJECTS, Document, Reject
 
 #: Columns of the article tables known before dedup decides anything.
-_STAGED_COLUMNS = [
-    f for f in ARTICLES if f.name not in ("cluster_size", "run_id", "ingested_at")
-]
+_STAGED_COLUMNS = [f for f in ARTICLES if f.name not in ("cluster_size", "run_id", "ingested_at")]
 
 
 def staged_schema(num_perm: int) -> pa.Schema:
@@ -49,9 +47,7 @@ def staged_table(documents: Sequence[Document], hashvalues: np.ndarray, shingle_
         "word_count": [d.word_count for d in documents],
         "content_hash": [d.content_hash for d in documents],
         "record_key": [d.record_key for d in documents],
-        "hashvalues": pa.FixedSizeListArray.from_arrays(
-            pa.array(hashvalues.reshape(-1), type=pa.uint32()), num_perm
-        ),
+        "hashvalues": pa.FixedSizeListArray.from_arrays(pa.array(hashvalues.reshape(-1), type=pa.uint32()), num_perm),
         "shingle_count": pa.array(shingle_counts, type=pa.int64()),
     }
     return pa.table(columns, schema=schema)
@@ -82,9 +78,7 @@ def _stamp(staged: pa.Table, run_id: str, ingested_at: datetime) -> pa.Table:
 
 def article_rows(staged: pa.Table, cluster_sizes: Sequence[int], run_id: str, ingested_at: datetime) -> pa.Table:
     """Article rows from staged rows that are canonical copies."""
-    table = _stamp(staged, run_id, ingested_at).append_column(
-        "cluster_size", pa.array(cluster_sizes, pa.int64())
-    )
+    table = _stamp(staged, run_id, ingested_at).append_column("cluster_size", pa.array(cluster_sizes, pa.int64()))
     return table.select(ARTICLES.names).cast(ARTICLES)
 
 

@@ -28,9 +28,19 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         placements = place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
         summary = RunSummary(run_id, output, files_read=len(files))
-        return commit_run(dataset, summary, [s.documents_path for s in staged], placements,
-                          [s.rejects_path for s in staged], known.record_keys, inputs, config.to_json(),
-                          signature_settings(config.dedup), started, datetime.now(UTC))
+        return commit_run(
+            dataset,
+            summary,
+            [s.documents_path for s in staged],
+            placements,
+            [s.rejects_path for s in staged],
+            known.record_keys,
+            inputs,
+            config.to_json(),
+            signature_settings(config.dedup),
+            started,
+            datetime.now(UTC),
+        )
 
 
 def main() -> None:

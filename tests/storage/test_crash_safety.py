@@ -20,8 +20,13 @@ DRIVER = Path(__file__).with_name("crash_run.py")
 
 def run_driver(output: Path, kill_at: int, inputs: list[Path]) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, str(DRIVER), str(output), str(kill_at), *map(str, inputs)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(DRIVER), str(output), str(kill_at), *map(str, inputs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def state(dataset: Dataset) -> dict:
