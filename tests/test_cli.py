@@ -52,3 +52,15 @@ def test_unwritable_output_is_one_line_and_exit_2(tmp_path):
 def test_bad_settings_are_one_line_and_exit_2(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--threshold", "1.5")
     assert result.returncode == 2 and result.stderr.strip() == "newsdedup: --threshold must be in (0, 1]"
+
+
+def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
+    from storage.dataset import Dataset
+
+    with Dataset.open(str(tmp_path / "out")):  # another run is writing
+        result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"newsdedup: output {tmp_path / 'out'} is being written by another run (pid {os.getpid()}); "
+        "try again when it ends"
+    ]
