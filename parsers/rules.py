@@ -103,6 +103,8 @@ MIN_COLUMN_LINES = 6
 COLUMN_EVIDENCE_LINES = 2
 #: Text browsers wrap at about 100 columns; longer lines were not wrapped (one paragraph each).
 MAX_WRAP_WIDTH = 110
+#: Runs of lines all shorter than this are lists (a navigation column), one item per line.
+MIN_WRAP_WIDTH = 40
 #: A line ends its paragraph when the next word would have fitted with this much room left.
 WRAP_SLACK = 1
 

@@ -173,6 +173,8 @@ def _paragraph_ends(lines: list[str]) -> list[bool]:
     lengths = [len(line) for line in lines]
     wrapped = [n for n in lengths if n <= rules.MAX_WRAP_WIDTH]
     width = max(wrapped, default=0)
+    if width < rules.MIN_WRAP_WIDTH:
+        return [True] * len(lines)  # a stack of short lines is a list, not wrapped text
     ends = []
     for index, length in enumerate(lengths):
         if index + 1 == len(lines) or length > rules.MAX_WRAP_WIDTH:

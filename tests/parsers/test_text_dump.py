@@ -1,0 +1,334 @@
+"""Cleaning of plain-text page dumps: headline, section, body, and batch templates.
+
+Fixtures are short, real-looking dumps written here (the shape a text browser gives a news page:
+menus as bullets, bracketed images, share bars, wrapped paragraphs), plus the project's seeds.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from parsers.text_dump import (
+    CleanPage,
+    clean_text_dump,
+    linearise_columns,
+    normalise_line,
+    template_lines,
+)
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+HEADLINE = "Storm knocks out power to thousands as river rises past flood defences"
+PARAGRAPHS = [
+    "Tens of thousands of homes were left without electricity on Sunday after a storm brought down "
+    "power lines across the county, and the river rose above the flood defences in two towns.",
+    "Engineers worked through the night to restore supplies, but the utility company said some "
+    "customers in rural areas could be without power until the middle of the week.",
+    "\u201cWe have never seen the water this high,\u201d said a shop owner whose premises were flooded "
+    "for the second time in three years. \u201cWe had sandbags out, but it came over the top of them.\u201d",
+    "Roads into the town centre were closed and the railway line was suspended after part of the "
+    "embankment was washed away near the station, the transport authority said.",
+    "Forecasters said the rain would ease by Monday evening, although river levels were expected to "
+    "stay high for several days as water drains from the hills upstream.",
+]
+
+
+def wrapped(paragraphs: list[str], width: int = 100) -> list[str]:
+    """Paragraphs as a text browser prints them: wrapped, a blank line after each."""
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += textwrap.wrap(paragraph, width) + [""]
+    return lines
+
+
+def news_dump(
+    paragraphs: list[str] = PARAGRAPHS,
+    headline: str = HEADLINE,
+    middle: list[str] | None = None,
+) -> str:
+    """A dump with the usual furniture around a story: site menu, breadcrumb, share bar,
+    image placeholder, related links, trending menu, comments and a cookie banner."""
+    half = len(paragraphs) // 2
+    lines = [
+        "The Valley Gazette",
+        "",
+        "  \u2022 Home",
+        "  \u2022 News",
+        "  \u2022 Sport",
+        "  \u2022 Business",
+        "  \u2022 Weather",
+        "",
+        "Search [                    ] [Go]",
+        "Sign in | Register",
+        "",
+        "News / Weather",
+        "",
+        headline,
+        "",
+        "By Sam Porter, Weather Correspondent",
+        "Sunday, 14 February 2021 18:42 GMT",
+        "",
+        "Share",
+        "  \u2022 Facebook",
+        "  \u2022 Twitter",
+        "  \u2022 Email",
+        "Print",
+        "",
+        "[flood-town-centre-640x360]",
+        "",
+    ]
+    lines += wrapped(paragraphs[:half])
+    lines += middle or []
+    lines += wrapped(paragraphs[half:])
+    lines += [
+        "Related stories",
+        "",
+        "  \u2022 Flood warnings issued for three rivers",
+        "  \u2022 How to protect your home from flooding",
+        "  \u2022 Council approves new flood barrier",
+        "",
+        "Trending",
+        "",
+        "  \u2022 Lottery",
+        "  \u2022 Traffic",
+        "  \u2022 Schools",
+        "",
+        "12 Comments",
+        "",
+        "Post a comment",
+        "",
+        "RiverWatcher 3 hours ago",
+        "",
+        "This happens every single winter and nobody in the council seems to care about the people who",
+        "actually live next to the river. When will they finally build the barrier they promised us?",
+        "",
+        "Reply",
+        "",
+        "We use cookies to give you the best experience. By continuing you accept our cookie policy.",
+        "[Accept]",
+        "",
+        "\u00a9 2021 The Valley Gazette. All rights reserved.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def body_paragraphs(page: CleanPage) -> list[str]:
+    return page.text.split("\n\n") if page.text else []
+
+
+# --- one page ------------------------------------------------------------------------
+
+
+def test_story_comes_out_whole_with_headline_and_section():
+    page = clean_text_dump(news_dump())
+    assert page.title == HEADLINE
+    assert page.section == "News / Weather"
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Home",
+        "Sign in",
+        "Facebook",
+        "Print",
+        "flood-town-centre",
+        "Flood warnings issued",  # related links
+        "Lottery",  # trending menu
+        "RiverWatcher",  # comments
+        "nobody in the council",
+        "cookie",
+        "All rights reserved",
+        "By Sam Porter",  # byline
+        "18:42",  # dateline
+    ],
+)
+def test_furniture_is_not_in_the_body(furniture):
+    page = clean_text_dump(news_dump())
+    assert furniture not in page.text
+    assert furniture not in (page.title or "")
+
+
+def test_published_date_is_read_near_the_headline():
+    page = clean_text_dump(news_dump())
+    assert page.published is not None
+    assert (page.published.year, page.published.month, page.published.day) == (2021, 2, 14)
+
+
+def test_subhead_and_short_paragraph_inside_the_article_are_kept():
+    middle = ["Clean-up begins", "", "Residents were told to boil water.", ""]
+    page = clean_text_dump(news_dump(middle=middle))
+    assert "Clean-up begins" in body_paragraphs(page)
+    assert "Residents were told to boil water." in body_paragraphs(page)
+
+
+def test_related_box_inside_the_article_does_not_cut_it():
+    middle = ["Related", "", "  \u2022 River levels: live map", "  \u2022 Your photos", ""]
+    page = clean_text_dump(news_dump(middle=middle))
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_unwrapped_paragraphs_without_blank_lines_are_split():
+    # Some pages put one paragraph per long line with no blank line between them.
+    dump = "\n".join(["  \u2022 Home", "  \u2022 World", "", HEADLINE, *PARAGRAPHS, "", "Share"])
+    page = clean_text_dump(dump)
+    assert page.title == HEADLINE
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_wrapped_paragraphs_without_blank_lines_are_split_where_a_line_stops_short():
+    lines = [HEADLINE, ""]
+    for paragraph in PARAGRAPHS:
+        lines += textwrap.wrap(paragraph, 100)  # no blank line between paragraphs
+    page = clean_text_dump("\n".join(lines))
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_side_by_side_columns_are_read_one_after_the_other():
+    nav = ["Front Page", "World", "UK", "Business", "Politics", "Health", "Science", "Technology"]
+    side = ["SEE ALSO:", "Dam plan", "approved", "12 Feb 21 |", "Weather", "RELATED", "LINKS:"]
+    text_lines = []
+    for paragraph in PARAGRAPHS:
+        text_lines += textwrap.wrap(paragraph, 60) + [""]
+    rows = []
+    for index, text in enumerate(text_lines):
+        left = nav[index] if index < len(nav) else ""
+        right = side[index] if index < len(side) else ""
+        rows.append(f"{left:<20}{text:<62}{right}".rstrip())
+    dump = "\n".join(["", HEADLINE, "", *rows, ""])
+    columns = linearise_columns(dump.split("\n"))
+    assert "Front Page" not in " ".join(line for line in columns if "flood defences" in line)
+    page = clean_text_dump(dump)
+    assert body_paragraphs(page) == PARAGRAPHS
+    assert page.title == HEADLINE
+
+
+def test_menu_only_page_has_no_body():
+    dump = "\n".join(["  \u2022 Home", "  \u2022 News", "  \u2022 Sport", "Sign in", "Print"])
+    page = clean_text_dump(dump)
+    assert page.text == ""
+
+
+def test_normalise_line_collapses_spaces_and_no_break_spaces():
+    assert normalise_line("  Kono\u00a0hurries   to meet  ") == "Kono hurries to meet"
+
+
+# --- the seeds ---------------------------------------------------------------------
+
+
+def seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def test_seed_000_headline_section_and_body():
+    page = clean_text_dump(seed("000"))
+    assert page.title == (
+        "Amid growing frustration, Foreign Minister Taro Kono tells U.S. counterpart Mike Pompeo "
+        "of desire for talks with North"
+    )
+    assert page.section == "National / Politics"
+    assert page.text.startswith("Foreign Minister Taro Kono has conveyed")
+    assert page.text.endswith("Europe and Africa.")
+    assert "National / Politics" not in page.text
+    assert len(body_paragraphs(page)) == 11
+
+
+def test_seed_000_print_link_glued_to_the_last_paragraph_is_removed():
+    page = clean_text_dump(seed("000").rstrip() + "print PRINT\n")
+    assert page.text.endswith("Europe and Africa.")
+    assert "print" not in page.text.lower()
+
+
+def test_seed_003_headline_and_body_without_the_trending_menu():
+    page = clean_text_dump(seed("003"))
+    assert page.title == "Kono hurries to meet Pompeo as Iran casts shadow on Asia diplomacy"
+    assert page.text.startswith("TOKYO \u2014 The top Japanese")
+    assert page.text.endswith("Kono appears to have received details of their talks.")
+    for menu_item in ("Ambassador", "Ukraine", "COVID-19", "Trending Japan", "PRINT"):
+        assert menu_item not in page.text
+    assert len(body_paragraphs(page)) == 10
+
+
+# --- batch templates -------------------------------------------------------------------
+
+
+TOPICS = [
+    ("bakery", "flour prices", "the bakers on Mill Street"),
+    ("library", "opening hours", "volunteers at the reading room"),
+    ("bus depot", "driver shortage", "commuters from the western estates"),
+    ("swimming pool", "roof repairs", "the junior swimming club"),
+    ("hospital", "new scanner", "patients waiting for appointments"),
+    ("football club", "stadium lease", "season ticket holders"),
+    ("primary school", "class sizes", "parents of reception pupils"),
+    ("farmers market", "stall fees", "growers from the hill farms"),
+]
+OTHER_STORIES = [
+    (
+        f"Row over {issue} at the {place} reaches the council chamber",
+        [
+            f"A dispute about {issue} at the {place} came before councillors on Thursday, after "
+            f"months of complaints from {people} who say nobody has listened to them.",
+            f"Officials promised a decision on the {issue} before the summer and said that {people} "
+            f"would be consulted first, although no date for a meeting has yet been set.",
+        ],
+    )
+    for place, issue, people in TOPICS
+]
+
+#: A long banner printed on every page of the site: prose, but template.
+BANNER = (
+    "The Valley Gazette is an independent newspaper serving the towns of the upper valley since "
+    "1887, and is published by the Gazette Trust."
+)
+
+
+def site_page(headline: str, paragraphs: list[str]) -> str:
+    return (
+        "\n".join(["  \u2022 Home", "  \u2022 News", "", BANNER, "", headline, ""])
+        + "\n"
+        + "\n".join(wrapped(paragraphs))
+        + "\nShare this article\n"
+    )
+
+
+def test_lines_on_many_pages_of_the_batch_are_template():
+    documents = [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES]
+    templates = template_lines(documents)
+    assert BANNER in templates
+    assert "Share this article" in templates
+    # Each story's own lines occur once: not template.
+    assert not any("swimming" in line for line in templates)
+    page = clean_text_dump(documents[3], templates)
+    assert "independent newspaper" not in page.text
+    assert page.title == OTHER_STORIES[3][0]
+    assert body_paragraphs(page) == OTHER_STORIES[3][1]
+
+
+def test_syndicated_copies_keep_their_text():
+    # The same story on eight sites (each with its own furniture) plus eight other pages:
+    # the story's lines recur in eight documents, but those documents are copies of one
+    # story, so the lines are article text, not template.
+    copies = [
+        "\n".join([f"  \u2022 Site {n} home", f"  \u2022 Site {n} news", "", HEADLINE, ""])
+        + "\n"
+        + "\n".join(wrapped(PARAGRAPHS))
+        + f"\n\u00a9 Site {n}\n"
+        for n in range(8)
+    ]
+    documents = copies + [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES]
+    templates = template_lines(documents)
+    assert not any(normalise_line(line) in templates for line in wrapped(PARAGRAPHS) if line)
+    assert HEADLINE not in templates
+    page = clean_text_dump(copies[0], templates)
+    assert page.title == HEADLINE
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_template_lines_of_a_small_batch_are_empty():
+    documents = [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES[:2]]
+    assert template_lines(documents) == frozenset()
