@@ -265,11 +265,31 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
                         predicted[document.source_path] = placement.canonical_id or document.article_id
                         methods[placement.method or "new"] += 1
                 rows.append({**combo, "scores": score(truth, predicted), "methods": methods,
-                             "sign_s": sign_seconds, "place_s": place_seconds})
+                             "sign_s": sign_seconds, "place_s": place_seconds, "predicted": predicted})
     return rows
 
 
 # --- output --------------------------------------------------------------------------------
+
+
+def errors(truth: Mapping[str, str], predicted: Mapping[str, str]) -> list[str]:
+    """One line per wrongly merged pair and per story split into several clusters."""
+    lines = []
+    by_cluster: dict[str, list[str]] = {}
+    for name in sorted(truth):
+        by_cluster.setdefault(predicted.get(name, name), []).append(name)
+    for members in by_cluster.values():
+        for a, b in itertools.combinations(members, 2):
+            if truth[a] != truth[b]:
+                lines.append(f"merged  {a} ({truth[a]}) + {b} ({truth[b]})")
+    by_story: dict[str, set[str]] = {}
+    for name, story in truth.items():
+        by_story.setdefault(story, set()).add(predicted.get(name, name))
+    for story, clusters in sorted(by_story.items()):
+        if len(clusters) > 1:
+            parts = [sorted(n for n in truth if truth[n] == story and predicted.get(n, n) == c) for c in clusters]
+            lines.append(f"split   {story}: " + " | ".join(" ".join(p) for p in sorted(parts)))
+    return lines
 
 
 def _row(name: str, s: Scores, extra: str = "") -> str:
@@ -296,6 +316,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep", nargs="?", const=DEFAULT_GRID, metavar="GRID",
                         help="sweep settings instead (no Prefect), e.g. 'threshold=0.4,0.5 "
                         f"shingle_size=2,3' (default: '{DEFAULT_GRID}')")
+    parser.add_argument("--errors", action="store_true", help="list wrong merges and split stories")
     parser.add_argument("--batch-size", type=int, default=500, help="files per parse batch (sweep)")
     return parser.parse_args(argv)
 
@@ -330,13 +351,17 @@ def main(argv: list[str] | None = None) -> int:
     truth = read_labels(os.path.join(args.data, "labels.csv"))
     if args.sweep:
         rows = sweep(docs, truth, parse_grid(args.sweep), args.batch_size)
-        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s")]
+        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s", "predicted")]
         print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | place s |")
         print("|" + "---|" * (len(keys) + 10))
         for row in rows:
             m = row["methods"]
             name = " | ".join(str(row[k]) for k in keys)
             print(_row(name, row["scores"], f" {m['near']} | {m['contained']} | {m['exact']} | {row['place_s']:.2f} |"))
+        if args.errors:
+            for row in rows:
+                print(f"\n{' '.join(f'{k}={row[k]}' for k in keys)}:")
+                print("\n".join(errors(truth, row["predicted"])))
         return 0
     print(f"{len(truth)} labelled files, {len(set(truth.values()))} stories in {args.data}")
     lines = []
@@ -345,7 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         clock = time.perf_counter()
         summary = run_pipeline(docs, output, args)
         seconds = time.perf_counter() - clock
-        ours = score(truth, clusters_from_output(output))
+        predicted = clusters_from_output(output)
+        ours = score(truth, predicted)
+        if args.errors:
+            print("\n".join(errors(truth, predicted)))
         lines.append(_row(
             f"newsdedup (J>={args.threshold}, C>={args.containment_threshold}, k={args.shingle_size}, "
             f"{args.num_perm} perm)", ours, f" {seconds:.1f} |"))

@@ -77,10 +77,22 @@ def sign_documents(
         document.content_hash = digest
         document.article_id = digest[:16]
     template = template_paragraphs(paragraph_tokens, settings.template_paragraph_docs)
-    token_lists = [[t for p in paragraphs if p not in template for t in p] for paragraphs in paragraph_tokens]
+    token_lists = [without_template(paragraphs, template, settings.template_max_share)
+                   for paragraphs in paragraph_tokens]
     if template:
-        log.info("left %d recurring paragraphs out of the signatures", len(template))
+        log.info("%d paragraphs recur in %d+ documents of the batch: left out of signatures",
+                 len(template), settings.template_paragraph_docs)
     return sign_token_lists(token_lists, signature_settings(settings))
+
+
+def without_template(paragraphs: Sequence[tuple[str, ...]], template: set[tuple[str, ...]],
+                     max_share: float) -> list[str]:
+    """The tokens of ``paragraphs`` minus the template ones, unless those are more than
+    ``max_share`` of the tokens: a text that is mostly recurring paragraphs is a story
+    syndicated many times over (or a page with no story), and is signed whole."""
+    tokens = [t for p in paragraphs for t in p]
+    kept = [t for p in paragraphs if p not in template for t in p]
+    return kept if len(kept) >= (1.0 - max_share) * len(tokens) else tokens
 
 
 @dataclass

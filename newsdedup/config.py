@@ -17,26 +17,26 @@ class DedupSettings:
     threshold: float = 0.5
     #: Containment (share of the shorter text's shingles found in the longer one) at or
     #: above which a candidate is a copy that was cut short or had chrome appended.
-    containment_threshold: float = 0.8
+    containment_threshold: float = 0.7
     #: A containment match needs this many shingles in the shorter text, so a short caption
     #: or note that also appears inside a longer page never makes it a "copy".
-    min_containment_shingles: int = 50
+    min_containment_shingles: int = 150
     #: MinHash permutations; more is slower and more precise.
     num_perm: int = 128
     #: Words per shingle.
-    shingle_size: int = 3
+    shingle_size: int = 2
     #: Seed of the MinHash permutations. Changing it makes stored signatures unusable.
     seed: int = 1
     #: Jaccard the LSH banding is tuned for (candidates only; verification decides). Low so
     #: that copies cut short (low Jaccard, high containment) become candidates.
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.2
     #: LSH banding: bands x rows must equal num_perm; 0 derives it from ``lsh_threshold``.
     bands: int = 0
     rows: int = 0
     #: A paragraph found in at least this many documents of a batch is leftover page chrome
     #: (sign-up forms, footers, standard notes): it is left out of the signatures, not the
     #: text. 0 turns this off.
-    template_paragraph_docs: int = 0
+    template_paragraph_docs: int = 8
     #: ... unless they are more than this share of a text's words: a text that is mostly
     #: recurring paragraphs is a widely syndicated story (or has no story) and is signed whole.
     template_max_share: float = 0.5
