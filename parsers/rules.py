@@ -57,6 +57,9 @@ CAPTION_LINE = re.compile(
     re.I,
 )
 
+#: Lowercase words every ``CAPTION_LINE`` match holds (a fast pre-filter).
+CAPTION_KEYWORDS = ("photo", "image", "picture", "credit", "illustration", "getty", "caption", "(ap")
+
 #: Bracketed placeholders inside a line: "[LL_logo_7]", "[BAG10404041140-small]".
 BRACKETED = re.compile(r"\[[^\]]*\]")
 
@@ -72,6 +75,11 @@ DATE_LINE = re.compile(
     re.I,
 )
 
+#: Longest line checked against ``UTILITY_LINE`` (utility links are a few words).
+UTILITY_MAX_CHARS = 40
+#: Longest line checked against ``COMMENTS_START`` and ``LIST_HEADING``.
+HEADING_MAX_CHARS = 90
+
 #: A utility link glued to the end of the last paragraph by the page's markup.
 TRAILING_UTILITY = re.compile(r"(?<=[.!?\"”’])\s*(print PRINT|PRINT|Print|Share|SHARE)\s*$")
 
@@ -81,6 +89,9 @@ LEGAL_LINE = re.compile(
     r"|terms of (use|service)|privacy policy|may not be (published|reproduced))",
     re.I,
 )
+
+#: Lowercase words every ``LEGAL_LINE`` match holds (a fast pre-filter).
+LEGAL_KEYWORDS = ("cookie", "rights reserved", "©", "(c) ", "copyright ", "terms of ", "privacy policy", "may not be ")
 
 #: Dates in bylines and datelines: "Friday, September 18, 2009", "Sep 18, 2009", "2009-09-18".
 DATE_PATTERNS = (

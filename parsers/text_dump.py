@@ -142,25 +142,52 @@ def linearise_columns(lines: list[str]) -> list[str]:
 # --- step 2: lines and blocks ------------------------------------------------------------
 
 
+_BULLET_STARTS = frozenset(rules.BULLET_CHARS)
+
+
 def is_chrome_line(line: str, template_lines: frozenset[str] = frozenset()) -> bool:
     """True for lines that are page furniture whatever their context: short bullet items,
     bracketed placeholders, rules, utility links, legal notices, and the batch's template."""
     stripped = normalise_line(line)
-    if not stripped:
-        return False
-    if stripped in template_lines:
+    return bool(stripped) and _is_chrome(stripped, template_lines, rules.LEGAL_LINE.search(stripped) is not None)
+
+
+def _is_chrome(stripped: str, template_lines: frozenset[str], legal: bool) -> bool:
+    """``is_chrome_line`` of a normalised, non-empty line whose legal-notice test is done."""
+    if legal or stripped in template_lines:
         return True
-    bullet = rules.BULLET_LINE.match(stripped)
-    if bullet:
-        item = stripped[bullet.end() :]
-        return len(item.split()) < rules.MIN_BULLET_TEXT_WORDS or is_chrome_line(item)
-    return bool(
-        rules.BRACKET_ONLY.match(stripped)
-        or rules.RULE_LINE.match(stripped)
-        or rules.UTILITY_LINE.match(stripped)
-        or rules.LEGAL_LINE.search(stripped)
-        or rules.FORM_LINE.search(stripped)
-    )
+    first = stripped[0]
+    if first in _BULLET_STARTS:
+        bullet = rules.BULLET_LINE.match(stripped)
+        if bullet:
+            item = stripped[bullet.end() :]
+            return item.count(" ") + 1 < rules.MIN_BULLET_TEXT_WORDS or is_chrome_line(item)
+    # Cheap gates first: most lines are prose or menu text, and each pattern has a shape.
+    if (first == "[" and rules.BRACKET_ONLY.match(stripped)) or (
+        not first.isalnum() and rules.RULE_LINE.match(stripped)
+    ):
+        return True
+    if len(stripped) <= rules.UTILITY_MAX_CHARS and rules.UTILITY_LINE.match(stripped):
+        return True
+    return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
+
+
+def _legal_lines(lines: list[str]) -> set[int]:
+    """Numbers of the legal-notice lines: the text is scanned once for the notices' key words
+    (fast substring search), and only lines holding one are tested against ``LEGAL_LINE``."""
+    text = "\n".join(lines).lower()
+    offsets: list[int] | None = None
+    candidates: set[int] = set()
+    for keyword in rules.LEGAL_KEYWORDS:
+        position = text.find(keyword)
+        while position >= 0:
+            if offsets is None:
+                offsets = [0]
+                for line in lines:
+                    offsets.append(offsets[-1] + len(line) + 1)
+            candidates.add(bisect_right(offsets, position) - 1)
+            position = text.find(keyword, position + 1)
+    return {n for n in candidates if rules.LEGAL_LINE.search(lines[n])}
 
 
 def _paragraph_ends(lines: list[str]) -> list[bool]:
@@ -184,7 +211,7 @@ def _paragraph_ends(lines: list[str]) -> list[bool]:
         next_word = following.split(" ", 1)[0]
         ends.append(
             length + 1 + len(next_word) <= width - rules.WRAP_SLACK
-            or rules.BULLET_LINE.match(following) is not None
+            or (following[:1] in _BULLET_STARTS and rules.BULLET_LINE.match(following) is not None)
             or lengths[index + 1] > rules.MAX_WRAP_WIDTH
         )
     return ends
@@ -204,29 +231,31 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
             if is_end:
                 part = run[start : index + 1]
                 text = " ".join(t for _, t in part)
-                bullet = rules.BULLET_LINE.match(text)
+                bullet = text[0] in _BULLET_STARTS and rules.BULLET_LINE.match(text)
                 if bullet:
                     text = text[bullet.end() :]
                 blocks.append(Block(text, part[0][0], len(part), bullet=bool(bullet)))
                 start = index + 1
         run.clear()
 
-    for number, line in enumerate(lines):
-        stripped = normalise_line(line)
+    normalised = [normalise_line(line) for line in lines]
+    legal = _legal_lines(normalised)
+    for number, stripped in enumerate(normalised):
         if not stripped:
             flush_run()
             continue
-        if rules.COMMENTS_START.search(stripped):
+        short = len(stripped) <= rules.HEADING_MAX_CHARS
+        if short and rules.COMMENTS_START.match(stripped):
             flush_run()
             blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
             continue
-        if rules.LIST_HEADING.match(stripped):
+        if short and rules.LIST_HEADING.match(stripped):
             flush_run()
             heading = Block(stripped, number, 1, chrome=True)
             heading.score = -rules.LIST_HEADING_PENALTY
             blocks.append(heading)
             continue
-        if is_chrome_line(stripped, template_lines):
+        if _is_chrome(stripped, template_lines, number in legal):
             flush_run()
             if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
                 blocks[-1].line_count += 1
@@ -235,7 +264,7 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
                 blocks.append(Block(stripped, number, 1, chrome=True))
             continue
         # A bullet item starts a new paragraph; its indented continuation lines follow it.
-        if rules.BULLET_LINE.match(stripped):
+        if stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
             flush_run()
         run.append((number, stripped))
     flush_run()
@@ -246,10 +275,10 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
 
 
 def stopword_density(words: list[str]) -> float:
-    """Share of ``words`` that are English function words."""
+    """Share of ``words`` (lowercase) that are English function words."""
     if not words:
         return 0.0
-    return sum(1 for w in words if w.lower() in rules.STOPWORDS) / len(words)
+    return sum(map(rules.STOPWORDS.__contains__, words)) / len(words)
 
 
 def block_class(block: Block) -> str:
@@ -258,13 +287,20 @@ def block_class(block: Block) -> str:
     if block.chrome:
         return "bad"
     text = block.text
-    words = _WORD.findall(text)
-    if rules.CAPTION_LINE.search(text) or rules.BYLINE.match(text) or rules.TIMESTAMPED.match(text):
+    if text.count(" ") + 1 < rules.SHORT_BLOCK_WORDS:
+        return "short"  # context decides (subhead or menu item)
+    lower = text.lower()
+    if (
+        (any(k in lower for k in rules.CAPTION_KEYWORDS) and rules.CAPTION_LINE.search(text))
+        or rules.BYLINE.match(text)
+        or rules.TIMESTAMPED.match(text)
+    ):
         return "bad"
-    density = stopword_density(words)
-    ends_like_sentence = text.rstrip().endswith(rules.SENTENCE_ENDINGS)
+    words = _WORD.findall(lower)
     if len(words) < rules.SHORT_BLOCK_WORDS:
         return "short"
+    density = stopword_density(words)
+    ends_like_sentence = text.rstrip().endswith(rules.SENTENCE_ENDINGS)
     if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
         tokens = text.split()
         capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit())
@@ -411,6 +447,7 @@ def find_title_and_section(
         upto += 1
     title, title_index, best = None, None, rules.MIN_TITLE_SCORE
     next_good = None  # index of the first good block after the candidate
+    following: dict[int, set[str]] = {}  # content words of the prose after a good block
     for index in range(min(upto, len(blocks) - 1), -1, -1):
         block = blocks[index]
         if index + 1 < len(blocks) and classes[index + 1] == "good":
@@ -425,7 +462,9 @@ def find_title_and_section(
         if line in template_lines or not _looks_like_title(line):
             continue
         distance = blocks[next_good].first_line - block.first_line - block.line_count
-        score = _title_score(line, distance, _following_words(blocks, classes, next_good, last))
+        if next_good not in following:
+            following[next_good] = _following_words(blocks, classes, next_good, last)
+        score = _title_score(line, distance, following[next_good])
         if index > first:
             score -= rules.TITLE_SKIPPED_PROSE_PENALTY * sum(good_words[first:index]) / total
         if score > best:
