@@ -147,27 +147,44 @@ def prune_markup(html: str) -> tuple[str, list[str]]:
 
 
 def _class_words(tag: Tag) -> set[str]:
+    """Lower-case words of the element's class and id ("shareBar-top" -> share, bar, top)."""
     attrs = tag.attrs
     value = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     if not value.strip():
         return set()
+    if hr.ATOMIC_CSS_CLASS.search(value):
+        value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
     return set(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
-def _is_furniture(tag: Tag) -> bool:
-    if tag.name in hr.BOILERPLATE_TAGS:
-        return True
+_NOT_FURNITURE, _LAYOUT, _FURNITURE = 0, 1, 2
+
+
+def _furniture_kind(tag: Tag) -> int:
+    """``_FURNITURE`` for menus, share bars, comments, hidden boxes...; ``_LAYOUT`` for side
+    columns and widgets (which some themes also call the story's column); else 0."""
+    name = tag.name
+    if name in hr.BOILERPLATE_TAGS:
+        return _FURNITURE
+    if name in hr.CONTENT_TAGS:
+        return _NOT_FURNITURE
     attrs = tag.attrs
     if not attrs:
-        return False
-    if attrs.get("role") in ("navigation", "banner", "contentinfo", "complementary", "search"):
-        return True
-    if attrs.get("aria-hidden") == "true" or "hidden" in attrs:
-        return True
+        return _LAYOUT if name in hr.LAYOUT_TAGS else _NOT_FURNITURE
+    role = attrs.get("role")
+    if role in hr.CONTENT_ROLES or attrs.get("itemprop") in hr.CONTENT_ITEMPROPS:
+        return _NOT_FURNITURE
+    if role in hr.BOILERPLATE_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
+        return _FURNITURE
     style = attrs.get("style")
     if style and hr.HIDDEN_STYLE.search(style):
-        return True
-    return not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(_class_words(tag))
+        return _FURNITURE
+    words = _class_words(tag)
+    if not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(words):
+        return _FURNITURE
+    if name in hr.LAYOUT_TAGS or role in hr.LAYOUT_ROLES or not hr.LAYOUT_CLASS_WORDS.isdisjoint(words):
+        return _LAYOUT
+    return _NOT_FURNITURE
 
 
 def _render(root: Tag) -> _Rendered:
@@ -230,8 +247,8 @@ def _render(root: Tag) -> _Rendered:
             _collect_head_element(item, out)
             if name == "title":
                 continue
-        furniture = _is_furniture(item) if item.attrs or name in hr.BOILERPLATE_TAGS else False
-        if furniture and "breadcrumb" in " ".join(_class_words(item)):
+        furniture = _furniture_kind(item)
+        if furniture and "breadcrumb" in _class_words(item):
             crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
             out.breadcrumbs.append([c for c in crumbs if c])
         depth += 1
@@ -287,16 +304,29 @@ def _ld_type(item: dict) -> str:
 
 
 def _classify(rendered: _Rendered, headline_at: int | None) -> None:
-    """Mark blocks inside furniture elements, unless the element holds most of the prose or
-    the headline (a story's head is sometimes styled as a "promo" zone)."""
+    """Mark blocks inside furniture elements. An element holding the headline is never
+    furniture (a story's head styled as a "promo" zone); a layout element (side column,
+    widget) is not when it outweighs the prose outside all furniture (a story column
+    named "leftRail")."""
     blocks = rendered.blocks
-    prose_words = list(accumulate((b.words if b.is_prose else 0 for b in blocks), initial=0))
-    total = prose_words[-1] or 1
     at = -1 if headline_at is None else headline_at
-    for first, end, _, furniture in rendered.spans:
-        if not furniture or first <= at < end:
+    marked = [(first, end, kind) for first, end, _, kind in rendered.spans if kind and not first <= at < end]
+    for first, end, kind in marked:
+        if kind == _FURNITURE:
+            for block in blocks[first:end]:
+                block.furniture = True
+    in_layout = bytearray(len(blocks))
+    for first, end, kind in marked:
+        if kind == _LAYOUT:
+            in_layout[first:end] = b"\x01" * (end - first)
+    prose = [b.words if b.is_prose and not b.furniture else 0 for b in blocks]
+    prose_sums = list(accumulate(prose, initial=0))
+    free = sum(words for words, inside in zip(prose, in_layout, strict=True) if not inside)
+    for first, end, kind in marked:
+        if kind != _LAYOUT:
             continue
-        if (prose_words[end] - prose_words[first]) / total < hr.BOILERPLATE_MAX_PROSE_SHARE:
+        inside = prose_sums[end] - prose_sums[first]
+        if inside == 0 or inside < hr.BOILERPLATE_MAX_PROSE_SHARE * (free + inside):
             for block in blocks[first:end]:
                 block.furniture = True
 

@@ -36,27 +36,46 @@ BLOCK_TAGS = frozenset(
 )
 #: Headings: short blocks that are kept inside an article (subheads) but never score as prose.
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-#: HTML5 elements that are page furniture by definition (menus, page footer, side boxes).
-BOILERPLATE_TAGS = frozenset("nav footer aside form button label menu dialog".split())
-#: Words of class/id names that mark page furniture: menus, share bars, comment threads,
-#: related-link lists, promos, ads, cookie banners, newsletter boxes, sidebars, toolbars.
+#: Elements that are page furniture by definition (menus, page footer, buttons, dialogs).
+BOILERPLATE_TAGS = frozenset("nav footer button label menu dialog select".split())
+#: Elements that are usually furniture but sometimes wrap the story (ASP.NET pages put the
+#: whole page in one <form>; an <aside> may sit inside the story column).
+LAYOUT_TAGS = frozenset("aside form".split())
+#: ARIA roles of furniture (strong) and of side columns (weak, like LAYOUT_TAGS).
+BOILERPLATE_ROLES = frozenset("navigation banner contentinfo search menu menubar dialog".split())
+LAYOUT_ROLES = frozenset(["complementary"])
+#: Words of class/id names (split at -, _, spaces and camelCase) that mark page furniture:
+#: menus, share bars, comment threads, related-link lists, promos, ads, cookie banners,
+#: newsletter boxes. Such an element is dropped unless it holds the headline.
 BOILERPLATE_CLASS_WORDS = frozenset(
-    """nav navbar navigation menu menubar submenu megamenu footer foot masthead topbar toolbar
-    breadcrumb breadcrumbs crumbs skip skiplink comment comments commentary disqus respond
-    share sharing sharebar sharetools social socialmedia sociallinks facebook twitter pinterest
-    whatsapp linkedin print email mailto related relatedlinks recommended recommendations outbrain
-    taboola promo promotion promos sponsor sponsored sponsors partner partners ad ads adv advert
-    adverts advertisement advertising adsense dfp banner popup modal overlay cookie cookies
-    consent gdpr newsletter subscribe subscription signup login register sidebar sidebox rail
-    rightrail leftrail widget widgets trending popular mostpopular mostread most_read tags tag
-    tagcloud keywords pagination pager paging author-bio bio byline dateline timestamp meta
-    metadata toolbox tools utility utilities hidden hide offscreen visuallyhidden sr srOnly
-    """.split()
+    """nav navbar navigation menu menubar submenu megamenu footer breadcrumb breadcrumbs crumbs
+    skip skiplink comment comments commentary disqus respond share sharing sharebar sharetools
+    social socialmedia sociallinks facebook twitter pinterest whatsapp linkedin print email
+    mailto related relatedlinks recommended recommendations outbrain taboola promo promotion
+    promos sponsor sponsored sponsors ad ads adv advert adverts advertisement advertising adsense
+    dfp popup modal overlay cookie cookies consent gdpr newsletter subscribe subscription signup
+    login register trending popular mostpopular mostread pagination pager paging offscreen
+    visuallyhidden""".split()
 )
-#: A furniture-marked element is kept anyway when it holds at least this share of the page's
-#: prose (themes that name the whole content column "content-with-sidebar" or "has-comments").
+#: Words of class/id names of side columns, widgets and story furniture (bylines, tag lists)
+#: that some themes also give the story's own column ("leftRail", "content-with-sidebar",
+#: "hidden-print"): dropped unless they outweigh the prose outside all furniture.
+LAYOUT_CLASS_WORDS = frozenset(
+    """sidebar sidebox rail rightrail leftrail widget widgets masthead topbar toolbar banner
+    partner partners tags tag tagcloud keywords bio byline dateline timestamp meta metadata
+    toolbox tools utility utilities hidden hide""".split()
+)
+#: Landmarks of the main content: never furniture, whatever their class names say
+#: (``<main class="js-social-anchor-start">``).
+CONTENT_TAGS = frozenset(["main"])
+CONTENT_ROLES = frozenset(["main", "article"])
+CONTENT_ITEMPROPS = frozenset(["articleBody", "text"])
+#: Class names that are not roles: atomic CSS ("Mstart(65px)--modalMinWidth" is no modal) and
+#: JavaScript hooks ("js-social-anchor-start" marks where a share bar docks).
+ATOMIC_CSS_CLASS = re.compile(r"[()!:]|^js-")
+#: A layout-marked element is kept anyway when it holds at least this share of its own plus
+#: all unmarked prose.
 BOILERPLATE_MAX_PROSE_SHARE = 0.5
-
 #: Inline styles of invisible or floating elements: pop-up "about" boxes, toolbars pinned to
 #: the window and cookie banners (``display:none``, ``position:fixed``).
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\s*:\s*fixed", re.I)
