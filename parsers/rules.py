@@ -159,6 +159,12 @@ LIST_HEADING = re.compile(
 #: Score lost at such a heading (a box of links inside an article costs less than the
 #: article text around it, a feed after the article more than its teasers bring).
 LIST_HEADING_PENALTY = 15
+#: The three line shapes above in one pattern (one match per line; ``lastgroup`` says which).
+SPECIAL_LINE = re.compile(
+    f"(?P<comments>{COMMENTS_START.pattern})|(?P<heading>{LIST_HEADING.pattern})"
+    f"|(?P<utility>{UTILITY_LINE.pattern})",
+    re.I,
+)
 #: Time-stamped list items: "Yesterday at 9:59 p.m. Reports: ...", "4/7/2017 at 5:36 p.m. ...".
 TIMESTAMPED = re.compile(r"^(?:yesterday|today|\d{1,2}/\d{1,2}/\d{2,4})\b.{0,12}\d{1,2}:\d{2}", re.I)
 #: Share of capitalised words above which an unpunctuated short block is a headline.

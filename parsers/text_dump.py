@@ -167,8 +167,6 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], legal: bool) -> bo
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
         return True
-    if len(stripped) <= rules.UTILITY_MAX_CHARS and rules.UTILITY_LINE.match(stripped):
-        return True
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
@@ -244,18 +242,22 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
         if not stripped:
             flush_run()
             continue
-        short = len(stripped) <= rules.HEADING_MAX_CHARS
-        if short and rules.COMMENTS_START.match(stripped):
+        # One match tells comment openers, link-list headings and utility links apart.
+        special = (
+            rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
+        )
+        kind = special.lastgroup if special else None
+        if kind == "comments":
             flush_run()
             blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
             continue
-        if short and rules.LIST_HEADING.match(stripped):
+        if kind == "heading":
             flush_run()
             heading = Block(stripped, number, 1, chrome=True)
             heading.score = -rules.LIST_HEADING_PENALTY
             blocks.append(heading)
             continue
-        if _is_chrome(stripped, template_lines, number in legal):
+        if _is_chrome(stripped, template_lines, kind == "utility" or number in legal):
             flush_run()
             if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
                 blocks[-1].line_count += 1
