@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
-from newsdedup.config import DedupSettings, IngestConfig, ReadLimits
+from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 from newsdedup.pipeline import StagedBatch, batches, stage_batch
 from newsdedup.workers import WorkerPool, worker_pool
 from parsers.discover import InputFile, discover_inputs
@@ -109,6 +109,7 @@ def ingest_flow(
     batch_size: int = IngestConfig.batch_size,
     max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
     workers: int = IngestConfig.workers,
+    jsonl_fields: dict[str, str] | None = None,
 ) -> dict:
     """Ingest raw news dumps into the Parquet datasets under ``output``.
 
@@ -120,6 +121,8 @@ def ingest_flow(
         num_perm, shingle_size, seed: MinHash settings (fixed for the life of an output).
         batch_size: input files per parse task.
         workers: processes for reading, cleaning and signing (0 = one per CPU).
+        jsonl_fields: JSONL field names where they differ from the defaults, e.g.
+            ``{"text": "body", "url": "link"}`` (keys: url, title, text, html, date).
         max_file_mb: larger input files are rejected.
 
     Returns:
@@ -136,6 +139,7 @@ def ingest_flow(
         limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
         batch_size=batch_size,
         workers=workers,
+        jsonl_fields=JsonlFields(**(jsonl_fields or {})),
     )
     started_at = datetime.now(UTC)
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from newsdedup.config import DedupSettings, IngestConfig, ReadLimits
+from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 
 EXIT_USAGE = 2
 
@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         default=ReadLimits.max_file_bytes // 2**20,
         help="reject input files larger than this",
     )
+    ingest.add_argument(
+        "--jsonl-field",
+        action="append",
+        default=[],
+        metavar="KEY=FIELD",
+        help="JSONL field holding url, title, text, html or date, e.g. text=body (repeatable)",
+    )
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
     ingest.add_argument("--verbose", "-v", action="store_true", help="show Prefect's run logs")
     return parser
@@ -99,6 +106,10 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--shingle-size, --batch-size and --max-file-mb must be positive"
     if args.workers < 0:
         return "--workers must be 0 (one per CPU) or more"
+    for mapping in args.jsonl_field:
+        key, _, field = mapping.partition("=")
+        if key not in JsonlFields.__dataclass_fields__ or not field:
+            return f"--jsonl-field {mapping!r}: expected KEY=FIELD with KEY one of url, title, text, html, date"
     return None
 
 
@@ -140,6 +151,7 @@ def _ingest(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             max_file_mb=args.max_file_mb,
             workers=args.workers,
+            jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
         )
     except (NoInputsError, DatasetError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)

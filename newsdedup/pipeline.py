@@ -52,7 +52,7 @@ def stage_batch(
 
     Returns the staged file paths and counts; the text stays on disk.
     """
-    documents, rejects = parse_files(files, config.limits)
+    documents, rejects = parse_files(files, config.limits, config.jsonl_fields)
     hashvalues, shingle_counts = sign_documents(documents, config.dedup)
     documents_path = os.path.join(staging_dir, f"documents-{batch_number:06d}.parquet")
     rejects_path = os.path.join(staging_dir, f"rejects-{batch_number:06d}.parquet")

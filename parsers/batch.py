@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from newsdedup.config import ReadLimits
+from newsdedup.config import JsonlFields, ReadLimits
+from parsers.containers import read_input
 from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
-from parsers.reading import RawRecord, read_records
+from parsers.metadata import parse_date
+from parsers.reading import RawRecord
 from parsers.text_dump import CleanPage, clean_text_dump, template_lines
 from storage.schema import Document, Reject
 
@@ -41,21 +43,24 @@ def clean_record(record: RawRecord, templates: frozenset[str] = frozenset()) -> 
     return Document(
         source_path=record.source_path,
         source_record=record.source_record,
-        format=record.format,
-        title=page.title or "",
+        format=record.container or record.format,
+        title=record.title or page.title or "",
         text=page.text,
         record_key=record.record_key,
         section=page.section,
-        url=page.url,
-        published=page.published,
+        url=record.url or page.url,
+        published=parse_date(record.published) or page.published,
     )
 
 
-def parse_files(files: Sequence[InputFile], limits: ReadLimits) -> tuple[list[Document], list[Reject]]:
+def parse_files(
+    files: Sequence[InputFile], limits: ReadLimits, fields: JsonlFields | None = None
+) -> tuple[list[Document], list[Reject]]:
     """Read and clean every record of ``files``.
 
     Lines that recur across many plain-text dumps of the batch are treated as page template
-    (see ``parsers.text_dump.template_lines``).
+    (see ``parsers.text_dump.template_lines``). ``fields`` maps JSONL fields (default names
+    if None).
 
     Returns:
         The cleaned documents and the rejects, each in input order.
@@ -63,7 +68,7 @@ def parse_files(files: Sequence[InputFile], limits: ReadLimits) -> tuple[list[Do
     records: list[RawRecord] = []
     rejects: list[Reject] = []
     for item in files:
-        for record in read_records(item, limits):
+        for record in read_input(item, limits, fields or JsonlFields()):
             (rejects if isinstance(record, Reject) else records).append(record)
     templates = template_lines(r.content for r in records if r.format == "txt")
     documents: list[Document] = []

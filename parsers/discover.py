@@ -7,8 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: File name endings the pipeline reads; anything else in a directory is skipped, not rejected.
-INPUT_SUFFIXES = (".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz")
+#: File name endings the pipeline reads (each also with .gz); anything else in a directory is
+#: skipped, not rejected.
+INPUT_SUFFIXES = tuple(
+    suffix + gz for suffix in (".txt", ".html", ".htm", ".jsonl", ".ndjson", ".warc") for gz in ("", ".gz")
+)
 
 
 @dataclass(frozen=True)
@@ -82,5 +85,7 @@ def discover_inputs(arguments: list[str]) -> list[InputFile]:
     if missing:
         raise NoInputsError(f"no such input: {', '.join(missing)}")
     if not files:
-        raise NoInputsError(f"no input files (.txt, .html, .htm, optionally .gz) in: {' '.join(arguments)}")
+        raise NoInputsError(
+            f"no input files (.txt, .html, .htm, .jsonl, .warc, optionally .gz) in: {' '.join(arguments)}"
+        )
     return sorted(files.values(), key=lambda f: (f.source_path, f.path))

@@ -59,10 +59,17 @@ class RawRecord:
 
     source_path: str
     source_record: int
-    format: str  # "txt" or "html"
+    format: str  # "txt" or "html": how the content is cleaned
     content: str
     record_key: str
     encoding: str
+    #: Metadata a container carries beside the content (JSONL fields, WARC headers); it
+    #: takes precedence over what cleaning finds in the page.
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    #: The container format ("jsonl", "warc"), recorded as the output's ``format``.
+    container: str | None = None
 
 
 def record_key(source_path: str, source_record: int, fingerprint: str) -> str:
@@ -178,11 +185,48 @@ def _control_share(text: str) -> float:
     return len(_CONTROL_CHARS.findall(sample)) / len(sample) if sample else 0.0
 
 
-def read_records(item: InputFile, limits: ReadLimits) -> list[RawRecord | Reject]:
-    """Read one input file into its records (one per plain-text or HTML file).
+def decode_record(
+    item: InputFile,
+    position: int,
+    data: bytes,
+    fingerprint: str,
+    format_hint: str | None = None,
+    charset: str | None = None,
+    **metadata: object,
+) -> RawRecord | Reject:
+    """Check and decode the bytes of one record (a whole file, or one record of a JSONL or
+    WARC file); ``metadata`` (title, url, published) is passed on to the record."""
+    key = record_key(item.source_path, position, fingerprint)
 
-    Returns raw records ready for cleaning, or a single ``Reject`` saying why the file
-    cannot be used. Never raises for bad input.
+    def reject(reason: str, detail: str) -> Reject:
+        return Reject(item.source_path, position, reason, detail, key)
+
+    if not data.strip():
+        return reject(EMPTY, "the record has no content")
+    for magic, kind in BINARY_MAGIC.items():
+        if data.startswith(magic):
+            return reject(BINARY, f"the content is {kind}, not text or HTML")
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return reject(BINARY, "the content is binary data (NUL bytes)")
+    fmt = format_hint or detect_format(item.source_path, data)
+    decoded = None
+    if charset:
+        try:
+            decoded = data.decode(charset), codecs.lookup(charset).name
+        except (LookupError, UnicodeDecodeError):
+            decoded = None
+    decoded = decoded or decode_bytes(data, fmt == "html")
+    if decoded is None or _control_share(decoded[0]) > MAX_CONTROL_SHARE:
+        return reject(UNDECODABLE, "no text encoding fits the bytes")
+    text, encoding = decoded
+    return RawRecord(item.source_path, position, fmt, text, key, encoding, **metadata)
+
+
+def read_records(item: InputFile, limits: ReadLimits) -> list[RawRecord | Reject]:
+    """Read a plain-text or HTML file (optionally gzip-compressed) into its one record.
+
+    Returns the raw record ready for cleaning, or a ``Reject`` saying why the file cannot
+    be used. Never raises for bad input. (JSONL and WARC files: ``parsers.containers``.)
     """
     data = _read_bytes(item, limits)
     if isinstance(data, Reject):
@@ -192,25 +236,4 @@ def read_records(item: InputFile, limits: ReadLimits) -> list[RawRecord | Reject
         data = _gunzip(item, data, limits)
         if isinstance(data, Reject):
             return [data]
-    if not data.strip():
-        return [_reject(item, EMPTY, "the file has no content", fingerprint)]
-    for magic, kind in BINARY_MAGIC.items():
-        if data.startswith(magic):
-            return [_reject(item, BINARY, f"the file is {kind}, not text or HTML", fingerprint)]
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return [_reject(item, BINARY, "the file holds binary data (NUL bytes)", fingerprint)]
-    fmt = detect_format(item.source_path, data)
-    decoded = decode_bytes(data, fmt == "html")
-    if decoded is None or _control_share(decoded[0]) > MAX_CONTROL_SHARE:
-        return [_reject(item, UNDECODABLE, "no text encoding fits the bytes", fingerprint)]
-    text, encoding = decoded
-    return [
-        RawRecord(
-            source_path=item.source_path,
-            source_record=0,
-            format=fmt,
-            content=text,
-            record_key=record_key(item.source_path, 0, fingerprint),
-            encoding=encoding,
-        )
-    ]
+    return [decode_record(item, 0, data, fingerprint)]
