@@ -139,8 +139,9 @@ def run_pipeline(docs: str, output: str, args: argparse.Namespace) -> dict:
 _WORD = re.compile(r"\w+")
 
 
-def baseline_clusters(docs: str, files: Iterable[str], threshold: float = 0.8, k: int = 5,
-                      num_perm: int = 128) -> dict[str, str]:
+def baseline_clusters(
+    docs: str, files: Iterable[str], threshold: float = 0.8, k: int = 5, num_perm: int = 128
+) -> dict[str, str]:
     """Raw datasketch: MinHash of the raw dump's lower-cased word ``k``-grams, MinHashLSH at
     ``threshold``, clusters = connected components of LSH hits (no cleaning, no check)."""
     from datasketch import MinHash, MinHashLSH
@@ -217,8 +218,7 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
     every signature setting is signed once and every matching setting placed (no commit).
     Returns one row per combination.
     """
-    from dedup.clusters import StoryIndex
-    from dedup.stage import KnownState, match_rules, place_staged, sign_documents, signature_settings
+    from dedup.stage import KnownState, place_staged, sign_documents, story_index
     from newsdedup.config import DedupSettings, ReadLimits
     from newsdedup.pipeline import batches
     from parsers.batch import parse_files
@@ -253,8 +253,7 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
                 settings = replace(base, **{k: v for k, v in combo.items() if k not in sign_fields})
                 if (settings.bands or settings.rows) and settings.bands * settings.rows != settings.num_perm:
                     continue
-                index = StoryIndex(signature_settings(settings), match_rules(settings), settings.lsh_threshold,
-                                   settings.bands, settings.rows)
+                index = story_index(settings)
                 clock = time.perf_counter()
                 placements = place_staged([p for p, _ in staged], KnownState(index, set()), settings.num_perm)
                 place_seconds = time.perf_counter() - clock
@@ -264,8 +263,16 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
                     for document, placement in zip(documents, file_placements, strict=True):
                         predicted[document.source_path] = placement.canonical_id or document.article_id
                         methods[placement.method or "new"] += 1
-                rows.append({**combo, "scores": score(truth, predicted), "methods": methods,
-                             "sign_s": sign_seconds, "place_s": place_seconds, "predicted": predicted})
+                rows.append(
+                    {
+                        **combo,
+                        "scores": score(truth, predicted),
+                        "methods": methods,
+                        "sign_s": sign_seconds,
+                        "place_s": place_seconds,
+                        "predicted": predicted,
+                    }
+                )
     return rows
 
 
@@ -293,8 +300,10 @@ def errors(truth: Mapping[str, str], predicted: Mapping[str, str]) -> list[str]:
 
 
 def _row(name: str, s: Scores, extra: str = "") -> str:
-    return (f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.ari:.3f} | {s.clusters} "
-            f"| {s.false_pairs} | {s.missed_pairs} |{extra}")
+    return (
+        f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.ari:.3f} | {s.clusters} "
+        f"| {s.false_pairs} | {s.missed_pairs} |{extra}"
+    )
 
 
 _HEADER = "| P | R | F1 | ARI | clusters | false pairs | missed pairs |"
@@ -313,17 +322,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--keep", metavar="DIR", help="write the pipeline's output here and keep it")
     parser.add_argument("--no-baseline", action="store_true", help="skip the raw-datasketch baseline")
-    parser.add_argument("--sweep", nargs="?", const=DEFAULT_GRID, metavar="GRID",
-                        help="sweep settings instead (no Prefect), e.g. 'threshold=0.4,0.5 "
-                        f"shingle_size=2,3' (default: '{DEFAULT_GRID}')")
+    parser.add_argument(
+        "--sweep",
+        nargs="?",
+        const=DEFAULT_GRID,
+        metavar="GRID",
+        help="sweep settings instead (no Prefect), e.g. 'threshold=0.4,0.5 "
+        f"shingle_size=2,3' (default: '{DEFAULT_GRID}')",
+    )
     parser.add_argument("--errors", action="store_true", help="list wrong merges and split stories")
     parser.add_argument("--batch-size", type=int, default=500, help="files per parse batch (sweep)")
     return parser.parse_args(argv)
 
 
 #: The sweep run by ``--sweep`` without a grid: "field=v1,v2 field=v1,v2 ...".
-DEFAULT_GRID = ("shingle_size=2,3,4,5 num_perm=128,256 threshold=0.3,0.4,0.5,0.6 "
-                "containment_threshold=0.7,0.8,0.9 template_paragraph_docs=0,6")
+DEFAULT_GRID = (
+    "shingle_size=2,3,4,5 num_perm=128,256 threshold=0.3,0.4,0.5,0.6 "
+    "containment_threshold=0.7,0.8,0.9 template_paragraph_docs=0,6"
+)
 
 
 def parse_grid(text: str) -> dict[str, list]:
@@ -374,16 +390,24 @@ def main(argv: list[str] | None = None) -> int:
         ours = score(truth, predicted)
         if args.errors:
             print("\n".join(errors(truth, predicted)))
-        lines.append(_row(
-            f"newsdedup (J>={args.threshold}, C>={args.containment_threshold}, k={args.shingle_size}, "
-            f"{args.num_perm} perm)", ours, f" {seconds:.1f} |"))
-        print(f"pipeline: {summary['articles']} articles, {summary['duplicates']} duplicates, "
-              f"{summary['rejects']} rejects")
+        lines.append(
+            _row(
+                f"newsdedup (J>={args.threshold}, C>={args.containment_threshold}, k={args.shingle_size}, "
+                f"{args.num_perm} perm)",
+                ours,
+                f" {seconds:.1f} |",
+            )
+        )
+        print(
+            f"pipeline: {summary['articles']} articles, {summary['duplicates']} duplicates, "
+            f"{summary['rejects']} rejects"
+        )
     if not args.no_baseline:
         clock = time.perf_counter()
         base = score(truth, baseline_clusters(docs, sorted(truth)))
-        lines.append(_row("baseline: datasketch LSH on raw dumps, 5-grams, t=0.8", base,
-                          f" {time.perf_counter() - clock:.1f} |"))
+        lines.append(
+            _row("baseline: datasketch LSH on raw dumps, 5-grams, t=0.8", base, f" {time.perf_counter() - clock:.1f} |")
+        )
     print()
     print("| method " + _HEADER + " seconds |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -35,6 +35,13 @@ def match_rules(settings: DedupSettings) -> MatchRules:
     return MatchRules(settings.threshold, settings.containment_threshold, settings.min_containment_shingles)
 
 
+def story_index(settings: DedupSettings) -> StoryIndex:
+    """An empty story index with the signature, matching and LSH settings of ``settings``."""
+    return StoryIndex(
+        signature_settings(settings), match_rules(settings), settings.lsh_threshold, settings.bands, settings.rows
+    )
+
+
 def template_paragraphs(paragraph_tokens: Sequence[Sequence[tuple[str, ...]]], min_docs: int) -> set[tuple[str, ...]]:
     """Paragraphs (as normalised tokens) found in at least ``min_docs`` of the documents.
 
@@ -77,16 +84,21 @@ def sign_documents(
         document.content_hash = digest
         document.article_id = digest[:16]
     template = template_paragraphs(paragraph_tokens, settings.template_paragraph_docs)
-    token_lists = [without_template(paragraphs, template, settings.template_max_share)
-                   for paragraphs in paragraph_tokens]
+    token_lists = [
+        without_template(paragraphs, template, settings.template_max_share) for paragraphs in paragraph_tokens
+    ]
     if template:
-        log.info("%d paragraphs recur in %d+ documents of the batch: left out of signatures",
-                 len(template), settings.template_paragraph_docs)
+        log.info(
+            "%d paragraphs recur in %d+ documents of the batch: left out of signatures",
+            len(template),
+            settings.template_paragraph_docs,
+        )
     return sign_token_lists(token_lists, signature_settings(settings))
 
 
-def without_template(paragraphs: Sequence[tuple[str, ...]], template: set[tuple[str, ...]],
-                     max_share: float) -> list[str]:
+def without_template(
+    paragraphs: Sequence[tuple[str, ...]], template: set[tuple[str, ...]], max_share: float
+) -> list[str]:
     """The tokens of ``paragraphs`` minus the template ones, unless those are more than
     ``max_share`` of the tokens: a text that is mostly recurring paragraphs is a story
     syndicated many times over (or a page with no story), and is signed whole."""
@@ -121,7 +133,7 @@ def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
                 f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
                 "or a new output directory."
             )
-    index = StoryIndex(wanted, match_rules(settings), settings.lsh_threshold, settings.bands, settings.rows)
+    index = story_index(settings)
     articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
     signatures = dataset.read("signatures", ["article_id", "hashvalues", "shingle_count"])
     duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])
@@ -149,8 +161,15 @@ def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
 #: Placement of a staged row that was ingested by an earlier run (nothing is written).
 ALREADY_KNOWN = Placement(canonical_id=None, similarity=0.0, method="known")
 
-_PLACE_COLUMNS = ["article_id", "content_hash", "word_count", "shingle_count", "record_key",
-                  "source_path", "source_record"]
+_PLACE_COLUMNS = [
+    "article_id",
+    "content_hash",
+    "word_count",
+    "shingle_count",
+    "record_key",
+    "source_path",
+    "source_record",
+]
 
 
 def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) -> list[list[Placement]]:
@@ -172,8 +191,11 @@ def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) 
         values.append(table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm))
         file_columns = columns[-1]
         for row in range(table.num_rows):
-            sort_key = (-file_columns["word_count"][row], file_columns["source_path"][row],
-                        file_columns["source_record"][row])
+            sort_key = (
+                -file_columns["word_count"][row],
+                file_columns["source_path"][row],
+                file_columns["source_record"][row],
+            )
             order.append((*sort_key, file_index, row))
     placements: list[list[Placement]] = [[ALREADY_KNOWN] * len(c["article_id"]) for c in columns]
     for *_, file_index, row in sorted(order):

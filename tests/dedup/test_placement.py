@@ -1,0 +1,209 @@
+"""Dedup decisions on small real-looking pages, through the plain pipeline functions (read,
+clean, sign, place; no Prefect): which copies merge, how, and which stories stay apart."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from dedup.clusters import CONTAINED, EXACT, NEAR, MatchRules, Placement, StoryIndex, estimated_jaccard
+from dedup.signatures import SignatureSettings, sign_token_lists
+from dedup.stage import KnownState, place_staged, story_index
+from newsdedup.config import DedupSettings, IngestConfig
+from newsdedup.pipeline import stage_batch
+from parsers.discover import discover_inputs
+from tests.conftest import SEEDS
+from tests.dedup.stories import (
+    LIBRARY,
+    LIBRARY_TITLE,
+    SITE_FOOTER,
+    TRAM,
+    TRAM_TITLE,
+    syndicated,
+    text_dump,
+    write,
+)
+
+
+def place_folder(folder: Path, scratch: Path, **settings) -> dict[str, tuple[str, Placement]]:
+    """Read, clean, sign and place every file under ``folder`` as one batch of a first run.
+
+    Returns ``source_path -> (article_id, placement)``.
+    """
+    config = IngestConfig(dedup=replace(DedupSettings(), **settings), workers=1)
+    files = discover_inputs([str(folder)])
+    staged = stage_batch(files, 0, str(scratch), "test-run", datetime.now(UTC), config)
+    (placements,) = place_staged(
+        [staged.documents_path], KnownState(story_index(config.dedup), set()), config.dedup.num_perm
+    )
+    table = pq.read_table(staged.documents_path, columns=["source_path", "article_id"])
+    return {
+        path: (article_id, placement)
+        for path, article_id, placement in zip(
+            table["source_path"].to_pylist(), table["article_id"].to_pylist(), placements, strict=True
+        )
+    }
+
+
+def canonical(placed: dict[str, tuple[str, Placement]], path: str) -> str:
+    article_id, placement = placed[path]
+    return placement.canonical_id or article_id
+
+
+def test_the_two_seeds_stay_apart(tmp_path):
+    # Two stories on the same diplomats in the same week: related, not copies.
+    placed = place_folder(SEEDS, tmp_path)
+
+    assert len(placed) == 2
+    assert all(p.canonical_id is None for _, p in placed.values())
+
+
+def test_syndicated_copy_with_other_chrome_and_headline_merges(tmp_path):
+    inbox = tmp_path / "in"
+    write(inbox, "courier/tram.txt", text_dump(TRAM_TITLE, TRAM))
+    write(
+        inbox,
+        "globe/airport-tram-delay.txt",
+        text_dump(
+            "Airport tram delayed until 2028 as costs soar",
+            syndicated(TRAM),
+            section="Transport / Cities",
+            width=72,
+            site="The Morning Globe",
+        ),
+    )
+    write(inbox, "courier/library.txt", text_dump(LIBRARY_TITLE, LIBRARY))
+
+    placed = place_folder(inbox, tmp_path / "staging")
+
+    # Canonical rule: the longest text (here the copy, with its dateline and note) is the article.
+    (canonical_id, first), (copy_id, copy) = placed["globe/airport-tram-delay.txt"], placed["courier/tram.txt"]
+    assert first == Placement(None)
+    assert copy.canonical_id == canonical_id != copy_id
+    assert copy.method in (NEAR, CONTAINED) and 0.5 <= copy.similarity <= 1.0
+    assert placed["courier/library.txt"][1] == Placement(None)
+
+
+def test_copy_cut_short_merges_as_contained(tmp_path):
+    inbox = tmp_path / "in"
+    write(inbox, "courier/tram.txt", text_dump(TRAM_TITLE, TRAM))
+    # The partner ran only the first five paragraphs: too little of the whole for Jaccard.
+    write(
+        inbox,
+        "herald/tram-short.txt",
+        text_dump("Airport tram two years late", syndicated(TRAM[:5]), site="Valley Herald"),
+    )
+
+    placed = place_folder(inbox, tmp_path / "staging")
+
+    short = placed["herald/tram-short.txt"][1]
+    assert short.canonical_id == placed["courier/tram.txt"][0]
+    assert short.method == CONTAINED
+    assert short.similarity >= DedupSettings().containment_threshold
+
+
+def test_exact_copy_merges_by_content_hash(tmp_path):
+    inbox = tmp_path / "in"
+    write(inbox, "courier/library.txt", text_dump(LIBRARY_TITLE, LIBRARY))
+    # Same words, another site's page: curly quotes and wrapping differ, tokens do not.
+    write(
+        inbox,
+        "metro/library.txt",
+        text_dump(
+            LIBRARY_TITLE, [p.replace("\u201c", '"').replace("\u201d", '"') for p in LIBRARY], width=64, site="Metro"
+        ),
+    )
+
+    placed = place_folder(inbox, tmp_path / "staging")
+
+    (first_id, first), (second_id, second) = placed["courier/library.txt"], placed["metro/library.txt"]
+    assert first_id == second_id  # the id is the normalised text's hash
+    assert {first.method, second.method} == {"", EXACT}
+    copy = second if second.method == EXACT else first
+    assert copy.similarity == 1.0 and copy.canonical_id == first_id
+
+
+def test_shared_site_footer_does_not_merge_distinct_stories(tmp_path):
+    # The cleaner left a site's sign-up footer under each of its stories.
+    stories = [
+        TRAM[:6],
+        TRAM[6:],
+        LIBRARY,
+        LIBRARY[:3] + TRAM[2:4],
+        TRAM[::2],
+        TRAM[1::2],
+        LIBRARY[3:] + TRAM[:2],
+        LIBRARY[::2] + TRAM[9:],
+    ]
+    inbox = tmp_path / "in"
+    for number, paragraphs in enumerate(stories):
+        page = text_dump(f"Story number {number} of the week", paragraphs + SITE_FOOTER)
+        write(inbox, f"site/story-{number}.txt", page)
+
+    filtered = place_folder(inbox, tmp_path / "a")
+    unfiltered = place_folder(inbox, tmp_path / "b", template_paragraph_docs=0)
+
+    assert all(p.canonical_id is None for _, p in filtered.values())
+    assert any(p.canonical_id is not None for _, p in unfiltered.values())  # what the filter prevents
+
+
+def test_a_story_syndicated_many_times_in_one_batch_still_merges(tmp_path):
+    # Its paragraphs recur in every copy, but they are the whole text: not template.
+    inbox = tmp_path / "in"
+    for number in range(10):
+        write(
+            inbox,
+            f"site-{number}/tram.txt",
+            text_dump(
+                f"Tram news {number}", syndicated(TRAM, dateline=f"CITY {number} \u2014 "), site=f"Paper {number}"
+            ),
+        )
+
+    placed = place_folder(inbox, tmp_path / "staging")
+
+    assert len({canonical(placed, path) for path in placed}) == 1
+
+
+def _sign(paragraphs: list[str], settings: SignatureSettings) -> tuple[np.ndarray, int]:
+    from dedup.shingles import normalise_tokens
+
+    values, counts = sign_token_lists([normalise_tokens(" ".join(paragraphs))], settings)
+    return values[0], int(counts[0])
+
+
+def test_a_chain_of_overlapping_texts_does_not_pull_in_a_distinct_story():
+    # A: the tram story; C: a distinct story that reuses two of its paragraphs as background;
+    # B: a round-up stitched from the middle of both, similar to each.
+    a, b, c = TRAM[0:8], TRAM[3:8] + LIBRARY[0:3], TRAM[6:8] + LIBRARY[0:6]
+    settings = SignatureSettings(num_perm=256, shingle_size=2)
+    rules = MatchRules(threshold=0.4, containment_threshold=0.8, min_containment_shingles=150)
+    (va, na), (vb, nb), (vc, nc) = (_sign(x, settings) for x in (a, b, c))
+    assert estimated_jaccard(va, vb) >= 0.4 and estimated_jaccard(vb, vc) >= 0.4
+    assert estimated_jaccard(va, vc) < 0.4
+
+    index = StoryIndex(settings, rules, lsh_threshold=0.2)
+    assert index.place("a", "hash-a", va, na) == Placement(None)
+    placed_b = index.place("b", "hash-b", vb, nb)
+    placed_c = index.place("c", "hash-c", vc, nc)
+
+    assert placed_b.canonical_id == "a" and placed_b.method == NEAR
+    assert placed_c == Placement(None)  # B is a member, never a canonical: C is not pulled in
+    assert len(index) == 2
+
+
+def test_a_text_without_shingles_is_never_a_copy():
+    settings = SignatureSettings(num_perm=64, shingle_size=2)
+    index = StoryIndex(settings, MatchRules(0.5, 0.7, 150), lsh_threshold=0.2)
+    empty, count = sign_token_lists([[]], settings)
+    assert index.place("x", "hash-x", empty[0], int(count[0])) == Placement(None)
+    assert index.place("y", "hash-y", empty[0], int(count[0])) == Placement(None)
+
+
+def test_bands_and_rows_must_cover_the_permutations():
+    with pytest.raises(ValueError, match="bands x rows"):
+        StoryIndex(SignatureSettings(num_perm=128), MatchRules(0.5, 0.7, 150), 0.2, bands=10, rows=10)
