@@ -57,11 +57,23 @@ class ReadLimits:
 
 
 @dataclass(frozen=True)
+class JsonlFields:
+    """Which JSON field of a JSONL record holds what (scrapers name them differently)."""
+
+    url: str = "url"
+    title: str = "title"
+    text: str = "text"
+    html: str = "html"
+    date: str = "date"
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     """Everything a run needs to know, passed down as function arguments."""
 
     dedup: DedupSettings = DedupSettings()
     limits: ReadLimits = ReadLimits()
+    jsonl_fields: JsonlFields = JsonlFields()
     #: Input files per parse task: keeps Prefect's task count proportional to batches.
     batch_size: int = 500
     #: Worker processes for reading, cleaning and signing (0 = one per CPU, 1 = in-process).
