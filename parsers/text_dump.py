@@ -65,13 +65,17 @@ def normalise_line(line: str) -> str:
 # --- step 1: columns ---------------------------------------------------------------------
 
 
-def _column_gutters(lines: list[str]) -> list[int]:
-    """Positions where many lines start a cell after a run of spaces: table column starts."""
-    starts: Counter[int] = Counter()
-    for line in lines:
+def _column_gutters(lines: list[str]) -> tuple[list[int], dict[int, set[int]]]:
+    """Positions where many lines start a cell after a run of spaces (table column starts),
+    and each such line's inner cell starts."""
+    inner: dict[int, set[int]] = {}
+    counts: Counter[int] = Counter()
+    for number, line in enumerate(lines):
         if "  " in line.strip():
-            starts.update(m.end() for m in _INNER_CELL.finditer(line))
-    return sorted(p for p, n in starts.items() if n >= rules.MIN_COLUMN_LINES)
+            starts = {m.end() for m in _INNER_CELL.finditer(line)}
+            inner[number] = starts
+            counts.update(starts)
+    return sorted(p for p, n in counts.items() if n >= rules.MIN_COLUMN_LINES), inner
 
 
 def linearise_columns(lines: list[str]) -> list[str]:
@@ -83,10 +87,10 @@ def linearise_columns(lines: list[str]) -> list[str]:
     first, then column 1, and so on, with a blank line between columns. Pages without
     columns come back unchanged.
     """
-    gutters = _column_gutters(lines)
+    gutters, inner = _column_gutters(lines)
     if not gutters:
         return lines
-    cell_starts = [{m.end() for m in _INNER_CELL.finditer(line)} | {len(line) - len(line.lstrip())} for line in lines]
+    cell_starts = [inner.get(n, set()) | {len(line) - len(line.lstrip())} for n, line in enumerate(lines)]
     out: list[str] = []
     region: list[list[str]] = []  # region[column] -> lines of that column
 
@@ -243,9 +247,7 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
             flush_run()
             continue
         # One match tells comment openers, link-list headings and utility links apart.
-        special = (
-            rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
-        )
+        special = rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
         kind = special.lastgroup if special else None
         if kind == "comments":
             flush_run()
@@ -322,11 +324,12 @@ def score_blocks(blocks: list[Block]) -> list[str]:
     # Context (jusText): a short block between two good blocks is article text (subheads,
     # one-line paragraphs); between bad ones it is furniture.
     resolved = list(classes)
+    before_of = _nearest_decided(classes)
+    after_of = _nearest_decided(classes[::-1])[::-1]
     for index, cls in enumerate(classes):
         if cls not in ("short", "near"):
             continue
-        before = _neighbour_class(classes, index, -1)
-        after = _neighbour_class(classes, index, 1)
+        before, after = before_of[index], after_of[index]
         if before == "good" and after == "good":
             resolved[index] = "good"
         elif cls == "short" and (before == "bad" or after == "bad"):
@@ -346,14 +349,15 @@ def score_blocks(blocks: list[Block]) -> list[str]:
     return resolved
 
 
-def _neighbour_class(classes: list[str], index: int, step: int) -> str | None:
-    """The nearest class that is not ``short``/``near`` in direction ``step``."""
-    probe = index + step
-    while 0 <= probe < len(classes):
-        if classes[probe] in ("good", "bad"):
-            return classes[probe]
-        probe += step
-    return None
+def _nearest_decided(classes: list[str]) -> list[str | None]:
+    """For each block, the class of the nearest earlier ``good`` or ``bad`` block."""
+    nearest: list[str | None] = []
+    last: str | None = None
+    for cls in classes:
+        nearest.append(last)
+        if cls in ("good", "bad"):
+            last = cls
+    return nearest
 
 
 def body_span(blocks: list[Block]) -> tuple[int, int] | None:
