@@ -37,7 +37,7 @@ BLOCK_TAGS = frozenset(
 #: Headings: short blocks that are kept inside an article (subheads) but never score as prose.
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 #: Elements that are page furniture by definition (menus, page footer, buttons, dialogs).
-BOILERPLATE_TAGS = frozenset("nav footer button label menu dialog select".split())
+BOILERPLATE_TAGS = frozenset("nav footer button label menu dialog select figcaption".split())
 #: Elements that are usually furniture but sometimes wrap the story (ASP.NET pages put the
 #: whole page in one <form>; an <aside> may sit inside the story column).
 LAYOUT_TAGS = frozenset("aside form".split())
@@ -46,7 +46,8 @@ BOILERPLATE_ROLES = frozenset("navigation banner contentinfo search menu menubar
 LAYOUT_ROLES = frozenset(["complementary"])
 #: Words of class/id names (split at -, _, spaces and camelCase) that mark page furniture:
 #: menus, share bars, comment threads, related-link lists, promos, ads, cookie banners,
-#: newsletter boxes. Such an element is dropped unless it holds the headline.
+#: newsletter boxes, photo captions and galleries (news extraction keeps the story's prose, not
+#: the text around its pictures). Such an element is dropped unless it holds the headline.
 BOILERPLATE_CLASS_WORDS = frozenset(
     """nav navbar navigation menu menubar submenu megamenu footer breadcrumb breadcrumbs crumbs
     skip skiplink comment comments commentary disqus respond share sharing sharebar sharetools
@@ -55,7 +56,7 @@ BOILERPLATE_CLASS_WORDS = frozenset(
     promos sponsor sponsored sponsors ad ads adv advert adverts advertisement advertising adsense
     dfp popup modal overlay cookie cookies consent gdpr newsletter subscribe subscription signup
     login register trending popular mostpopular mostread pagination pager paging offscreen
-    visuallyhidden""".split()
+    visuallyhidden caption captions credit credits gallery slideshow carousel""".split()
 )
 #: Words of class/id names of side columns, widgets and story furniture (bylines, tag lists)
 #: that some themes also give the story's own column ("leftRail", "content-with-sidebar",
@@ -142,7 +143,7 @@ DATE_META = (
     "og:published_time", "originalpublicationdate", "displaydate", "last-modified",
 )
 #: <meta> names/properties holding the section.
-SECTION_META = ("article:section", "section", "category", "og:section", "sailthru.tags")
+SECTION_META = ("article:section", "section", "og:section", "category", "article.section")
 #: <meta> names/properties holding the page URL.
 URL_META = ("og:url", "twitter:url")
 #: Separators between a headline and the site name in <title>: "Story - Site", "Site | Story".
