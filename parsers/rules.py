@@ -45,7 +45,7 @@ BREADCRUMB = re.compile(r"^\s*[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}(?:\s+[/>|»›]\
 #: ("...Africa.print PRINT"). Matched case-insensitively against the whole line.
 UTILITY_LINE = re.compile(
     r"^\s*(print( print)?|share( this( article| story)?)?|e-?mail( this)?|tweet|comments?( \(\d+\))?"
-    r"|sign in|log ?in|sign up|subscribe( now)?|register|read more|more news|advertisement"
+    r"|sign in|log ?in|sign up|subscribe( now| to .*| & .*)?|register|read more|more news|advertisement"
     r"|see more|related( stories| articles| links)?|close|skip to (main )?content|menu|search"
     r"|back to top|next|previous|top|home|trending( now)?)\s*$",
     re.I,
@@ -65,6 +65,11 @@ BRACKETED = re.compile(r"\[[^\]]*\]")
 
 #: Bylines: "By Nicole Gaouette and Edwin Chen, Times Staff Writers" (short, no sentence end).
 BYLINE = re.compile(r"^(?:by|posted by|written by|reported by)\s+[A-Z][^.!?]{0,80}$", re.I)
+
+#: Wire-service credits left on a line of their own: "Associated Press Writer", "Reuters".
+WIRE_CREDIT = re.compile(
+    r"^(?:\S+ ){0,3}(?:associated press|reuters|agence france-presse|afp)\b.{0,20}$", re.I
+)
 
 #: Date and time lines (bylines, "Last updated at 16:09 ET"): never the headline.
 DATE_LINE = re.compile(
@@ -192,6 +197,16 @@ TITLE_CASE_BONUS = 0.3
 TITLE_DISTANCE_PENALTY = 0.005
 #: Headline score lost by lines with several commas (captions, teasers read as sentences).
 TITLE_SENTENCE_PENALTY = 0.3
+#: Headlines rarely run longer than this; captions and standfirsts do. Score lost per word over.
+TITLE_USUAL_WORDS = 16
+TITLE_LONG_PENALTY = 0.03
+#: Words a headline does not end on (a line ending so is a fragment of a wrapped caption).
+TITLE_FRAGMENT_ENDINGS = frozenset(
+    "a an the and or but of to in at for with by from is are was were be has have had his her "
+    "their its our your my that which who as".split()
+)
+#: Headline word overlap is divided by at least this many content words.
+TITLE_MIN_CONTENT_WORDS = 3
 #: Below this score no line is taken as the headline (a menu item is not a headline).
 MIN_TITLE_SCORE = 0.35
 #: How many lines above the headline a breadcrumb (section) is looked for.

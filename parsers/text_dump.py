@@ -385,19 +385,26 @@ def body_span(blocks: list[Block]) -> tuple[int, int] | None:
 
 
 def _looks_like_title(line: str) -> bool:
+    """A line shaped like a headline: a few words, no sentence end, not a byline, date,
+    caption, breadcrumb or link, and not a fragment of a wrapped sentence (a headline
+    neither starts with a lowercase word nor ends on a function word)."""
     words = line.split()
     low, high = rules.TITLE_WORDS
+    if not low <= len(words) <= high or words[0].islower():
+        return False
+    last = words[-1].strip("\"'’”").lower()
     return (
-        low <= len(words) <= high
-        and not line.endswith((".", ",", ":", ";", "»", "|", "-"))
+        last not in rules.TITLE_FRAGMENT_ENDINGS
+        and not line.endswith((".", ",", ":", ";", "»", "|", "-", "*"))
+        and "|" not in line
+        and not line.startswith(("(", "["))
         and not rules.BREADCRUMB.match(line)
         and not rules.BYLINE.match(line)
+        and not rules.WIRE_CREDIT.search(line)
         and not rules.CAPTION_LINE.search(line)
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
         and not rules.BRACKETED.search(line)
-        and "|" not in line
-        and not line.startswith(("(", "["))
     )
 
 
@@ -411,7 +418,9 @@ def _title_score(line: str, distance: int, following_words: set[str]) -> float:
     words = _content_words(line)
     if not words:
         return -1.0
-    overlap = len(words & following_words) / len(words)
+    # Share of the line's words found below, damped for lines of one or two content words
+    # (a fragment like "says Mr Jobs" matches fully by chance).
+    overlap = len(words & following_words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
@@ -419,6 +428,7 @@ def _title_score(line: str, distance: int, following_words: set[str]) -> float:
         + rules.TITLE_CASE_BONUS * capitalised
         - rules.TITLE_DISTANCE_PENALTY * distance
         - (rules.TITLE_SENTENCE_PENALTY if line.count(",") > 1 else 0.0)
+        - rules.TITLE_LONG_PENALTY * max(0, len(tokens) - rules.TITLE_USUAL_WORDS)
     )
 
 
@@ -462,15 +472,22 @@ def find_title_and_section(
             continue
         if blocks[first].first_line - block.first_line > rules.TITLE_LOOKBACK_LINES:
             break
-        if block.chrome or block.line_count > rules.TITLE_MAX_LINES or classes[index] == "good":
+        if (
+            block.chrome
+            or block.bullet
+            or block.line_count > rules.TITLE_MAX_LINES
+            or classes[index] == "good"
+        ):
             continue
         line = normalise_line(block.text)
         if line in template_lines or not _looks_like_title(line):
             continue
-        distance = blocks[next_good].first_line - block.first_line - block.line_count
-        if next_good not in following:
-            following[next_good] = _following_words(blocks, classes, next_good, last)
-        score = _title_score(line, distance, following[next_good])
+        # A headline heads the article: compare it with the body run's prose below it.
+        target = max(next_good, first)
+        distance = blocks[target].first_line - block.first_line - block.line_count
+        if target not in following:
+            following[target] = _following_words(blocks, classes, target, last)
+        score = _title_score(line, distance, following[target])
         if index > first:
             score -= rules.TITLE_SKIPPED_PROSE_PENALTY * sum(good_words[first:index]) / total
         if score > best:
