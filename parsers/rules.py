@@ -207,6 +207,8 @@ TITLE_FRAGMENT_ENDINGS = frozenset(
 )
 #: Headline word overlap is divided by at least this many content words.
 TITLE_MIN_CONTENT_WORDS = 3
+#: Candidates within this much of the best headline score compete on position (topmost wins).
+TITLE_TOPMOST_MARGIN = 0.2
 #: Below this score no line is taken as the headline (a menu item is not a headline).
 MIN_TITLE_SCORE = 0.35
 #: How many lines above the headline a breadcrumb (section) is looked for.

@@ -461,7 +461,7 @@ def find_title_and_section(
     while upto < last and skipped + good_words[upto] <= total * rules.TITLE_IN_BODY_SHARE:
         skipped += good_words[upto]
         upto += 1
-    title, title_index, best = None, None, rules.MIN_TITLE_SCORE
+    candidates: list[tuple[float, int, str]] = []
     next_good = None  # index of the first good block after the candidate
     following: dict[int, set[str]] = {}  # content words of the prose after a good block
     for index in range(min(upto, len(blocks) - 1), -1, -1):
@@ -472,12 +472,7 @@ def find_title_and_section(
             continue
         if blocks[first].first_line - block.first_line > rules.TITLE_LOOKBACK_LINES:
             break
-        if (
-            block.chrome
-            or block.bullet
-            or block.line_count > rules.TITLE_MAX_LINES
-            or classes[index] == "good"
-        ):
+        if block.chrome or block.bullet or block.line_count > rules.TITLE_MAX_LINES or classes[index] == "good":
             continue
         line = normalise_line(block.text)
         if line in template_lines or not _looks_like_title(line):
@@ -490,8 +485,16 @@ def find_title_and_section(
         score = _title_score(line, distance, following[target])
         if index > first:
             score -= rules.TITLE_SKIPPED_PROSE_PENALTY * sum(good_words[first:index]) / total
-        if score > best:
-            title, title_index, best = line, index, score
+        if score >= rules.MIN_TITLE_SCORE:
+            candidates.append((score, index, line))
+    title, title_index = None, None
+    if candidates:
+        # Captions, standfirsts and boxes sit between the headline and the text and share its
+        # words: of the candidates scoring nearly as well as the best, the topmost is the headline.
+        best = max(score for score, _, _ in candidates)
+        title_index, title = min(
+            (index, line) for score, index, line in candidates if score >= best - rules.TITLE_TOPMOST_MARGIN
+        )
     section = None
     title_line = blocks[title_index if title_index is not None else first].first_line
     for number in range(title_line - 1, max(-1, title_line - rules.SECTION_LOOKBACK_LINES), -1):
