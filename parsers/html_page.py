@@ -306,7 +306,7 @@ def _ld_type(item: dict) -> str:
 def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     """Mark blocks inside furniture elements. An element holding the headline is never
     furniture (a story's head styled as a "promo" zone); a layout element (side column,
-    widget) is not when it outweighs the prose outside all furniture (a story column
+    widget) is not when it holds most of the prose outside furniture (a story column
     named "leftRail")."""
     blocks = rendered.blocks
     at = -1 if headline_at is None else headline_at
@@ -315,33 +315,43 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
         if kind == _FURNITURE:
             for block in blocks[first:end]:
                 block.furniture = True
-    in_layout = bytearray(len(blocks))
-    for first, end, kind in marked:
-        if kind == _LAYOUT:
-            in_layout[first:end] = b"\x01" * (end - first)
-    prose = [b.words if b.is_prose and not b.furniture else 0 for b in blocks]
-    prose_sums = list(accumulate(prose, initial=0))
-    free = sum(words for words, inside in zip(prose, in_layout, strict=True) if not inside)
+    prose_sums = list(accumulate((b.words if b.is_prose and not b.furniture else 0 for b in blocks), initial=0))
+    total = prose_sums[-1]
     for first, end, kind in marked:
         if kind != _LAYOUT:
             continue
         inside = prose_sums[end] - prose_sums[first]
-        if inside == 0 or inside < hr.BOILERPLATE_MAX_PROSE_SHARE * (free + inside):
+        if inside == 0 or inside < hr.LAYOUT_MIN_PROSE_SHARE * total:
             for block in blocks[first:end]:
                 block.furniture = True
 
 
 def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
-    """The span of the element maximising prose words minus link-list and furniture words."""
-    values = []
-    for block in rendered.blocks:
-        if block.furniture or block.is_link_list:
-            values.append(-hr.BAD_TEXT_PENALTY * block.words)
+    """The span of the element maximising prose words minus link-list and furniture words.
+
+    A run of furniture blocks costs at most ``MAX_FURNITURE_PENALTY`` words: a photo gallery
+    or comment thread set among the story's paragraphs must not split the story.
+    """
+    blocks = rendered.blocks
+    values = [0.0] * len(blocks)
+    run: list[int] = []
+    for index, block in enumerate(blocks + [None]):  # None closes the last furniture run
+        if block is not None and block.furniture:
+            run.append(index)
+            continue
+        if run:
+            words = sum(blocks[i].words for i in run)
+            scale = hr.BAD_TEXT_PENALTY * min(1.0, hr.MAX_FURNITURE_PENALTY / words) if words else 0.0
+            for i in run:
+                values[i] = -scale * blocks[i].words
+            run = []
+        if block is None:
+            break
+        if block.is_link_list:
+            values[index] = -hr.BAD_TEXT_PENALTY * block.words
         elif block.is_prose:
-            values.append(block.words)
-        else:
-            values.append(0)
-    sums = list(accumulate(values, initial=0))
+            values[index] = block.words
+    sums = list(accumulate(values, initial=0.0))
     best: tuple[int, int] | None = None
     best_score = 0.0
     best_depth = -1

@@ -74,9 +74,9 @@ CONTENT_ITEMPROPS = frozenset(["articleBody", "text"])
 #: Class names that are not roles: atomic CSS ("Mstart(65px)--modalMinWidth" is no modal) and
 #: JavaScript hooks ("js-social-anchor-start" marks where a share bar docks).
 ATOMIC_CSS_CLASS = re.compile(r"[()!:]|^js-")
-#: A layout-marked element is kept anyway when it holds at least this share of its own plus
-#: all unmarked prose.
-BOILERPLATE_MAX_PROSE_SHARE = 0.5
+#: A layout-marked element is kept anyway when it holds at least this share of the page's
+#: prose outside furniture (the story's column, not a side box with an author's bio).
+LAYOUT_MIN_PROSE_SHARE = 0.5
 #: Inline styles of invisible or floating elements: pop-up "about" boxes, toolbars pinned to
 #: the window and cookie banners (``display:none``, ``position:fixed``).
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\s*:\s*fixed", re.I)
@@ -96,6 +96,9 @@ MAX_PROSE_LINK_DENSITY = 0.33
 #: A prose block shorter than this between two link lists is a teaser's blurb ("Fans
 #: remember the King of Pop..." under a linked headline in a "more stories" box).
 MAX_TEASER_WORDS = 30
+#: Most words a run of furniture blocks costs when the article container is chosen (a photo
+#: gallery's hidden captions among the paragraphs must not split the story).
+MAX_FURNITURE_PENALTY = 50
 #: Weight of link-list and furniture text against prose when the article container is chosen.
 BAD_TEXT_PENALTY = 1.0
 
