@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
-from newsdedup.pipeline import StagedBatch, batches, stage_batch
+from newsdedup.pipeline import StagedBatch, batches, select_changed_inputs, stage_batch
 from newsdedup.workers import WorkerPool, worker_pool
 from parsers.discover import InputFile, discover_inputs
 from storage.commit import RunSummary, commit_run
@@ -60,6 +60,13 @@ def stage_batch_task(
     return staged
 
 
+@task(name="skip-unchanged-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[InputFile], int]:
+    changed, unchanged = select_changed_inputs(dataset, files)
+    get_run_logger().info("%d files to read, %d unchanged since an earlier run", len(changed), unchanged)
+    return changed, unchanged
+
+
 @task(name="load-stored-stories", cache_policy=NO_CACHE)
 def load_known_task(dataset: Dataset, config: IngestConfig) -> KnownState:
     return load_known_state(dataset, config.dedup)
@@ -71,7 +78,7 @@ def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfi
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(dataset, summary, staged, placements, known, inputs, config, started_at) -> RunSummary:
+def commit_task(dataset, summary, staged, placements, known, files, inputs, config, started_at) -> RunSummary:
     return commit_run(
         dataset,
         summary,
@@ -79,6 +86,7 @@ def commit_task(dataset, summary, staged, placements, known, inputs, config, sta
         placements,
         [s.rejects_path for s in staged],
         known.record_keys,
+        files,
         inputs,
         config.to_json(),
         signature_settings(config.dedup),
@@ -145,9 +153,10 @@ def ingest_flow(
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     summary = RunSummary(run_id=run_id, output=output)
     clock = time.perf_counter()
-    files = discover_task(inputs)
+    discovered = discover_task(inputs)
     with Dataset.open(output) as dataset, worker_pool(config.workers) as pool:
         known = load_known_task.submit(dataset, config)
+        files, summary.files_unchanged = select_inputs_task(dataset, discovered)
         staging_dir = dataset.staging_dir(run_id)
         futures = [
             stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
@@ -161,7 +170,7 @@ def ingest_flow(
         placements = place_task(staged, known.result(), config)
         summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        summary = commit_task(dataset, summary, staged, placements, known.result(), inputs, config, started_at)
+        summary = commit_task(dataset, summary, staged, placements, known.result(), files, inputs, config, started_at)
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
     get_run_logger().info("%s -> %s", summary.one_line(), output)

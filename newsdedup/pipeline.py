@@ -18,7 +18,7 @@ from dedup.stage import sign_documents
 from newsdedup.config import IngestConfig
 from parsers.batch import parse_files
 from parsers.discover import InputFile
-from storage.dataset import write_parquet
+from storage.dataset import Dataset, write_parquet
 from storage.tables import rejects_table, staged_table
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,18 @@ class StagedBatch:
     files: int
     documents: int
     rejects: int
+
+
+def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple[list[InputFile], int]:
+    """The files an earlier run has not ingested as they are now (by path, size and mtime),
+    and how many were skipped. Files whose size or mtime are unknown are always read;
+    content that did not change is still recognised later, by its record key."""
+    ledger = dataset.read("inputs", ["source_path", "size", "mtime_ns"])
+    if ledger is None:
+        return list(files), 0
+    seen = set(zip(*(ledger[c].to_pylist() for c in ("source_path", "size", "mtime_ns")), strict=True))
+    changed = [f for f in files if f.size < 0 or (f.source_path, f.size, f.mtime_ns) not in seen]
+    return changed, len(files) - len(changed)
 
 
 def batches(files: Sequence[InputFile], size: int) -> list[list[InputFile]]:

@@ -16,10 +16,21 @@ INPUT_SUFFIXES = tuple(
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file to read. ``source_path`` is its path relative to the input root it came from."""
+    """One file to read. ``source_path`` is its path relative to the input root it came from;
+    ``size`` and ``mtime_ns`` (-1 if unknown) tell a later run whether it changed."""
 
     path: str
     source_path: str
+    size: int = -1
+    mtime_ns: int = -1
+
+
+def _input_file(path: str, source_path: str) -> InputFile:
+    try:
+        info = os.stat(path)
+    except OSError:  # vanished or unreadable: reading will say so, as a reject
+        return InputFile(path, source_path)
+    return InputFile(path, source_path, info.st_size, info.st_mtime_ns)
 
 
 class NoInputsError(Exception):
@@ -65,10 +76,10 @@ def discover_inputs(arguments: list[str]) -> list[InputFile]:
         if os.path.isdir(argument):
             for path in _walk(argument):
                 rel = os.path.relpath(path, argument)
-                files.setdefault(os.path.realpath(path), InputFile(path, rel))
+                files.setdefault(os.path.realpath(path), _input_file(path, rel))
         elif os.path.lexists(argument):
             rel = os.path.basename(argument)
-            files.setdefault(os.path.realpath(argument), InputFile(argument, rel))
+            files.setdefault(os.path.realpath(argument), _input_file(argument, rel))
         elif glob.has_magic(argument):
             root = _glob_root(argument)
             matches = sorted(glob.glob(argument, recursive=True))
@@ -77,7 +88,7 @@ def discover_inputs(arguments: list[str]) -> list[InputFile]:
                 for path in candidates:
                     if os.path.isdir(match) or has_input_suffix(path) or path == match:
                         rel = os.path.relpath(path, root)
-                        files.setdefault(os.path.realpath(path), InputFile(path, rel))
+                        files.setdefault(os.path.realpath(path), _input_file(path, rel))
             if not matches:
                 missing.append(argument)
         else:

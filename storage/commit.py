@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 from dedup.clusters import Placement
 from dedup.signatures import SignatureSettings
 from storage.dataset import Dataset, RollingWriter
-from storage.schema import ARTICLES, DUPLICATES, REJECTS, RUNS, signatures_schema
+from parsers.discover import InputFile
+from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
 from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
 
 
@@ -25,6 +26,8 @@ class RunSummary:
     run_id: str
     output: str
     files_read: int = 0
+    #: Files skipped because an earlier run ingested them unchanged (same path, size, mtime).
+    files_unchanged: int = 0
     records_read: int = 0
     articles: int = 0
     duplicates: int = 0
@@ -34,8 +37,9 @@ class RunSummary:
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
 
     def one_line(self) -> str:
+        unchanged = f" ({self.files_unchanged} unchanged files skipped)" if self.files_unchanged else ""
         return (
-            f"{self.files_read} files read, {self.records_read} records: {self.articles} articles kept, "
+            f"{self.files_read} files read{unchanged}, {self.records_read} records: {self.articles} articles kept, "
             f"{self.duplicates} duplicates, {self.rejects} rejects"
             + (f", {self.skipped_known} already ingested" if self.skipped_known else "")
         )
@@ -75,6 +79,7 @@ def commit_run(
     placements: Sequence[Sequence[Placement]],
     reject_paths: Sequence[str],
     known_record_keys: set[str],
+    read_inputs: Sequence[InputFile],
     inputs: Sequence[str],
     settings_json: str,
     signature_settings: SignatureSettings,
@@ -85,6 +90,7 @@ def commit_run(
 
     ``placements[i][j]`` decides staged row ``j`` of ``staged_paths[i]``; rejects whose
     record key is in ``known_record_keys`` were stored by an earlier run and are skipped.
+    ``read_inputs`` (the files this run read) are added to the ``inputs/`` ledger.
     Counts are added to ``summary``, which is returned.
     """
     run_id = summary.run_id
@@ -154,6 +160,20 @@ def commit_run(
     summary.duplicates = duplicates.rows
     summary.rejects = rejects.rows
     summary.rejects_by_reason = dict(sorted(reasons.items()))
+    if read_inputs:
+        transaction.write(
+            "inputs",
+            f"inputs/part-{run_id}.parquet",
+            pa.table(
+                {
+                    "source_path": [f.source_path for f in read_inputs],
+                    "size": [f.size for f in read_inputs],
+                    "mtime_ns": [f.mtime_ns for f in read_inputs],
+                    "run_id": [run_id] * len(read_inputs),
+                },
+                schema=INPUTS,
+            ),
+        )
     transaction.write(
         "runs",
         f"runs/part-{run_id}.parquet",
@@ -164,6 +184,7 @@ def commit_run(
                 "finished_at": [finished_at],
                 "inputs": [list(inputs)],
                 "files_read": [summary.files_read],
+                "files_unchanged": [summary.files_unchanged],
                 "records_read": [summary.records_read],
                 "articles": [summary.articles],
                 "duplicates": [summary.duplicates],

@@ -15,7 +15,7 @@ import pyarrow as pa
 SCHEMA_VERSION = "1"
 
 #: Tables under the output directory, in the order a run writes them.
-TABLES = ("articles", "duplicates", "rejects", "signatures", "runs")
+TABLES = ("articles", "duplicates", "rejects", "signatures", "inputs", "runs")
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,18 @@ def signatures_schema(num_perm: int) -> pa.Schema:
     )
 
 
+INPUTS = _with_version(
+    pa.schema(
+        [
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("size", pa.int64(), nullable=False),
+            pa.field("mtime_ns", pa.int64(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "inputs",
+)
+
 RUNS = _with_version(
     pa.schema(
         [
@@ -141,6 +153,7 @@ RUNS = _with_version(
             pa.field("finished_at", _TIMESTAMP, nullable=False),
             pa.field("inputs", pa.list_(pa.string()), nullable=False),
             pa.field("files_read", pa.int64(), nullable=False),
+            pa.field("files_unchanged", pa.int64(), nullable=False),
             pa.field("records_read", pa.int64(), nullable=False),
             pa.field("articles", pa.int64(), nullable=False),
             pa.field("duplicates", pa.int64(), nullable=False),
@@ -152,4 +165,4 @@ RUNS = _with_version(
     "runs",
 )
 
-SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "runs": RUNS}
+SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "inputs": INPUTS, "runs": RUNS}

@@ -28,7 +28,7 @@ def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
 
     again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
     summary = json.loads(again.stdout)
-    assert (summary["articles"], summary["skipped_known"]) == (0, 2)
+    assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 2)
 
 
 def test_no_inputs_is_one_line_and_exit_2(tmp_path):

@@ -108,15 +108,17 @@ def test_rerun_adds_nothing_and_later_copies_join_stored_stories(run_ingest, tmp
     assert (first["articles"], first["rejects"]) == (1, 1)
 
     again = run_ingest([inbox], output)
-    assert (again["articles"], again["duplicates"], again["rejects"], again["skipped_known"]) == (0, 0, 0, 2)
+    assert (again["articles"], again["duplicates"], again["rejects"], again["files_unchanged"]) == (0, 0, 0, 2)
+    assert again["files_read"] == 0  # only new work: unchanged inputs are not even read
     assert read(output, "articles").num_rows == 1 and read(output, "rejects").num_rows == 1
     assert read(output, "runs").num_rows == 2
 
     # Run 3: a copy of the stored story and a new story arrive.
     (inbox / "ferry-syndicated.txt").write_text(text_dump("Ferry route gets the go-ahead", FERRY[:-1], site="Globe"))
     (inbox / "orchard.txt").write_text(text_dump(ORCHARD_TITLE, ORCHARD))
+    (inbox / "junk.txt").write_text("")  # rewritten with the same content: read, recognised, skipped
     third = run_ingest([inbox], output)
-    assert (third["articles"], third["duplicates"], third["skipped_known"]) == (1, 1, 2)
+    assert (third["articles"], third["duplicates"], third["files_unchanged"], third["skipped_known"]) == (1, 1, 1, 1)
     articles = {a["source_path"]: a for a in rows(output, "articles")}
     assert set(articles) == {"ferry.txt", "orchard.txt"}
     assert articles["ferry.txt"]["cluster_size"] == 2  # the stored article's row was updated

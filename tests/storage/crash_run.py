@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from dedup.stage import load_known_state, place_staged, signature_settings
 from newsdedup.config import IngestConfig
-from newsdedup.pipeline import batches, stage_batch
+from newsdedup.pipeline import batches, select_changed_inputs, stage_batch
 from parsers.discover import discover_inputs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset
@@ -21,13 +21,13 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
     config = IngestConfig(batch_size=2)
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
-    files = discover_inputs(inputs)
     with Dataset.open(output) as dataset:
         known = load_known_state(dataset, config.dedup)
+        files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         placements = place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
-        summary = RunSummary(run_id, output, files_read=len(files))
+        summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
         return commit_run(
             dataset,
             summary,
@@ -35,6 +35,7 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
             placements,
             [s.rejects_path for s in staged],
             known.record_keys,
+            files,
             inputs,
             config.to_json(),
             signature_settings(config.dedup),
