@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 
 from dedup.clusters import Placement
 from dedup.signatures import SignatureSettings
-from storage.dataset import Dataset, RollingWriter
 from parsers.discover import InputFile
+from storage.dataset import Dataset, RollingWriter
 from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
 from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
 
