@@ -110,6 +110,9 @@ DATE_PATTERNS = (
 )
 #: URLs written out in a dump.
 URL_PATTERN = re.compile(r"https?://[^\s\]\[<>\"']+")
+#: A page URL written as text: not inside brackets (w3m shows form fields, such as an archive's
+#: address box, as "[http://www.latimes.c]", cut to the field's width).
+PAGE_URL = re.compile(r"(?<!\[)https?://[^\s\[\]<>\"']+(?=[\s<>\"')]|$)")
 
 # --- layout ---
 #: A column start must be seen in this many lines of a page to count as a table gutter

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from parsers import rules
-from parsers.metadata import find_date, find_url
+from parsers.metadata import find_date
 
 
 @dataclass
@@ -518,6 +518,13 @@ def _following_words(blocks: list[Block], classes: list[str], start: int, last: 
     return _content_words(" ".join(parts))
 
 
+def _find_page_url(text: str) -> str | None:
+    """The first URL written out as text (not a truncated form-field value like the
+    "[http://news.bbc.co.u]" of an archive's address box)."""
+    match = rules.PAGE_URL.search(text)
+    return match.group(0).rstrip(".,;:)") if match else None
+
+
 def _strip_trailing_utility(paragraph: str) -> str:
     return rules.TRAILING_UTILITY.sub("", paragraph).rstrip()
 
@@ -557,7 +564,7 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
         title=title,
         text="\n\n".join(p for p in paragraphs if p),
         section=section,
-        url=find_url(near) or find_url("\n".join(lines[:body_start])),
+        url=_find_page_url(near) or _find_page_url("\n".join(lines[:body_start])),
         published=find_date(near),
     )
 

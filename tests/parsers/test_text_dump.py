@@ -332,3 +332,14 @@ def test_syndicated_copies_keep_their_text():
 def test_template_lines_of_a_small_batch_are_empty():
     documents = [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES[:2]]
     assert template_lines(documents) == frozenset()
+
+
+def test_url_written_in_the_dump_is_found_but_not_a_truncated_address_box():
+    dump = news_dump().replace(
+        "News / Weather\n",
+        "[http://www.valley-gazet][Go]\nNews / Weather\nSource: https://valley-gazette.example/news/storm-power-cuts\n",
+    )
+    page = clean_text_dump(dump)
+    assert page.url == "https://valley-gazette.example/news/storm-power-cuts"
+    boxed = clean_text_dump(news_dump().replace("News / Weather\n", "[http://www.valley-gazet][Go]\n"))
+    assert boxed.url is None
