@@ -52,7 +52,8 @@ _UNWRAP = re.compile(
 )
 # Whitespace-only text between a tag and a block tag: no rendering effect, a third of the nodes.
 _SPACE_BEFORE_BLOCK = re.compile(
-    r">[ \t\r\n]++<(?=/?(?:" + "|".join(sorted(hr.BLOCK_TAGS | hr.BOILERPLATE_TAGS, key=len, reverse=True))
+    r">[ \t\r\n]++<(?=/?(?:"
+    + "|".join(sorted(hr.BLOCK_TAGS | hr.BOILERPLATE_TAGS, key=len, reverse=True))
     + r")[\s>/])",
     re.I,
 )
@@ -271,8 +272,9 @@ def _collect_head_element(tag: Tag, out: _Rendered) -> None:
         if "canonical" in str(attrs.get("rel") or "").lower() and attrs.get("href"):
             out.canonical = out.canonical or str(attrs["href"])
     elif name == "title":
-        if out.title is None:
-            out.title = normalise_line(tag.get_text(" "))
+        title = normalise_line(tag.get_text(" "))
+        if out.title is None and len(title) <= hr.MAX_TITLE_CHARS:  # unclosed <title> eats the page
+            out.title = title
     elif name == "time":
         value = attrs.get("datetime") or attrs.get("content")
         out.times.append(str(value) if value else tag.get_text(" "))
@@ -405,7 +407,7 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     # Short prose blocks between link lists, two or more in a row, are the blurbs of a
     # "more stories" box (one alone is a story paragraph next to a "Read the report" link).
     teaser = [
-        cls == _GOOD and block.words < hr.MAX_TEASER_WORDS and prev == _BAD and nxt == _BAD
+        cls == _GOOD and block.words < hr.MAX_TEASER_WORDS and prev != _GOOD and nxt != _GOOD
         for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
     ]
     goods = [index for index, cls in enumerate(classes) if cls == _GOOD]
@@ -419,9 +421,7 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):
         if block.text.lower() == wanted:
             continue
-        if cls == _GOOD or (
-            cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)
-        ):
+        if cls == _GOOD or (cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)):
             kept.append(block.text)
     return kept
 
@@ -522,6 +522,13 @@ def _published(rendered: _Rendered, ld: dict, body_head: str) -> object | None:
     return parse_date(body_head)
 
 
+def _crumb_name(element: dict) -> str | None:
+    """The name of one JSON-LD ListItem (``{"name": ...}`` or ``{"item": {"name": ...}}``)."""
+    item = element.get("item")
+    name = element.get("name") or (item.get("name") if isinstance(item, dict) else None)
+    return normalise_line(str(name)) if name else None
+
+
 def _section(rendered: _Rendered, ld_items: list[dict], ld: dict) -> str | None:
     meta = rendered.meta
     section = next((meta[k] for k in hr.SECTION_META if meta.get(k)), None) or ld.get("articleSection")
@@ -530,15 +537,11 @@ def _section(rendered: _Rendered, ld_items: list[dict], ld: dict) -> str | None:
     if section:
         return normalise_line(str(section))
     for item in ld_items:
-        if _ld_type(item) == "BreadcrumbList" and isinstance(item.get("itemListElement"), list):
-            names = []
-            for element in item["itemListElement"]:
-                if isinstance(element, dict):
-                    name = element.get("name") or (element.get("item") or {}).get("name") if isinstance(element.get("item"), dict) else element.get("name")
-                    if name:
-                        names.append(normalise_line(str(name)))
-            if names:
-                return " / ".join(names)
+        elements = item.get("itemListElement")
+        if _ld_type(item) == "BreadcrumbList" and isinstance(elements, list):
+            names = [_crumb_name(e) for e in elements if isinstance(e, dict)]
+            if any(names):
+                return " / ".join(n for n in names if n)
     for crumbs in rendered.breadcrumbs:
         if 1 <= len(crumbs) <= 6:
             return " / ".join(crumbs)

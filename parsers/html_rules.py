@@ -12,19 +12,17 @@ import re
 
 #: Elements whose whole content is never article text: code, styling, embedded documents and
 #: form widgets (a <select> of 200 countries is 200 nodes of noise).
-RAW_DROP_ELEMENTS = (
-    "script", "style", "noscript", "svg", "select", "textarea", "iframe", "template",
-    "object", "video", "audio", "canvas", "math",
+RAW_DROP_ELEMENTS = tuple(
+    "script style noscript svg select textarea iframe template object video audio canvas math".split()
 )
 #: Inline formatting tags: their markup is removed, their text kept (``<b>``, ``<font>`` soup
 #: of 2005-era layouts is a third of the nodes but changes no paragraph boundary).
-INLINE_UNWRAP_TAGS = (
-    "b", "i", "em", "strong", "u", "font", "small", "big", "tt", "sup", "sub", "abbr",
-    "acronym", "ins", "del", "s", "strike", "mark", "q", "dfn", "kbd", "samp", "var", "nobr",
-    "bdi", "bdo", "wbr",
+INLINE_UNWRAP_TAGS = tuple(
+    """b i em strong u font small big tt sup sub abbr acronym ins del s strike mark q dfn kbd
+    samp var nobr bdi bdo wbr""".split()
 )
 #: Void elements without text (images, inputs, media sources), dropped whole.
-VOID_DROP_TAGS = ("img", "input", "source", "track", "param", "area", "col", "embed", "keygen")
+VOID_DROP_TAGS = tuple("img input source track param area col embed keygen".split())
 
 # --- the parsed tree ---
 
@@ -140,10 +138,10 @@ MAX_LEGAL_WORDS = 40
 #: <meta> names/properties holding the headline, most specific first.
 TITLE_META = ("og:title", "twitter:title", "title", "dc.title", "headline", "sailthru.title")
 #: <meta> names/properties holding the publication date.
-DATE_META = (
-    "article:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
-    "publication_date", "date", "dc.date.issued", "dc.date", "dcterms.created", "sailthru.date",
-    "og:published_time", "originalpublicationdate", "displaydate", "last-modified",
+DATE_META = tuple(
+    """article:published_time datepublished pubdate publishdate publish-date publication_date
+    date dc.date.issued dc.date dcterms.created sailthru.date og:published_time
+    originalpublicationdate displaydate last-modified""".split()
 )
 #: <meta> names/properties holding the section.
 SECTION_META = ("article:section", "section", "og:section", "category", "article.section")
@@ -151,6 +149,8 @@ SECTION_META = ("article:section", "section", "og:section", "category", "article
 URL_META = ("og:url", "twitter:url")
 #: Separators between a headline and the site name in <title>: "Story - Site", "Site | Story".
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:•·»]\s+|\s*[|•»]\s*|:\s+")
+#: A longer <title> is an unclosed one that swallowed the page, not a headline.
+MAX_TITLE_CHARS = 300
 #: A <title> part that is a site name, not the story: "Forbes.com", "CNN.com - ...".
 SITE_NAME_PART = re.compile(r"\w\.(com|org|net|co\.uk|co|uk|gov|edu|tv)\b", re.I)
 #: A headline has at most this many words (longer blocks are the story, not its title).
