@@ -47,7 +47,8 @@ UTILITY_LINE = re.compile(
     r"^\s*(print( print)?|share( this( article| story)?)?|e-?mail( this)?|tweet|comments?( \(\d+\))?"
     r"|sign in|log ?in|sign up|subscribe( now| to .*| & .*)?|register|read more|more news|advertisement"
     r"|see more|related( stories| articles| links)?|close|skip to (main )?content|menu|search"
-    r"|back to top|next|previous|top|home|trending( now)?)\s*$",
+    r"|back to top|next|previous|top|home|trending( now)?|hide caption|show caption|\d+ of \d+"
+    r"|photos?:|enlarge)\s*$",
     re.I,
 )
 #: Photo captions and credits: "(Photo: Steve Helber/AP)", "Image caption ...", "Getty Images".

@@ -321,6 +321,15 @@ def score_blocks(blocks: list[Block]) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
     lines and non-prose words against it. Returns the classes."""
     classes = [block_class(b) for b in blocks]
+    # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
+    # slides, "related" boxes), not article text: the article says each thing once.
+    seen: set[str] = set()
+    for index, block in enumerate(blocks):
+        if block.chrome or classes[index] == "short":
+            continue
+        if block.text in seen:
+            classes[index] = "bad"
+        seen.add(block.text)
     # Context (jusText): a short block between two good blocks is article text (subheads,
     # one-line paragraphs); between bad ones it is furniture.
     resolved = list(classes)
