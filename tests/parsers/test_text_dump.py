@@ -343,3 +343,17 @@ def test_url_written_in_the_dump_is_found_but_not_a_truncated_address_box():
     assert page.url == "https://valley-gazette.example/news/storm-power-cuts"
     boxed = clean_text_dump(news_dump().replace("News / Weather\n", "[http://www.valley-gazet][Go]\n"))
     assert boxed.url is None
+
+
+def test_photo_gallery_captions_printed_twice_are_not_article_text():
+    caption = (
+        "Volunteers fill sandbags outside the town hall on Saturday evening, hours before the river "
+        "reached its highest level in more than forty years, according to the environment agency."
+    )
+    gallery = ["Photos: The flood in pictures", ""]
+    for slide in range(1, 4):
+        gallery += wrapped([caption.replace("Saturday", f"day {slide}")] * 2)
+        gallery += ["Hide Caption", f"{slide} of 3", ""]
+    page = clean_text_dump(news_dump() + "\n".join(gallery))
+    assert "Volunteers fill" not in page.text
+    assert body_paragraphs(page) == PARAGRAPHS
