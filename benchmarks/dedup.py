@@ -250,7 +250,7 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
     rejected = {r.source_path for _, rejects in parsed for r in rejects}
     tokenisers = _tokenisers()
     names = list(grid)
-    sign_fields = {"num_perm", "shingle_size", "seed", "template_paragraph_docs", "tokeniser"}
+    sign_fields = {"num_perm", "shingle_size", "seed", "tokeniser"}
     combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
     by_signature: dict[tuple, list[dict]] = {}
     for combo in combos:
@@ -356,10 +356,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 #: The sweep run by ``--sweep`` without a grid: "field=v1,v2 field=v1,v2 ...".
-DEFAULT_GRID = (
-    "shingle_size=2,3,4,5 num_perm=128,256 threshold=0.3,0.4,0.5,0.6 "
-    "containment_threshold=0.7,0.8,0.9 template_paragraph_docs=0,6"
-)
+DEFAULT_GRID = "shingle_size=1,2,3,4,5 num_perm=64,128,256 threshold=0.3,0.4,0.5,0.6 containment_threshold=0.6,0.7,0.8"
 
 
 def parse_grid(text: str) -> dict[str, list]:

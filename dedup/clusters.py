@@ -7,9 +7,10 @@ chain A~B~C never pulls a distinct story C into A's cluster (no transitive over-
 Verification (``verify_candidate``) accepts a candidate when either
 
 * the estimated Jaccard similarity reaches ``threshold`` (``near``), or
-* the estimated containment of the smaller shingle set in the larger reaches
-  ``containment_threshold`` and the smaller set has at least ``min_containment_shingles``
-  shingles (``contained``: a copy cut short, or padded with notes or leftover chrome).
+* the estimated containment of the smaller shingle set in the larger (a cautious estimate:
+  see ``containment_lower_bound``) reaches ``containment_threshold`` and the smaller set has
+  at least ``min_containment_shingles`` shingles (``contained``: a copy cut short, or padded
+  with notes or leftover chrome).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Placement:
     """Where one document goes: a new story (``canonical_id`` None) or a copy of one.
 
     ``similarity`` is the score that decided: 1.0 for ``exact``, the estimated Jaccard for
-    ``near``, the estimated containment for ``contained``.
+    ``near``, the containment bound for ``contained``.
     """
 
     canonical_id: str | None
@@ -46,6 +47,10 @@ class MatchRules:
     threshold: float
     containment_threshold: float
     min_containment_shingles: int
+    #: Containment is judged on the Jaccard estimate lowered by this many standard errors:
+    #: for a short text inside a long one the containment estimate is noisy (see
+    #: ``containment_lower_bound``), and a chance high estimate must not merge two stories.
+    containment_stderrs: float = 1.0
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -64,6 +69,15 @@ def estimated_containment(jaccard: float, size_a: int, size_b: int) -> float:
     return min(1.0, jaccard * (size_a + size_b) / ((1.0 + jaccard) * smaller))
 
 
+def containment_lower_bound(jaccard: float, size_a: int, size_b: int, num_perm: int, stderrs: float) -> float:
+    """``estimated_containment`` from the Jaccard estimate lowered by ``stderrs`` standard
+    errors (sqrt(J (1 - J) / num_perm)). The error of the containment estimate grows with
+    the ratio of the set sizes, so this bound is tight for texts of similar length and
+    cautious for a short text inside a long one."""
+    stderr = (jaccard * (1.0 - jaccard) / num_perm) ** 0.5
+    return estimated_containment(max(0.0, jaccard - stderrs * stderr), size_a, size_b)
+
+
 def verify_candidate(
     hashvalues: np.ndarray, shingle_count: int, other: np.ndarray, other_count: int, rules: MatchRules
 ) -> tuple[str, float, float] | None:
@@ -79,7 +93,9 @@ def verify_candidate(
     if jaccard >= rules.threshold:
         return NEAR, jaccard, jaccard
     if min(shingle_count, other_count) >= rules.min_containment_shingles:
-        containment = estimated_containment(jaccard, shingle_count, other_count)
+        containment = containment_lower_bound(
+            jaccard, shingle_count, other_count, len(hashvalues), rules.containment_stderrs
+        )
         if containment >= rules.containment_threshold:
             return CONTAINED, containment, jaccard
     return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +31,12 @@ def signature_settings(settings: DedupSettings) -> SignatureSettings:
 
 
 def match_rules(settings: DedupSettings) -> MatchRules:
-    return MatchRules(settings.threshold, settings.containment_threshold, settings.min_containment_shingles)
+    return MatchRules(
+        settings.threshold,
+        settings.containment_threshold,
+        settings.min_containment_shingles,
+        settings.containment_stderrs,
+    )
 
 
 def story_index(settings: DedupSettings) -> StoryIndex:
@@ -42,69 +46,30 @@ def story_index(settings: DedupSettings) -> StoryIndex:
     )
 
 
-def template_paragraphs(paragraph_tokens: Sequence[Sequence[tuple[str, ...]]], min_docs: int) -> set[tuple[str, ...]]:
-    """Paragraphs (as normalised tokens) found in at least ``min_docs`` of the documents.
-
-    Page chrome the cleaner left in (a sign-up form, a site footer, a standard correction
-    note) recurs word for word across the stories of a site, while a story recurs only as
-    often as it was syndicated; ``min_docs`` sits above the usual number of copies.
-    """
-    if min_docs <= 0:
-        return set()
-    counts: Counter[tuple[str, ...]] = Counter()
-    for paragraphs in paragraph_tokens:
-        counts.update(set(paragraphs))
-    return {p for p, n in counts.items() if n >= min_docs}
-
-
 def sign_documents(
     documents: Sequence[Document], settings: DedupSettings, tokenise: Tokeniser = normalise_tokens
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill in each document's ``content_hash`` and ``article_id`` and compute its MinHash.
 
-    ``content_hash`` hashes the normalised tokens of the whole text (so copies that differ
-    only in case, quotes, punctuation or wrapping share it); ``article_id`` is its first 16
-    hex digits. The signature leaves out paragraphs that recur across the batch
-    (``template_paragraph_docs``): they are chrome, and would make distinct stories of one
-    site look alike.
+    ``content_hash`` hashes the normalised tokens (so copies that differ only in case,
+    quotes, punctuation or wrapping share it); ``article_id`` is its first 16 hex digits.
 
     Args:
-        documents: one batch of cleaned documents (paragraphs separated by blank lines).
-        settings: shingling, MinHash and template settings.
-        tokenise: text -> normalised tokens (the benchmark passes alternatives).
+        documents: one batch of cleaned documents.
+        settings: shingling and MinHash settings.
+        tokenise: text -> normalised tokens (the benchmark passes alternatives to compare).
 
     Returns:
         ``(hashvalues, shingle_counts)`` as from ``dedup.signatures.sign_token_lists``.
     """
-    paragraph_tokens = []
+    token_lists = []
     for document in documents:
-        paragraphs = [tuple(tokenise(p)) for p in document.text.split("\n\n")]
-        paragraph_tokens.append([p for p in paragraphs if p])
-        digest = hashlib.blake2b(" ".join(t for p in paragraphs for t in p).encode(), digest_size=16).hexdigest()
+        tokens = tokenise(document.text)
+        digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).hexdigest()
         document.content_hash = digest
         document.article_id = digest[:16]
-    template = template_paragraphs(paragraph_tokens, settings.template_paragraph_docs)
-    token_lists = [
-        without_template(paragraphs, template, settings.template_max_share) for paragraphs in paragraph_tokens
-    ]
-    if template:
-        log.info(
-            "%d paragraphs recur in %d+ documents of the batch: left out of signatures",
-            len(template),
-            settings.template_paragraph_docs,
-        )
+        token_lists.append(tokens)
     return sign_token_lists(token_lists, signature_settings(settings))
-
-
-def without_template(
-    paragraphs: Sequence[tuple[str, ...]], template: set[tuple[str, ...]], max_share: float
-) -> list[str]:
-    """The tokens of ``paragraphs`` minus the template ones, unless those are more than
-    ``max_share`` of the tokens: a text that is mostly recurring paragraphs is a story
-    syndicated many times over (or a page with no story), and is signed whole."""
-    tokens = [t for p in paragraphs for t in p]
-    kept = [t for p in paragraphs if p not in template for t in p]
-    return kept if len(kept) >= (1.0 - max_share) * len(tokens) else tokens
 
 
 @dataclass

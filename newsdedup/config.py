@@ -17,10 +17,13 @@ class DedupSettings:
     threshold: float = 0.5
     #: Containment (share of the shorter text's shingles found in the longer one) at or
     #: above which a candidate is a copy that was cut short or had chrome appended.
-    containment_threshold: float = 0.7
+    containment_threshold: float = 0.6
     #: A containment match needs this many shingles in the shorter text, so a short caption
     #: or note that also appears inside a longer page never makes it a "copy".
     min_containment_shingles: int = 150
+    #: Containment is judged on the Jaccard estimate minus this many standard errors, which
+    #: keeps a chance high estimate for a short text inside a long one from merging them.
+    containment_stderrs: float = 1.0
     #: MinHash permutations; more is slower and more precise.
     num_perm: int = 128
     #: Words per shingle.
@@ -33,13 +36,6 @@ class DedupSettings:
     #: LSH banding: bands x rows must equal num_perm; 0 derives it from ``lsh_threshold``.
     bands: int = 0
     rows: int = 0
-    #: A paragraph found in at least this many documents of a batch is leftover page chrome
-    #: (sign-up forms, footers, standard notes): it is left out of the signatures, not the
-    #: text. 0 turns this off.
-    template_paragraph_docs: int = 8
-    #: ... unless they are more than this share of a text's words: a text that is mostly
-    #: recurring paragraphs is a widely syndicated story (or has no story) and is signed whole.
-    template_max_share: float = 0.5
 
 
 @dataclass(frozen=True)
