@@ -39,7 +39,8 @@ FORM_LINE = re.compile(r"\[[ _]{3,}\]|\[\w+ {3,}\]|\( ?\*? ?\)\s?\w.*\( ?\*? ?\)
 BRACKET_ONLY = re.compile(r"^\s*(\[[^\]]*\]\s*)+$")
 
 #: Section breadcrumbs: "National / Politics", "News > World > Asia", "Home | Business".
-BREADCRUMB = re.compile(r"^\s*[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}(?:\s+[/>|»›]\s+[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}){1,4}\s*$")
+_CRUMB = r"[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}"
+BREADCRUMB = re.compile(rf"^\s*{_CRUMB}(?:\s+[/>|»›]\s+{_CRUMB}){{1,4}}\s*$")
 
 #: Utility links that recur on news pages, alone on a line or glued to a paragraph's end
 #: ("...Africa.print PRINT"). Matched case-insensitively against the whole line.
