@@ -75,7 +75,8 @@ WIRE_CREDIT = re.compile(
 
 #: Date and time lines (bylines, "Last updated at 16:09 ET"): never the headline.
 DATE_LINE = re.compile(
-    r"\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted)\b"
+    r"\b\d{1,2}:\d{2}\b|\b(?:updated|published|posted)(?: on| at)?:? (?:\d|yesterday|today"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b)"
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b"
     r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* \d{4}\b"
     r"|\b\d{4}-\d{2}-\d{2}\b|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,",
@@ -182,11 +183,13 @@ HEADLINE_CAPS_SHARE = 0.7
 #: A stretch of furniture scoring below minus this ends a body run (share bars, comment
 #: forms and related-story lists between an article and its comments).
 BODY_BREAK_SCORE = 150
+#: A headline may end on an abbreviation's full stop ("... challenges for U.S.").
+TITLE_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
 #: A headline has between these many words.
 TITLE_WORDS = (3, 30)
-#: How many lines above the body the headline is looked for (sidebars and share bars
-#: of 2005-2017 pages put up to ~60 lines between headline and text).
-TITLE_LOOKBACK_LINES = 80
+#: How many lines above the body the headline is looked for (share bars, and side columns
+#: read out between headline and text, put up to ~150 lines between them on 2005 pages).
+TITLE_LOOKBACK_LINES = 150
 #: The headline may sit inside the best-scoring run when prose precedes it (an archive
 #: banner, a teaser): blocks before this share of the run's prose words are searched.
 TITLE_IN_BODY_SHARE = 0.3

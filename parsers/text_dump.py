@@ -404,7 +404,10 @@ def _looks_like_title(line: str) -> bool:
     last = words[-1].strip("\"'’”").lower()
     return (
         last not in rules.TITLE_FRAGMENT_ENDINGS
-        and not line.endswith((".", ",", ":", ";", "»", "|", "-", "*"))
+        and (
+            not line.endswith((".", ",", ":", ";", "»", "|", "-", "*"))
+            or rules.TITLE_ABBREVIATION_END.search(line) is not None
+        )
         and "|" not in line
         and not line.startswith(("(", "["))
         and not rules.BREADCRUMB.match(line)
@@ -413,7 +416,6 @@ def _looks_like_title(line: str) -> bool:
         and not rules.CAPTION_LINE.search(line)
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
-        and not rules.BRACKETED.search(line)
     )
 
 
@@ -484,7 +486,11 @@ def find_title_and_section(
         if block.chrome or block.bullet or block.line_count > rules.TITLE_MAX_LINES or classes[index] == "good":
             continue
         line = normalise_line(block.text)
-        if line in template_lines or not _looks_like_title(line):
+        if line in template_lines:
+            continue
+        if "[" in line:  # image placeholders glued to a headline: "Title [cb_logo][searc]"
+            line = normalise_line(rules.BRACKETED.sub(" ", line))
+        if not line or not _looks_like_title(line):
             continue
         # A headline heads the article: compare it with the body run's prose below it.
         target = max(next_good, first)
