@@ -22,16 +22,25 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import accumulate
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 
 from parsers import html_rules as hr
 from parsers.metadata import parse_date
 from parsers.rules import STOPWORDS
 from parsers.text_dump import CleanPage, normalise_line
 
+# Pages that look like a file name or start with <?xml are still parsed as HTML, quietly.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 _WORD = re.compile(r"\w+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
@@ -506,7 +515,9 @@ def _headline_near(rendered: _Rendered, first: int) -> int | None:
     return None
 
 
-def _published(rendered: _Rendered, ld: dict, body_head: str) -> object | None:
+def _published(rendered: _Rendered, ld: dict, anchor: int) -> datetime | None:
+    """The publication date: article meta tags, JSON-LD, <time> elements, else the first
+    date in a short block (byline, dateline) near the headline at block ``anchor``."""
     meta = rendered.meta
     for key in hr.DATE_META:
         date = parse_date(meta.get(key))
@@ -519,7 +530,27 @@ def _published(rendered: _Rendered, ld: dict, body_head: str) -> object | None:
         date = parse_date(value)
         if date:
             return date
-    return parse_date(body_head)
+    low, high = hr.BYLINE_WINDOW
+    for block in rendered.blocks[max(0, anchor + low) : anchor + high]:
+        if block.words <= hr.MAX_DATELINE_WORDS:
+            date = parse_date(block.text) or _numeric_date(block.text)
+            if date:
+                return date
+    return None
+
+
+def _numeric_date(text: str) -> datetime | None:
+    """A byline's numeric date, month first unless the first number cannot be a month."""
+    match = hr.NUMERIC_DATE.search(text)
+    if not match:
+        return None
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    month, day = (first, second) if first <= 12 else (second, first)
+    year += 2000 if year < 70 else 1900 if year < 100 else 0
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _crumb_name(element: dict) -> str | None:
@@ -557,6 +588,21 @@ def _page_url(rendered: _Rendered, ld: dict) -> str | None:
     return hr.ARCHIVE_PREFIX.sub("", url.strip())
 
 
+def _article_paragraphs(
+    rendered: _Rendered, span: tuple[int, int], headline: str | None, headline_at: int | None
+) -> list[str]:
+    """The body: the kept blocks of the article span, from below the headline, and the
+    standfirst when it sits between the headline and the span."""
+    first, end = span
+    paragraphs: list[str] = []
+    if headline_at is not None and first <= headline_at < end:
+        first = headline_at + 1  # kickers, section labels and dates sit above the headline
+    elif headline_at is not None and 0 < first - headline_at <= hr.MAX_LEAD_BLOCKS:
+        lead = rendered.blocks[headline_at + 1 : first]
+        paragraphs = [b.text for b in lead if _block_class(b) == _GOOD]
+    return paragraphs + _select_paragraphs(rendered.blocks[first:end], headline)
+
+
 def clean_html_page(html: str) -> CleanPage:
     """Extract headline, section, URL, publication date and body text from an HTML page.
 
@@ -579,21 +625,12 @@ def clean_html_page(html: str) -> CleanPage:
         headline_at = _headline_near(rendered, span[0])
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
-    paragraphs = []
-    if span:
-        first, end = span
-        if headline_at is not None and first <= headline_at < end:
-            first = headline_at + 1  # kickers, section labels and dates sit above the headline
-        elif headline_at is not None and 0 < first - headline_at <= hr.MAX_LEAD_BLOCKS:
-            # The standfirst between the headline and the body's element.
-            lead = rendered.blocks[headline_at + 1 : first]
-            paragraphs = [b.text for b in lead if _block_class(b) == _GOOD]
-        paragraphs += _select_paragraphs(rendered.blocks[first:end], headline)
-    head_text = " ".join(b.text for b in rendered.blocks[max(0, (span or (0, 0))[0] - 5) : (span or (0, 0))[0] + 3])
+    paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
+    anchor = headline_at if headline_at is not None else span[0] if span else 0
     return CleanPage(
         title=headline,
         text="\n\n".join(paragraphs),
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
-        published=_published(rendered, ld, head_text),
+        published=_published(rendered, ld, anchor),
     )

@@ -166,5 +166,12 @@ HEADLINE_WORDS = (3, 25)
 HEADLINE_LOOKBACK_BLOCKS = 10
 #: The standfirst is looked for in at most this many blocks between headline and body.
 MAX_LEAD_BLOCKS = 15
+#: Blocks around the headline (before, after) searched for a written date when the page
+#: declares none: bylines and datelines ("Friday, September 23, 2005; Posted: 11:43 p.m.").
+BYLINE_WINDOW = (-4, 10)
+#: Longest block read as a byline or dateline (longer ones are the story's sentences).
+MAX_DATELINE_WORDS = 25
+#: Numeric byline dates of US sites: "12/28/2005 5:35 PM", "04.08.05, 1:21 PM ET" (month first).
+NUMERIC_DATE = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2((?:19|20)\d{2}|\d{2})(?![\d/.])")
 #: Web-archive replay prefix in front of archived URLs ("https://web.archive.org/web/2009…/").
 ARCHIVE_PREFIX = re.compile(r"^https?://[^/]+/web/\d{8,14}[a-z_]*/", re.I)
