@@ -59,7 +59,10 @@ _INNER_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 def normalise_line(line: str) -> str:
     """A line with runs of whitespace (including no-break spaces) collapsed and trimmed."""
-    return " ".join(line.split())
+    stripped = line.strip()
+    if stripped.isascii() and "  " not in stripped and "\t" not in stripped:
+        return stripped  # fast path: single spaces only, nothing to collapse
+    return " ".join(stripped.split())
 
 
 # --- step 1: columns ---------------------------------------------------------------------
@@ -225,8 +228,6 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
     run: list[tuple[int, str]] = []  # (line number, stripped text) of consecutive text lines
 
     def flush_run() -> None:
-        if not run:
-            return
         ends = _paragraph_ends([text for _, text in run])
         start = 0
         for index, is_end in enumerate(ends):
@@ -244,23 +245,27 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
     legal = _legal_lines(normalised)
     for number, stripped in enumerate(normalised):
         if not stripped:
-            flush_run()
+            if run:
+                flush_run()
             continue
         # One match tells comment openers, link-list headings and utility links apart.
         special = rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
         kind = special.lastgroup if special else None
         if kind == "comments":
-            flush_run()
+            if run:
+                flush_run()
             blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
             continue
         if kind == "heading":
-            flush_run()
+            if run:
+                flush_run()
             heading = Block(stripped, number, 1, chrome=True)
             heading.score = -rules.LIST_HEADING_PENALTY
             blocks.append(heading)
             continue
         if _is_chrome(stripped, template_lines, kind == "utility" or number in legal):
-            flush_run()
+            if run:
+                flush_run()
             if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
                 blocks[-1].line_count += 1
                 blocks[-1].text += "\n" + stripped
@@ -268,10 +273,11 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
                 blocks.append(Block(stripped, number, 1, chrome=True))
             continue
         # A bullet item starts a new paragraph; its indented continuation lines follow it.
-        if stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
+        if run and stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
             flush_run()
         run.append((number, stripped))
-    flush_run()
+    if run:
+        flush_run()
     return blocks
 
 
