@@ -32,8 +32,9 @@ MIN_BULLET_TEXT_WORDS = 6
 #: Lines without a single word character: rules ("━━━━", "-----"), lone bullets and stars.
 RULE_LINE = re.compile(r"^[^\w]*$")
 
-#: Form fields rendered as brackets: "Search term: [          ] Search", "[Select      ]".
-FORM_LINE = re.compile(r"\[[ _]{3,}\]|\[\w+ {3,}\]|\( ?\*? ?\)\s?\w.*\( ?\*? ?\)")
+#: Form fields rendered as brackets: "Search term: [          ] Search", "[Select      ]",
+#: radio buttons "( )Yes ( )No" (matched on normalised lines: runs of spaces are one space).
+FORM_LINE = re.compile(r"\[[ _]*\]|\[\w+ \]|\( ?\*? ?\)\s?\w.*\( ?\*? ?\)")
 
 #: Bracketed placeholders of images, inputs and buttons: "[SUBMIT]", "[0_68_320di]".
 BRACKET_ONLY = re.compile(r"^\s*(\[[^\]]*\]\s*)+$")

@@ -156,12 +156,18 @@ def is_chrome_line(line: str, template_lines: frozenset[str] = frozenset()) -> b
     """True for lines that are page furniture whatever their context: short bullet items,
     bracketed placeholders, rules, utility links, legal notices, and the batch's template."""
     stripped = normalise_line(line)
-    return bool(stripped) and _is_chrome(stripped, template_lines, rules.LEGAL_LINE.search(stripped) is not None)
+    if not stripped:
+        return False
+    known = rules.LEGAL_LINE.search(stripped) is not None or (
+        len(stripped) <= rules.UTILITY_MAX_CHARS and rules.UTILITY_LINE.match(stripped) is not None
+    )
+    return _is_chrome(stripped, template_lines, known)
 
 
-def _is_chrome(stripped: str, template_lines: frozenset[str], legal: bool) -> bool:
-    """``is_chrome_line`` of a normalised, non-empty line whose legal-notice test is done."""
-    if legal or stripped in template_lines:
+def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bool:
+    """``is_chrome_line`` of a normalised, non-empty line whose legal-notice and utility-link
+    tests are done (``known``: one of them matched)."""
+    if known or stripped in template_lines:
         return True
     first = stripped[0]
     if first in _BULLET_STARTS:

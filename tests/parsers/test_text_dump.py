@@ -14,6 +14,7 @@ import pytest
 from parsers.text_dump import (
     CleanPage,
     clean_text_dump,
+    is_chrome_line,
     linearise_columns,
     normalise_line,
     template_lines,
@@ -357,3 +358,22 @@ def test_photo_gallery_captions_printed_twice_are_not_article_text():
     page = clean_text_dump(news_dump() + "\n".join(gallery))
     assert "Volunteers fill" not in page.text
     assert body_paragraphs(page) == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("  \u2022 Trending Japan", True),
+        ("print PRINT", True),
+        ("Share this article", True),
+        ("[0_68_320di]", True),
+        ("━━━━━━━━━━━━━━━━━━━━", True),
+        ("Search term: [                    ] Search", True),
+        ("\u00a9 2021 The Valley Gazette. All rights reserved.", True),
+        ("We use cookies to improve your experience. By using this site you accept our cookie policy.", True),
+        ("  \u2022 Haleigh went missing from her father's home in Satsuma, Florida, on February 9", False),
+        ("Foreign Minister Taro Kono has conveyed to U.S. Secretary of State Mike Pompeo Tokyo's", False),
+    ],
+)
+def test_chrome_lines(line, chrome):
+    assert is_chrome_line(line) is chrome
