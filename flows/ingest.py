@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -19,8 +20,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 from newsdedup.pipeline import StagedBatch, batches, select_changed_inputs, stage_batch
+from newsdedup.progress import report_files
+from newsdedup.report import largest_clusters, run_markdown
 from newsdedup.workers import WorkerPool, worker_pool
-from parsers.discover import InputFile, discover_inputs
+from parsers.discover import InputFile, NoInputsError, discover_inputs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset
 
@@ -30,10 +33,28 @@ def _run_name() -> str:
     return f"ingest-into-{output.rstrip('/').split('/')[-1] or 'output'}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
-@task(name="discover-inputs", cache_policy=NO_CACHE)
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry I/O hiccups, not problems a retry cannot fix (a missing input path)."""
+    try:
+        state.result()
+    except NoInputsError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@task(
+    name="discover-inputs",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
+)
 def discover_task(inputs: list[str]) -> list[InputFile]:
-    files = discover_inputs(inputs)
-    get_run_logger().info("found %d input files", len(files))
+    # An empty inbox is a quiet hour for the scheduled run, not a failure.
+    files = discover_inputs(inputs, allow_empty=True)
+    get_run_logger().info("found %d input files in %s", len(files), ", ".join(inputs))
     return files
 
 
@@ -54,6 +75,7 @@ def stage_batch_task(
     pool: WorkerPool,
 ) -> StagedBatch:
     staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
+    report_files(staged.files, staged.documents + staged.rejects)
     get_run_logger().info(
         "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
     )
@@ -67,7 +89,7 @@ def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[I
     return changed, unchanged
 
 
-@task(name="load-stored-stories", cache_policy=NO_CACHE)
+@task(name="load-stored-stories", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def load_known_task(dataset: Dataset, config: IngestConfig) -> KnownState:
     return load_known_state(dataset, config.dedup)
 
@@ -98,6 +120,23 @@ def commit_task(dataset, summary, staged, placements, known, files, inputs, conf
 #: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs
 #: in flight (thousands of concurrent task runs overwhelm the embedded server's SQLite).
 MAX_CONCURRENT_TASKS = 8
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_report_task(dataset: Dataset, summary: RunSummary) -> None:
+    """The run's summary and its largest duplicate clusters as Prefect artifacts (UI: the
+    flow run's Artifacts tab)."""
+    create_markdown_artifact(run_markdown(summary), key="ingest-summary", description="What the run did")
+    table = [
+        {
+            "canonical title": c["title"],
+            "canonical source": c["source_path"],
+            "cluster size": c["cluster_size"],
+            "copies from this run": ", ".join(c["copies"][:10]) + (" ..." if len(c["copies"]) > 10 else ""),
+        }
+        for c in largest_clusters(dataset, summary.run_id)
+    ]
+    create_table_artifact(table, key="largest-duplicate-clusters", description="Stories with the most copies")
 
 
 @flow(
@@ -154,15 +193,18 @@ def ingest_flow(
     summary = RunSummary(run_id=run_id, output=output)
     clock = time.perf_counter()
     discovered = discover_task(inputs)
-    with Dataset.open(output) as dataset, worker_pool(config.workers) as pool:
+    with Dataset.open(output) as dataset:
         known = load_known_task.submit(dataset, config)
         files, summary.files_unchanged = select_inputs_task(dataset, discovered)
+        report_files(summary.files_unchanged, 0)
         staging_dir = dataset.staging_dir(run_id)
-        futures = [
-            stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
-            for number, batch in enumerate(batches(files, config.batch_size))
-        ]
-        staged = [future.result() for future in futures]
+        work = batches(files, config.batch_size)
+        with worker_pool(config.workers, len(work)) as pool:
+            futures = [
+                stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
+                for number, batch in enumerate(work)
+            ]
+            staged = [future.result() for future in futures]
         summary.seconds_by_stage["read_clean_sign"] = round(time.perf_counter() - clock, 3)
         summary.files_read = len(files)
         summary.records_read = sum(s.documents + s.rejects for s in staged)
@@ -173,5 +215,6 @@ def ingest_flow(
         summary = commit_task(dataset, summary, staged, placements, known.result(), files, inputs, config, started_at)
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
+        publish_report_task(dataset, summary)
     get_run_logger().info("%s -> %s", summary.one_line(), output)
     return summary.to_dict()

@@ -11,11 +11,13 @@ never stop a run (they become reject rows).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
+from storage.dataset import DatasetError
 
 EXIT_USAGE = 2
 
@@ -89,8 +91,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=FIELD",
         help="JSONL field holding url, title, text, html or date, e.g. text=body (repeatable)",
     )
-    ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    ingest.add_argument("--json", action="store_true", help="print the run summary as JSON (and nothing else)")
+    ingest.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     ingest.add_argument("--verbose", "-v", action="store_true", help="show Prefect's run logs")
+    stats = commands.add_parser("stats", help="summarise a dataset: tables, rejects by reason, runs")
+    stats.add_argument("output", metavar="DIR")
+    show = commands.add_parser("show", help="print one article and its duplicates")
+    show.add_argument("output", metavar="DIR")
+    show.add_argument("article_id", metavar="ARTICLE_ID")
     return parser
 
 
@@ -125,11 +133,11 @@ def _ingest(args: argparse.Namespace) -> int:
     # "database is locked" tracebacks; it sends nothing useful from here anyway.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from parsers.discover import NoInputsError, discover_inputs
-    from storage.dataset import Dataset, DatasetError
+    from storage.dataset import Dataset
 
     try:
         # Fail fast, with one line, on what would stop the run: no inputs, unusable output.
-        discover_inputs(args.inputs)
+        total_files = len(discover_inputs(args.inputs))
         with Dataset.open(args.output):
             pass
     except (NoInputsError, DatasetError) as error:
@@ -137,30 +145,79 @@ def _ingest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     from flows.ingest import ingest_flow
+    from newsdedup.progress import ProgressBar
+    from newsdedup.report import run_markdown
     from storage.commit import RunSummary
 
+    watch = sys.stderr.isatty() and not (args.quiet or args.json)
     try:
-        summary = ingest_flow(
-            inputs=args.inputs,
-            output=args.output,
-            threshold=args.threshold,
-            containment_threshold=args.containment_threshold,
-            num_perm=args.num_perm,
-            shingle_size=args.shingle_size,
-            seed=args.seed,
-            batch_size=args.batch_size,
-            max_file_mb=args.max_file_mb,
-            workers=args.workers,
-            jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
-        )
+        with ProgressBar(total_files) if watch else contextlib.nullcontext():
+            summary = ingest_flow(
+                inputs=args.inputs,
+                output=args.output,
+                threshold=args.threshold,
+                containment_threshold=args.containment_threshold,
+                num_perm=args.num_perm,
+                shingle_size=args.shingle_size,
+                seed=args.seed,
+                batch_size=args.batch_size,
+                max_file_mb=args.max_file_mb,
+                workers=args.workers,
+                jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
+            )
     except (NoInputsError, DatasetError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(summary, indent=1))
-    else:
+    elif not args.quiet:
         print(f"wrote {os.path.abspath(args.output)} (articles/, duplicates/, rejects/, runs/)")
         print(RunSummary(**summary).one_line())
+        print()
+        print(run_markdown(RunSummary(**summary)))
+    return 0
+
+
+def _open_for_reading(output: str):
+    from storage.dataset import Dataset
+
+    if not os.path.exists(os.path.join(output, "_manifest.json")):
+        raise DatasetError(f"{output} is not a newsdedup dataset (no _manifest.json)")
+    return Dataset.for_reading(output)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from newsdedup.report import dataset_markdown, largest_clusters
+
+    dataset = _open_for_reading(args.output)
+    print(dataset_markdown(dataset))
+    clusters = largest_clusters(dataset, limit=5)
+    if clusters:
+        print("  largest clusters:")
+        for cluster in clusters:
+            print(f"    {cluster['cluster_size']:>4}  {cluster['article_id']}  {cluster['title']}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    import pyarrow.compute as pc
+
+    dataset = _open_for_reading(args.output)
+    articles = dataset.read("articles")
+    found = articles.filter(pc.equal(articles["article_id"], args.article_id)).to_pylist() if articles else []
+    if not found:
+        print(f"newsdedup: no article {args.article_id} in {args.output}", file=sys.stderr)
+        return EXIT_USAGE
+    (article,) = found
+    print(f"{article['title']}\n")
+    for name in ("article_id", "source_path", "format", "section", "url", "published", "word_count", "cluster_size"):
+        print(f"{name + ':':14}{article[name]}")
+    print(f"\n{article['text']}\n")
+    duplicates = dataset.read("duplicates", ["canonical_id", "source_path", "title", "similarity", "method"])
+    copies = duplicates.filter(pc.equal(duplicates["canonical_id"], args.article_id)).to_pylist() if duplicates else []
+    print(f"duplicates ({len(copies)}):")
+    for copy in copies:
+        print(f"  {copy['method']:9} {copy['similarity']:.2f}  {copy['source_path']}  {copy['title']}")
     return 0
 
 
@@ -169,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             return _ingest(args)
+        if args.command == "stats":
+            return _stats(args)
+        if args.command == "show":
+            return _show(args)
+    except DatasetError as error:
+        print(f"newsdedup: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("newsdedup: interrupted; the output keeps its last committed state", file=sys.stderr)
         return 130

@@ -8,6 +8,7 @@ processed independently and results are collected in batch order.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -34,11 +35,16 @@ class WorkerPool:
 
 
 @contextmanager
-def worker_pool(workers: int) -> Iterator[WorkerPool]:
-    """A ``WorkerPool`` of ``workers`` processes (0 = one per CPU), shut down on exit."""
-    count = workers or default_workers()
+def worker_pool(workers: int, batches: int) -> Iterator[WorkerPool]:
+    """A ``WorkerPool`` of ``workers`` processes (0 = one per CPU, never more than there are
+    ``batches``), shut down on exit.
+
+    Workers are started with "spawn", not fork: the flow's process runs Prefect's threads,
+    and a forked child can inherit a lock one of them held and hang for ever.
+    """
+    count = min(workers or default_workers(), batches)
     if count <= 1:
         yield WorkerPool(None)
         return
-    with ProcessPoolExecutor(max_workers=count) as executor:
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as executor:
         yield WorkerPool(executor)

@@ -61,14 +61,15 @@ def _walk(root: str) -> list[str]:
     return found
 
 
-def discover_inputs(arguments: list[str]) -> list[InputFile]:
+def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[InputFile]:
     """Expand files, directories (recursively) and glob patterns into input files.
 
     A file named explicitly is read whatever its suffix; directories and globs yield only
     files with a known suffix. Each file appears once, in a stable (sorted) order.
 
     Raises:
-        NoInputsError: if an argument matches nothing, or nothing at all is found.
+        NoInputsError: if an argument matches nothing, or nothing at all is found (unless
+            ``allow_empty``: then existing but empty directories give an empty list).
     """
     files: dict[str, InputFile] = {}
     missing = []
@@ -95,7 +96,7 @@ def discover_inputs(arguments: list[str]) -> list[InputFile]:
             missing.append(argument)
     if missing:
         raise NoInputsError(f"no such input: {', '.join(missing)}")
-    if not files:
+    if not files and not allow_empty:
         raise NoInputsError(
             f"no input files (.txt, .html, .htm, .jsonl, .warc, optionally .gz) in: {' '.join(arguments)}"
         )

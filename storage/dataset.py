@@ -234,6 +234,10 @@ class Dataset:
             return None
         return pa.concat_tables(parts, promote_options="default")
 
+    def count(self, table: str) -> int:
+        """Committed rows of ``table`` (from the Parquet footers, no data read)."""
+        return sum(pq.ParquetFile(path).metadata.num_rows for path in self.files(table))
+
     def staging_dir(self, run_id: str) -> str:
         path = os.path.join(self.root, STAGING, run_id)
         os.makedirs(path, exist_ok=True)

@@ -64,3 +64,32 @@ def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
         f"newsdedup: output {tmp_path / 'out'} is being written by another run (pid {os.getpid()}); "
         "try again when it ends"
     ]
+
+
+def test_stats_and_show_describe_a_dataset(tmp_path):
+    inbox = tmp_path / "in"
+    shutil.copytree(SEEDS, inbox)
+    (inbox / "copy.txt").write_text((SEEDS / "003_809269d57f52441b.txt").read_text())
+    (inbox / "empty.txt").write_text("")
+    assert newsdedup("ingest", str(inbox), "--output", str(tmp_path / "out"), "--quiet").stdout == ""
+
+    stats = newsdedup("stats", str(tmp_path / "out"))
+    assert stats.returncode == 0
+    assert "articles:   2" in stats.stdout and "duplicates: 1" in stats.stdout
+    assert "empty: 1" in stats.stdout and "runs:       1" in stats.stdout
+    assert "Kono hurries to meet Pompeo" in stats.stdout  # the largest cluster
+
+    from storage.dataset import Dataset
+
+    articles = Dataset.for_reading(str(tmp_path / "out")).read("articles").to_pylist()
+    kono = next(a for a in articles if a["source_path"] == "003_809269d57f52441b.txt")
+    show = newsdedup("show", str(tmp_path / "out"), kono["article_id"])
+    assert show.returncode == 0
+    assert show.stdout.startswith("Kono hurries to meet Pompeo as Iran casts shadow on Asia diplomacy\n")
+    assert "TOKYO — The top Japanese and U.S. diplomats" in show.stdout
+    assert "duplicates (1):\n  exact" in show.stdout and "copy.txt" in show.stdout
+
+    missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
+    assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
+    not_a_dataset = newsdedup("stats", str(tmp_path / "in"))
+    assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr

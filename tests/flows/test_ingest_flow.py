@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 
 import pyarrow.dataset as ds
@@ -134,3 +135,45 @@ def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_p
     run_ingest([tmp_path / "in"], tmp_path / "out")
     with pytest.raises(DatasetError, match="num_perm"):
         run_ingest([tmp_path / "in"], tmp_path / "out", num_perm=64)
+
+
+def test_a_run_publishes_its_summary_and_largest_clusters_as_artifacts(prefect_server, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, TaskRunFilter
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from flows.ingest import ingest_flow
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ferry.txt").write_text(text_dump(FERRY_TITLE, FERRY))
+    (inbox / "ferry-copy.txt").write_text(text_dump("Ferry plan approved", FERRY[:-1], site="Globe", width=80))
+    (inbox / "empty.txt").write_text("")
+    state = ingest_flow(inputs=[str(inbox)], output=str(tmp_path / "out"), return_state=True)
+    run_id = state.state_details.flow_run_id
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(  # every argument given: 3.8.8's sync client sends nulls otherwise
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+            flow_run_filter=FlowRunFilter(),
+            task_run_filter=TaskRunFilter(),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=10,
+            offset=0,
+        )
+    by_key = {a.key: a for a in artifacts}
+    assert set(by_key) == {"ingest-summary", "largest-duplicate-clusters"}
+    summary = by_key["ingest-summary"].data
+    assert "| articles kept | 1 |" in summary and "| duplicates set aside | 1 |" in summary
+    assert "| empty | 1 |" in summary and "| duplicate rate | 50.0% |" in summary
+    (cluster,) = json.loads(by_key["largest-duplicate-clusters"].data)
+    assert cluster["canonical title"] == FERRY_TITLE and cluster["cluster size"] == 2
+    assert cluster["copies from this run"] == "ferry-copy.txt"
+
+
+def test_an_empty_inbox_is_a_quiet_run_not_a_failure(run_ingest, tmp_path):
+    (tmp_path / "inbox").mkdir()
+    summary = run_ingest([tmp_path / "inbox"], tmp_path / "out")
+    assert (summary["files_read"], summary["articles"], summary["rejects"]) == (0, 0, 0)
+    assert read(tmp_path / "out", "runs").num_rows == 1
+    assert read(tmp_path / "out", "articles").num_rows == 0  # the table exists, with its schema

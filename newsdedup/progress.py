@@ -1,0 +1,57 @@
+"""Progress of a run as log records, and a terminal progress bar that listens to them.
+
+The flow's tasks log one record per finished batch on the ``newsdedup.progress`` logger;
+whoever wants a progress display (the CLI on a terminal) attaches ``ProgressBar``. Nothing
+in the pipeline knows whether anyone is watching.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+LOGGER = "newsdedup.progress"
+
+
+def report_files(files: int, records: int) -> None:
+    """Record that ``files`` more input files (holding ``records`` records) are done."""
+    logging.getLogger(LOGGER).info("files done", extra={"files_done": files, "records_done": records})
+
+
+class ProgressBar(logging.Handler):
+    """A rich progress bar (files, records/s) driven by ``report_files`` records.
+
+    Use as a context manager around the run; it draws on standard error.
+    """
+
+    def __init__(self, total_files: int) -> None:
+        super().__init__(level=logging.INFO)
+        self._progress = Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files  {task.fields[records]:,} records  {task.fields[rate]:,.0f} records/s"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self._task = self._progress.add_task("ingest", total=total_files, records=0, rate=0.0)
+        self._records = 0
+        self._started = time.perf_counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._records += getattr(record, "records_done", 0)
+        rate = self._records / max(time.perf_counter() - self._started, 1e-9)
+        self._progress.update(self._task, advance=getattr(record, "files_done", 0), records=self._records, rate=rate)
+
+    def __enter__(self) -> ProgressBar:
+        logger = logging.getLogger(LOGGER)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(self)
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger(LOGGER).removeHandler(self)
+        self._progress.stop()
