@@ -23,6 +23,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import accumulate
 
 from bs4 import (
@@ -156,15 +157,18 @@ def prune_markup(html: str) -> tuple[str, list[str]]:
     return _LINK_LIST.sub(_collapse_link_list, pruned), json_ld
 
 
-def _class_words(tag: Tag) -> set[str]:
+def _class_words(tag: Tag) -> frozenset[str]:
     """Lower-case words of the element's class and id ("shareBar-top" -> share, bar, top)."""
     attrs = tag.attrs
-    value = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    if not value.strip():
-        return set()
+    return _words_of_names(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+@lru_cache(maxsize=8192)
+def _words_of_names(value: str) -> frozenset[str]:
+    # Cached: a page repeats the same few hundred class names on thousands of elements.
     if hr.ATOMIC_CSS_CLASS.search(value):
         value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
-    return set(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
+    return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
 _NOT_FURNITURE, _LAYOUT, _FURNITURE = 0, 1, 2
@@ -258,7 +262,7 @@ def _render(root: Tag) -> _Rendered:
             if name == "title":
                 continue
         furniture = _furniture_kind(item)
-        if furniture and "breadcrumb" in _class_words(item):
+        if furniture and not _class_words(item).isdisjoint(hr.BREADCRUMB_CLASS_WORDS):
             crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
             out.breadcrumbs.append([c for c in crumbs if c])
         depth += 1
@@ -515,9 +519,10 @@ def _headline_near(rendered: _Rendered, first: int) -> int | None:
     return None
 
 
-def _published(rendered: _Rendered, ld: dict, anchor: int) -> datetime | None:
+def _published(rendered: _Rendered, ld: dict, anchors: list[int]) -> datetime | None:
     """The publication date: article meta tags, JSON-LD, <time> elements, else the first
-    date in a short block (byline, dateline) near the headline at block ``anchor``."""
+    date in a short block (byline, dateline) near the headline or the body's start (the
+    block indices ``anchors``)."""
     meta = rendered.meta
     for key in hr.DATE_META:
         date = parse_date(meta.get(key))
@@ -531,11 +536,12 @@ def _published(rendered: _Rendered, ld: dict, anchor: int) -> datetime | None:
         if date:
             return date
     low, high = hr.BYLINE_WINDOW
-    for block in rendered.blocks[max(0, anchor + low) : anchor + high]:
-        if block.words <= hr.MAX_DATELINE_WORDS:
-            date = parse_date(block.text) or _numeric_date(block.text)
-            if date:
-                return date
+    for anchor in anchors:
+        for block in rendered.blocks[max(0, anchor + low) : anchor + high]:
+            if block.words <= hr.MAX_DATELINE_WORDS:
+                date = parse_date(block.text) or _numeric_date(block.text)
+                if date:
+                    return date
     return None
 
 
@@ -626,11 +632,11 @@ def clean_html_page(html: str) -> CleanPage:
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
     paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
-    anchor = headline_at if headline_at is not None else span[0] if span else 0
+    anchors = [i for i in (headline_at, span[0] if span else None) if i is not None]
     return CleanPage(
         title=headline,
         text="\n\n".join(paragraphs),
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
-        published=_published(rendered, ld, anchor),
+        published=_published(rendered, ld, anchors),
     )

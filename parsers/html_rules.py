@@ -56,6 +56,8 @@ BOILERPLATE_CLASS_WORDS = frozenset(
     login register trending popular mostpopular mostread pagination pager paging offscreen
     visuallyhidden caption captions credit credits gallery slideshow carousel""".split()
 )
+#: Words of class/id names of breadcrumb trails (read for the section, dropped from the body).
+BREADCRUMB_CLASS_WORDS = frozenset("breadcrumb breadcrumbs crumbs crumb".split())
 #: Words of class/id names of side columns, widgets and story furniture (bylines, tag lists)
 #: that some themes also give the story's own column ("leftRail", "content-with-sidebar",
 #: "hidden-print"): dropped unless they outweigh the prose outside all furniture.
