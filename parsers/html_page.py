@@ -392,6 +392,8 @@ def _block_class(block: _Block) -> int:
         return _BAD
     if block.words <= hr.MAX_LEGAL_WORDS and hr.LEGAL_BLOCK.search(text):
         return _BAD
+    if block.words <= hr.MAX_CONTACT_WORDS and hr.AUTHOR_CONTACT_BLOCK.search(text):
+        return _BAD
     return _GOOD if block.is_prose else _SHORT
 
 

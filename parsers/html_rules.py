@@ -125,6 +125,15 @@ DATE_LINE = re.compile(
 MAX_BYLINE_WORDS = 12
 #: Markup that leaked into the text (escaped ad code, a document.write'd tag shown as text).
 LEAKED_MARKUP = re.compile(r"</?[a-z][a-z0-9]*\s[^<>]*=|\bhref=\S|</(a|div|p|span|td)>", re.I)
+#: An author's contact line under the story: "Follow Jane on Twitter @jane", "Got a tip? Email
+#: me at ...", "You can reach Dave securely through Signal on ...".
+AUTHOR_CONTACT_BLOCK = re.compile(  # names stay case-sensitive: "follow each other on Twitter"
+    r"\b(?i:follow) (?:(?i:me|us|him|her|them)|[A-Z][\w.-]+(?: [A-Z][\w.-]+)?) (?i:on)"
+    r" (?i:twitter|facebook|instagram|linkedin)|\b(?i:got a (?:news )?tip)\b"
+    r"|\b(?i:reach|contact|email|e-mail) (?:(?i:me|us|him|her)|[A-Z]\w+) (?i:securely|at|on|via)\b"
+)
+#: Longest block read as a contact line (longer ones are the story quoting such a line).
+MAX_CONTACT_WORDS = 60
 #: Lines about cookies, consent, copyright and legal small print.
 LEGAL_BLOCK = re.compile(
     r"(\bcookies?\b.*\b(use|accept|policy|consent)|all rights reserved|©|\(c\) ?\d{4}"

@@ -215,6 +215,18 @@ def test_2005_table_layout_page():
     assert body_paragraphs(page) == PARAGRAPHS
 
 
+def test_author_contact_line_is_dropped_but_a_story_quote_about_twitter_is_kept():
+    quote = (
+        "\u201cWe follow each other on Twitter now, and she sends me photographs of the crossing "
+        "every morning,\u201d the ferry's captain said with a laugh after the first sailing."
+    )
+    contact = "Follow Jane Marsh on Twitter @janemarsh. Got a tip? Email her at jane@chronicle.example."
+    html = story_html().replace(f"<p>{LATE_PARAGRAPH}</p>", f"<p>{LATE_PARAGRAPH}</p><p>{quote}</p><p>{contact}</p>")
+    page = clean_html_page(html)
+    assert quote in page.text
+    assert "Got a tip" not in page.text
+
+
 # --- metadata ---
 
 OPEN_GRAPH = f"""
@@ -260,6 +272,28 @@ def test_date_from_time_element_and_section_from_breadcrumb():
     page = clean_html_page(story_html())
     assert page.published == datetime(2016, 9, 13, 8, 30, tzinfo=UTC)
     assert page.section == "News / Islands"
+
+
+def test_date_from_a_byline_when_the_page_declares_none():
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        f"<html><head><title>{HEADLINE}</title></head><body><h1>{HEADLINE}</h1>"
+        f"<div>Jane Marsh, 09.13.05, 8:30 AM ET</div>{body}</body></html>"
+    )
+    assert clean_html_page(html).published == datetime(2005, 9, 13, tzinfo=UTC)
+
+
+def test_section_from_a_json_ld_breadcrumb_list():
+    crumbs = {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "item": {"@id": "/news", "name": "News"}},
+            {"@type": "ListItem", "position": 2, "name": "Islands"},
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(crumbs)}</script>'
+    html = story_html(head=head).replace('class="breadcrumb"', 'class="trail"')
+    assert clean_html_page(html).section == "News / Islands"
 
 
 def test_canonical_link_wins_and_archive_prefix_is_removed():
