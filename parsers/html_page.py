@@ -48,8 +48,10 @@ _CAMEL = re.compile(r"([a-z])([A-Z])")
 _CLASS_TOKEN = re.compile(r"[a-z0-9]+")
 
 # One alternation finds the start of every raw element to drop, comment or JSON-LD block.
+# The tag's ">" is optional and the scan possessive: a "<script" never closed swallows the
+# rest of the page in one step instead of being retried at every later "<script" (quadratic).
 _RAW_OPEN = re.compile(
-    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")\b[^>]*>",
+    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")\b[^>]*+>?",
     re.I,
 )
 _RAW_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in hr.RAW_DROP_ELEMENTS}
@@ -69,7 +71,8 @@ _SPACE_BEFORE_BLOCK = re.compile(
 )
 # A list whose every item is one short link (a menu). Possessive quantifiers: no backtracking.
 _LINK_LIST = re.compile(
-    r"<(ul|ol)\b[^>]*+>(?:\s*+<li\b[^>]*+>\s*+<a\b[^>]*+>[^<]{0,120}+</a>\s*+(?:</li>)?+)++\s*+</\1>",
+    r"<(ul|ol)\b[^<>]{0,2000}+>(?:\s*+<li\b[^<>]{0,2000}+>\s*+<a\b[^<>]{0,2000}+>[^<]{0,120}+</a>\s*+"
+    r"(?:</li>)?+)++\s*+</\1>",
     re.I,
 )
 _LINK_TEXT = re.compile(r">([^<]*)</a>", re.I)

@@ -407,6 +407,15 @@ def test_large_page_is_cleaned_in_reasonable_time():
     assert page.text.count(PARAGRAPHS[0]) == 5000
 
 
+@pytest.mark.parametrize("opener", ["<script ", "<style x=", "<ul ", "<ul><li><a href=", "<!--", "<b "])
+def test_thousands_of_unclosed_openers_take_linear_time(opener):
+    # A regex retried at every unclosed "<script" would take minutes here (quadratic).
+    start = time.perf_counter()
+    page = clean_html_page(opener * 40000)
+    assert time.perf_counter() - start < 10
+    assert isinstance(page, CleanPage)
+
+
 def test_unclosed_script_swallows_the_rest_of_the_page_like_a_browser():
     pruned, _ = prune_markup("<p>kept</p><script>var a = '<p>not kept</p>';")
     assert "kept" in pruned and "not kept" not in pruned
