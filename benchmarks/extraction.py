@@ -212,10 +212,10 @@ def format_table(rows: list[tuple[str, str, str, Result]]) -> str:
     for split, kind, name, result in rows:
         mean = mean_score(result.scores)
         title = f"{sum(result.titles) / len(result.titles):.3f}" if result.has_title else "-"
-        speed = len(result.scores) / result.seconds if result.seconds else float("inf")
+        speed = len(result.scores) / result.seconds if result.seconds > 1e-3 else None
         lines.append(
             f"{split:<8} {kind:<5} {name:<38} {mean.precision:>6.3f} {mean.recall:>6.3f} "
-            f"{mean.f1:>6.3f} {title:>6} {speed:>8.0f}"
+            f"{mean.f1:>6.3f} {title:>6} {f'{speed:.0f}' if speed else '-':>8}"
         )
     return "\n".join(lines)
 
