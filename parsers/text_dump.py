@@ -303,6 +303,8 @@ def block_class(block: Block) -> str:
     if block.chrome:
         return "bad"
     text = block.text
+    if _repeats_itself(text):
+        return "bad"  # a caption printed with its image's alt text: "A flag ... A flag ..."
     if text.count(" ") + 1 < rules.SHORT_BLOCK_WORDS:
         return "short"  # context decides (subhead or menu item)
     lower = text.lower()
@@ -327,6 +329,15 @@ def block_class(block: Block) -> str:
     if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
         return "good"
     return "near"
+
+
+def _repeats_itself(text: str) -> bool:
+    """True when the block's second half repeats its first (caption + identical alt text)."""
+    words = text.split()
+    half = len(words) // 2
+    if half < rules.SHORT_BLOCK_WORDS // 2:
+        return False
+    return words[:half] == words[half : 2 * half] or words[:half] == words[half + 1 :]
 
 
 def score_blocks(blocks: list[Block]) -> list[str]:
@@ -417,7 +428,7 @@ def _looks_like_title(line: str) -> bool:
     return (
         last not in rules.TITLE_FRAGMENT_ENDINGS
         and (
-            not line.endswith((".", ",", ":", ";", "»", "|", "-", "*"))
+            not line.endswith((".", ",", ":", ";", "»", "|", "-", "*", "…"))
             or rules.TITLE_ABBREVIATION_END.search(line) is not None
         )
         and "|" not in line

@@ -377,3 +377,11 @@ def test_photo_gallery_captions_printed_twice_are_not_article_text():
 )
 def test_chrome_lines(line, chrome):
     assert is_chrome_line(line) is chrome
+
+
+def test_caption_printed_with_its_alt_text_is_not_article_text():
+    caption = "Firefighters raise a flag over the harbour wall after the storm on Sunday evening."
+    gallery = ["", *wrapped([f"{caption} {caption}"] * 3)]
+    page = clean_text_dump(news_dump().replace("[flood-town-centre-640x360]\n", "\n".join(gallery)))
+    assert "Firefighters raise" not in page.text
+    assert body_paragraphs(page) == PARAGRAPHS
