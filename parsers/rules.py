@@ -184,6 +184,9 @@ HEADLINE_CAPS_SHARE = 0.7
 #: A stretch of furniture scoring below minus this ends a body run (share bars, comment
 #: forms and related-story lists between an article and its comments).
 BODY_BREAK_SCORE = 150
+#: How a headline never ends: a sentence stop, list punctuation, a link arrow "»", an image
+#: marker "*", a truncated teaser "…", a caption's photo credit "(Lisa Mascaro)".
+TITLE_BAD_ENDINGS = (".", ",", ":", ";", "»", "|", "-", "*", "…", ")")
 #: A headline may end on an abbreviation's full stop ("... challenges for U.S.").
 TITLE_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
 #: A headline has between these many words.

@@ -428,7 +428,7 @@ def _looks_like_title(line: str) -> bool:
     return (
         last not in rules.TITLE_FRAGMENT_ENDINGS
         and (
-            not line.endswith((".", ",", ":", ";", "»", "|", "-", "*", "…"))
+            not line.endswith(rules.TITLE_BAD_ENDINGS)
             or rules.TITLE_ABBREVIATION_END.search(line) is not None
         )
         and "|" not in line
