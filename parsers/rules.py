@@ -217,6 +217,8 @@ TITLE_FRAGMENT_ENDINGS = frozenset(
     "a an the and or but of to in at for with by from is are was were be has have had his her "
     "their its our your my that which who as".split()
 )
+#: Headline and body words are compared on this many first letters ("kills"/"killed").
+TITLE_WORD_PREFIX = 4
 #: Headline word overlap is divided by at least this many content words.
 TITLE_MIN_CONTENT_WORDS = 3
 #: Candidates within this much of the best headline score compete on position (topmost wins).

@@ -422,15 +422,12 @@ def _looks_like_title(line: str) -> bool:
     neither starts with a lowercase word nor ends on a function word)."""
     words = line.split()
     low, high = rules.TITLE_WORDS
-    if not low <= len(words) <= high or words[0].islower():
+    if not low <= len(words) <= high or words[0].islower() or _repeats_itself(line):
         return False
     last = words[-1].strip("\"'’”").lower()
     return (
         last not in rules.TITLE_FRAGMENT_ENDINGS
-        and (
-            not line.endswith(rules.TITLE_BAD_ENDINGS)
-            or rules.TITLE_ABBREVIATION_END.search(line) is not None
-        )
+        and (not line.endswith(rules.TITLE_BAD_ENDINGS) or rules.TITLE_ABBREVIATION_END.search(line) is not None)
         and "|" not in line
         and not line.startswith(("(", "["))
         and not rules.BREADCRUMB.match(line)
@@ -443,7 +440,10 @@ def _looks_like_title(line: str) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in rules.STOPWORDS and not w.isdigit()}
+    """Content words of ``text``, cut to a short prefix so that a headline's "kills" meets
+    the body's "killed" (a crude stemmer, enough to compare a headline with its text)."""
+    size = rules.TITLE_WORD_PREFIX
+    return {w[:size] for w in _WORD.findall(text.lower()) if w not in rules.STOPWORDS and not w.isdigit()}
 
 
 def _title_score(line: str, distance: int, following_words: set[str]) -> float:
