@@ -169,8 +169,7 @@ def _class_words(tag: Tag) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _words_of_names(value: str) -> frozenset[str]:
     # Cached: a page repeats the same few hundred class names on thousands of elements.
-    if hr.ATOMIC_CSS_CLASS.search(value):
-        value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
+    value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 

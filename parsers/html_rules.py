@@ -32,7 +32,7 @@ BLOCK_TAGS = frozenset(
     "blockquote pre dd dt dl figure figcaption br hr main center address caption legend "
     "fieldset details summary body html".split()
 )
-#: Headings: short blocks that are kept inside an article (subheads) but never score as prose.
+#: Headings: kept inside an article (subheads) but prose only when long (a standfirst).
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 #: Elements that are page furniture by definition (menus, page footer, buttons, dialogs).
 BOILERPLATE_TAGS = frozenset("nav footer button label menu dialog select figcaption".split())
@@ -71,9 +71,10 @@ LAYOUT_CLASS_WORDS = frozenset(
 CONTENT_TAGS = frozenset(["main"])
 CONTENT_ROLES = frozenset(["main", "article"])
 CONTENT_ITEMPROPS = frozenset(["articleBody", "text"])
-#: Class names that are not roles: atomic CSS ("Mstart(65px)--modalMinWidth" is no modal) and
-#: JavaScript hooks ("js-social-anchor-start" marks where a share bar docks).
-ATOMIC_CSS_CLASS = re.compile(r"[()!:]|^js-")
+#: Class names that are not roles: atomic CSS ("Mstart(65px)--modalMinWidth" is no modal),
+#: JavaScript hooks ("js-social-anchor-start" marks where a share bar docks) and responsive
+#: visibility utilities ("hidden-print" is a story column shown on screen).
+ATOMIC_CSS_CLASS = re.compile(r"[()!:]|^js-|^(hidden|visible)-(xs|sm|md|lg|xl|print)\b")
 #: A layout-marked element is kept anyway when it holds at least this share of the page's
 #: prose outside furniture (the story's column, not a side box with an author's bio).
 LAYOUT_MIN_PROSE_SHARE = 0.5
@@ -109,7 +110,7 @@ UTILITY_BLOCK = re.compile(
     r"|e-?mail( this( article| story)?)?|share( this( article| story)?)?|tweet|advertisement"
     r"|comments?( \(\d+\))?|\d+ comments?|read more|more|see more|back to top|top|close"
     r"|related( stories| articles| links| content)?|next|previous|subscribe|sign in|log in"
-    r"|continue reading|skip to (main )?content|story highlights)\W*$",
+    r"|continue reading|skip to (main )?content)\W*$",
     re.I,
 )
 #: Bylines and datelines above the story ("By Jane Doe, Staff Writer", "Updated 3:05 PM ET").

@@ -171,9 +171,12 @@ def test_page_wrapper_with_furniture_words_in_its_class_keeps_the_story():
     assert PARAGRAPHS[0] in page.text and PARAGRAPHS[-1] in page.text
 
 
-def test_atomic_css_classes_are_not_read_as_roles():
-    html = story_html(column_class="Mstart(65px)--modalMinWidth Bxz(bb)")
-    assert clean_html_page(html).text.count("\n\n") >= len(PARAGRAPHS) - 1
+@pytest.mark.parametrize(
+    "column_class", ["Mstart(65px)--modalMinWidth Bxz(bb)", "js-social-anchor-start body", "hidden-print story"]
+)
+def test_styling_and_script_hook_classes_are_not_read_as_roles(column_class):
+    page = clean_html_page(story_html(column_class=column_class))
+    assert body_paragraphs(page)[1:6] == PARAGRAPHS
 
 
 def test_more_stories_box_blurbs_are_dropped():
