@@ -303,13 +303,14 @@ def block_class(block: Block) -> str:
     if block.chrome:
         return "bad"
     text = block.text
-    if _repeats_itself(text):
-        return "bad"  # a caption printed with its image's alt text: "A flag ... A flag ..."
-    if text.count(" ") + 1 < rules.SHORT_BLOCK_WORDS:
+    tokens = text.split()
+    if len(tokens) < rules.SHORT_BLOCK_WORDS:
         return "short"  # context decides (subhead or menu item)
+    if _halves_equal(tokens):
+        return "bad"  # a caption printed with its image's alt text: "A flag ... A flag ..."
     lower = text.lower()
     if (
-        (any(k in lower for k in rules.CAPTION_KEYWORDS) and rules.CAPTION_LINE.search(text))
+        (_has_caption_keyword(lower) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
     ):
@@ -317,27 +318,32 @@ def block_class(block: Block) -> str:
     words = _WORD.findall(lower)
     if len(words) < rules.SHORT_BLOCK_WORDS:
         return "short"
-    density = stopword_density(words)
-    ends_like_sentence = text.rstrip().endswith(rules.SENTENCE_ENDINGS)
+    ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
     if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
-        tokens = text.split()
-        capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit())
+        capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
         if capitalised >= rules.HEADLINE_CAPS_SHARE * len(tokens):
             return "short"  # a headline: a subhead inside the article, a link elsewhere
-    if density < rules.MIN_STOPWORD_DENSITY:
+    if stopword_density(words) < rules.MIN_STOPWORD_DENSITY:
         return "bad"
     if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
         return "good"
     return "near"
 
 
-def _repeats_itself(text: str) -> bool:
-    """True when the block's second half repeats its first (caption + identical alt text)."""
-    words = text.split()
+def _has_caption_keyword(lower: str) -> bool:
+    return any(keyword in lower for keyword in rules.CAPTION_KEYWORDS)
+
+
+def _halves_equal(words: list[str]) -> bool:
     half = len(words) // 2
     if half < rules.SHORT_BLOCK_WORDS // 2:
         return False
     return words[:half] == words[half : 2 * half] or words[:half] == words[half + 1 :]
+
+
+def _repeats_itself(text: str) -> bool:
+    """True when the text's second half repeats its first (caption + identical alt text)."""
+    return _halves_equal(text.split())
 
 
 def score_blocks(blocks: list[Block]) -> list[str]:
