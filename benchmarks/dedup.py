@@ -290,6 +290,7 @@ def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_s
                         "methods": methods,
                         "sign_s": sign_seconds,
                         "place_s": place_seconds,
+                        "candidates": index.candidates_checked,
                         "predicted": predicted,
                     }
                 )
@@ -384,13 +385,19 @@ def main(argv: list[str] | None = None) -> int:
     truth = read_labels(os.path.join(args.data, "labels.csv"))
     if args.sweep:
         rows = sweep(docs, truth, parse_grid(args.sweep), args.batch_size)
-        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s", "predicted")]
-        print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | place s |")
-        print("|" + "---|" * (len(keys) + 10))
+        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s", "predicted", "candidates")]
+        print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | candidates | place s |")
+        print("|" + "---|" * (len(keys) + 12))
         for row in rows:
             m = row["methods"]
             name = " | ".join(str(row[k]) for k in keys)
-            print(_row(name, row["scores"], f" {m['near']} | {m['contained']} | {m['exact']} | {row['place_s']:.2f} |"))
+            print(
+                _row(
+                    name,
+                    row["scores"],
+                    f" {m['near']} | {m['contained']} | {m['exact']} | {row['candidates']} | {row['place_s']:.2f} |",
+                )
+            )
         if args.errors:
             for row in rows:
                 print(f"\n{' '.join(f'{k}={row[k]}' for k in keys)}:")

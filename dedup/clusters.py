@@ -137,6 +137,8 @@ class StoryIndex:
         self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=settings.num_perm, params=params)
         self._canonical_by_hash: dict[str, str] = {}
         self._signatures: dict[str, tuple[np.ndarray, int]] = {}
+        #: LSH candidates verified so far (the cost of a low ``lsh_threshold``).
+        self.candidates_checked = 0
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -165,6 +167,7 @@ class StoryIndex:
         best: tuple[float, str, Placement] | None = None
         for candidate in self._lsh.query(to_minhash(hashvalues, self.settings)):
             other, other_count = self._signatures[candidate]
+            self.candidates_checked += 1
             verdict = verify_candidate(hashvalues, shingle_count, other, other_count, self.rules)
             if verdict is None:
                 continue
