@@ -320,6 +320,20 @@ def errors(truth: Mapping[str, str], predicted: Mapping[str, str]) -> list[str]:
     return lines
 
 
+def html_with_text_dumps(truth: Mapping[str, str], predicted: Mapping[str, str]) -> tuple[int, int]:
+    """``(joined, total)``: HTML pages whose story also has text dumps, and how many of them
+    share a cluster with at least one of those dumps."""
+    joined = total = 0
+    for name, story in truth.items():
+        if not name.endswith((".html", ".htm")):
+            continue
+        dumps = [n for n, s in truth.items() if s == story and n.endswith(".txt")]
+        if dumps:
+            total += 1
+            joined += any(predicted.get(d, d) == predicted.get(name, name) for d in dumps)
+    return joined, total
+
+
 def _row(name: str, s: Scores, extra: str = "") -> str:
     return (
         f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.ari:.3f} | {s.clusters} "
@@ -412,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - clock
         predicted = clusters_from_output(output)
         ours = score(truth, predicted)
+        joined, total = html_with_text_dumps(truth, predicted)
+        print(f"HTML pages in one cluster with a text dump of the same story: {joined} of {total}")
         if args.errors:
             print("\n".join(errors(truth, predicted)))
         lines.append(
