@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.fixtures.pages import text_dump
+from tests.fixtures.pages import html_page, text_dump
 
 TRAM_TITLE = "Tram line to the airport will open two years late and 40 per cent over budget"
 TRAM = [
@@ -104,4 +104,14 @@ def write(folder: Path, name: str, text: str) -> str:
     return str(path)
 
 
-__all__ = ["LIBRARY", "LIBRARY_TITLE", "SITE_FOOTER", "TRAM", "TRAM_TITLE", "syndicated", "text_dump", "write"]
+__all__ = [
+    "LIBRARY",
+    "LIBRARY_TITLE",
+    "SITE_FOOTER",
+    "TRAM",
+    "TRAM_TITLE",
+    "html_page",
+    "syndicated",
+    "text_dump",
+    "write",
+]

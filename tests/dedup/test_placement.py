@@ -24,6 +24,7 @@ from tests.dedup.stories import (
     SITE_FOOTER,
     TRAM,
     TRAM_TITLE,
+    html_page,
     syndicated,
     text_dump,
     write,
@@ -87,6 +88,18 @@ def test_syndicated_copy_with_other_chrome_and_headline_merges(tmp_path):
     assert copy.canonical_id == canonical_id != copy_id
     assert copy.method in (NEAR, CONTAINED) and 0.5 <= copy.similarity <= 1.0
     assert placed["courier/library.txt"][1] == Placement(None)
+
+
+def test_html_page_and_text_dump_of_one_story_merge(tmp_path):
+    inbox = tmp_path / "in"
+    write(inbox, "courier/tram.txt", text_dump(TRAM_TITLE, TRAM))
+    write(inbox, "post/tram.html", html_page(TRAM_TITLE, TRAM, site="Evening Post"))
+    write(inbox, "post/library.html", html_page(LIBRARY_TITLE, LIBRARY, site="Evening Post"))
+
+    placed = place_folder(inbox, tmp_path / "staging")
+
+    assert canonical(placed, "courier/tram.txt") == canonical(placed, "post/tram.html")
+    assert canonical(placed, "post/library.html") != canonical(placed, "post/tram.html")
 
 
 def test_copy_cut_short_merges_as_contained(tmp_path):
