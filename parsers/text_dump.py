@@ -5,14 +5,22 @@ No markup is left in a dump, so the signals are the text's own. Cleaning runs in
 1. ``linearise_columns``: a table layout rendered side by side (navigation | article | sidebar)
    is cut at its column gutters and read column by column, so each column's text is contiguous.
 2. ``split_blocks``: lines become blocks (paragraphs). A paragraph ends at a blank line, at a
-   page-furniture line (``is_chrome_line``: menus, bullets, placeholders, utility links, the
-   batch's template lines), or where a wrapped line stops short although the next word would
-   have fitted (text browsers wrap at a fixed width, so a short line ends a paragraph).
-3. ``score_blocks``: each block is scored like jusText does (length, stopword density, final
-   punctuation), short blocks take their neighbours' class, and the body is the run of blocks
-   with the highest total score (long prose counts for, furniture against).
-4. The headline is the title-shaped line right above the body; a breadcrumb above it is the
-   section; a date and URL are looked for around the headline.
+   page-furniture line (``is_chrome_line``: short bullet items, placeholders, rules, utility
+   links, legal lines, the batch's template lines), or where a wrapped line stops short
+   although the next word would have fitted (text browsers wrap at a fixed width). Comment
+   openers ("Post a comment") become barriers, link-list headings ("Top Stories") costs.
+3. ``score_blocks``: each block is classed like jusText does (length, stopword density, final
+   punctuation; captions, bylines, time-stamped items, Title Case headlines and paragraphs
+   printed twice are not prose), short blocks take their neighbours' class, and ``body_span``
+   takes the run of blocks with the highest total score (prose for, furniture against).
+4. ``find_title_and_section``: the headline is a title-shaped block above (or early in) the
+   body whose words recur in the body's prose; of near-best candidates the topmost wins
+   (captions and boxes sit between headline and text). A breadcrumb above it is the section;
+   a date and a written-out URL are looked for around it.
+
+``template_lines`` finds the lines that recur across a batch's dumps (menus, footers, archive
+banners) without taking the shared text of syndicated copies of one story. Every pattern and
+threshold lives in ``parsers.rules``.
 """
 
 from __future__ import annotations
