@@ -105,7 +105,11 @@ class _Block:
             self.words >= hr.MIN_PROSE_WORDS
             and self.stopwords >= hr.MIN_STOPWORD_DENSITY * self.words
             and self.link_density <= hr.MAX_PROSE_LINK_DENSITY
-            and (self.tag not in hr.HEADING_TAGS or self.words >= hr.MIN_HEADING_PROSE_WORDS)
+            and (
+                self.tag not in hr.HEADING_TAGS
+                or self.words >= hr.MIN_HEADING_PROSE_WORDS
+                or self.text.endswith(hr.SENTENCE_END)
+            )
         )
 
     @property

@@ -171,6 +171,12 @@ def test_page_wrapper_with_furniture_words_in_its_class_keeps_the_story():
     assert PARAGRAPHS[0] in page.text and PARAGRAPHS[-1] in page.text
 
 
+@pytest.mark.parametrize("tag", ["h2", "h3"])
+def test_standfirst_set_as_a_heading_is_kept(tag):
+    html = story_html().replace(f'<p class="standfirst">{STANDFIRST}</p>', f"<{tag}>{STANDFIRST}</{tag}>")
+    assert body_paragraphs(clean_html_page(html))[0] == STANDFIRST
+
+
 @pytest.mark.parametrize(
     "column_class", ["Mstart(65px)--modalMinWidth Bxz(bb)", "js-social-anchor-start body", "hidden-print story"]
 )
