@@ -50,7 +50,7 @@ class MatchRules:
     #: Containment is judged on the Jaccard estimate lowered by this many standard errors:
     #: for a short text inside a long one the containment estimate is noisy (see
     #: ``containment_lower_bound``), and a chance high estimate must not merge two stories.
-    containment_stderrs: float = 1.0
+    containment_stderrs: float = 2.0
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:

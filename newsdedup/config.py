@@ -23,7 +23,7 @@ class DedupSettings:
     min_containment_shingles: int = 150
     #: Containment is judged on the Jaccard estimate minus this many standard errors, which
     #: keeps a chance high estimate for a short text inside a long one from merging them.
-    containment_stderrs: float = 1.0
+    containment_stderrs: float = 2.0
     #: MinHash permutations; more is slower and more precise.
     num_perm: int = 128
     #: Words per shingle.
