@@ -421,6 +421,12 @@ def _neighbours(classes: list[int]) -> tuple[list[int | None], list[int | None]]
     return before, after
 
 
+def _opens_text(block: _Block) -> bool:
+    """A short block that may open the story without prose above it: a subhead, or a
+    sentence-long block short of function words (a dateline-heavy first paragraph)."""
+    return block.tag in hr.HEADING_TAGS or (block.words >= hr.MIN_PROSE_WORDS and block.text.endswith(hr.SENTENCE_END))
+
+
 def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     """The text of the article span's blocks that are prose, or short blocks standing
     between prose (jusText's context rule: a caption or subhead inside the story)."""
@@ -443,7 +449,7 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):
         if block.text.lower() == wanted:
             continue
-        if cls == _GOOD or (cls == _SHORT and nxt == _GOOD and (prev == _GOOD or block.tag in hr.HEADING_TAGS)):
+        if cls == _GOOD or (cls == _SHORT and nxt == _GOOD and (prev == _GOOD or _opens_text(block))):
             kept.append(block.text)
     return kept
 
