@@ -237,10 +237,10 @@ def _render(root: Tag) -> _Rendered:
             tag, first, tag_depth, furniture = item
             depth = tag_depth - 1
             name = tag.name
-            if name in hr.BLOCK_TAGS:
+            if name in hr.BLOCK_TAGS or (furniture and name not in hr.INLINE_TAGS):
                 block_tag = name
                 flush()
-            elif name == "a":
+            if name == "a":
                 in_link -= 1
             end = len(blocks)
             if end > first:
@@ -268,9 +268,12 @@ def _render(root: Tag) -> _Rendered:
             if name == "title":
                 continue
         furniture = _furniture_kind(item)
-        if furniture and not _class_words(item).isdisjoint(hr.BREADCRUMB_CLASS_WORDS):
-            crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
-            out.breadcrumbs.append([c for c in crumbs if c])
+        if furniture:
+            if name not in hr.INLINE_TAGS:
+                flush()  # a furniture box (<aside> in a paragraph) is a block of its own
+            if not _class_words(item).isdisjoint(hr.BREADCRUMB_CLASS_WORDS):
+                crumbs = [normalise_line(a.get_text(" ")) for a in item.find_all("a")]
+                out.breadcrumbs.append([c for c in crumbs if c])
         depth += 1
         stack.append((item, len(blocks), depth, furniture))
         stack.extend(reversed(item.contents))
@@ -495,7 +498,7 @@ def _headline(rendered: _Rendered, ld: dict) -> tuple[str | None, int | None]:
         # The title's words the block covers, less the block's words outside the title.
         score = max(len(words & w) / len(w) - len(words - w) / len(words) for w in wanted)
         if index in heading_blocks:
-            score += hr.HEADING_BONUS * (2 if block.tag == "h1" else 1)
+            score += hr.H1_BONUS if block.tag == "h1" else hr.HEADING_BONUS
         if score > best_score:
             best, best_score = index, score
     if best is not None and best_score >= hr.MIN_HEADLINE_MATCH:

@@ -32,6 +32,10 @@ BLOCK_TAGS = frozenset(
     "blockquote pre dd dt dl figure figcaption br hr main center address caption legend "
     "fieldset details summary body html".split()
 )
+#: Inline elements left after unwrapping: furniture-classed ones ("tag-link" topic links inside
+#: a sentence) stay part of their paragraph; other furniture elements are blocks of their own
+#: (an <aside> of further reading opened in the middle of a <p>).
+INLINE_TAGS = frozenset("a span time cite code label".split())
 #: Headings: kept inside an article (subheads) but prose only when long (a standfirst).
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 #: Elements that are page furniture by definition (menus, page footer, buttons, dialogs).
@@ -172,8 +176,10 @@ MAX_HEADLINE_WORDS = 40
 #: How well a block must match the declared title (og:title, <title>) to be the headline.
 MIN_HEADLINE_MATCH = 0.6
 #: A heading element (h1-h6) is preferred to a block of the same words (a teaser link), and
-#: an <h1> (twice the bonus) to a "latest news" <h5> that repeats the story's headline.
+#: an <h1> more so: it beats a "latest news" <h5> repeating the headline and a share-text
+#: <div> repeating twitter:title when the story's <h1> words it differently.
 HEADING_BONUS = 0.2
+H1_BONUS = 0.5
 #: Word range of a headline-shaped block (pages whose <title> is only the site's name).
 HEADLINE_WORDS = (3, 25)
 #: How many blocks above the body a heading is taken for the headline.
