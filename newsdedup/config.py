@@ -25,7 +25,7 @@ class DedupSettings:
     #: keeps a chance high estimate for a short text inside a long one from merging them.
     containment_stderrs: float = 2.0
     #: MinHash permutations; more is slower and more precise.
-    num_perm: int = 128
+    num_perm: int = 256
     #: Words per shingle.
     shingle_size: int = 2
     #: Seed of the MinHash permutations. Changing it makes stored signatures unusable.
