@@ -185,6 +185,20 @@ def test_styling_and_script_hook_classes_are_not_read_as_roles(column_class):
     assert body_paragraphs(page)[1:6] == PARAGRAPHS
 
 
+def test_further_reading_box_inside_a_paragraph_does_not_take_the_paragraph_with_it():
+    box = '<aside class="further-reading"><h3>Further Reading</h3><a href="/x">An older ferry story</a></aside>'
+    html = story_html().replace(f"<p>{PARAGRAPHS[2]}</p>", f"<p>{PARAGRAPHS[2]}{box}</p>")
+    page = clean_html_page(html)
+    assert PARAGRAPHS[2] in body_paragraphs(page)
+    assert "Further Reading" not in page.text
+
+
+def test_topic_link_classed_as_a_tag_stays_in_its_sentence():
+    linked = PARAGRAPHS[1].replace("islanders", '<a class="topic-tag" href="/topics/islanders">islanders</a>')
+    page = clean_html_page(story_html().replace(PARAGRAPHS[1], linked))
+    assert PARAGRAPHS[1] in body_paragraphs(page)
+
+
 def test_more_stories_box_blurbs_are_dropped():
     teasers = "".join(
         f'<div class="box"><div><a href="/{n}">Teaser headline number {n} about the coast</a></div>'
