@@ -458,7 +458,11 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
 
 
 def _strip_site_name(title: str) -> str:
-    """A <title> without the site name: "Story - Site", "Site | Story", "Site.com: Story"."""
+    """A <title> without the site name: "Story - Site", "Site | Story", "Site.com: Story".
+
+    A colon splits only after a domain-like site name ("Ferry strike: what it means" stays).
+    """
+    title = hr.SITE_NAME_PREFIX.sub("", title)
     parts = [p.strip() for p in hr.TITLE_SEPARATORS.split(title) if p and p.strip()]
     if len(parts) <= 1:
         return title

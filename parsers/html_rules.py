@@ -166,7 +166,9 @@ SECTION_META = ("article:section", "section", "og:section", "category", "article
 #: <meta> names/properties holding the page URL.
 URL_META = ("og:url", "twitter:url")
 #: Separators between a headline and the site name in <title>: "Story - Site", "Site | Story".
-TITLE_SEPARATORS = re.compile(r"\s+[-|–—:•·»]\s+|\s*[|•»]\s*|:\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[-–—•·»]\s+|\s*[|»]\s*|\s+::\s+")
+#: A domain-like site name before a colon: "Forbes.com: AMD More Fleet-Footed Than Intel".
+SITE_NAME_PREFIX = re.compile(r"^[\w.-]+\.(com|org|net|co\.uk|uk|gov|edu|tv)\s*:\s+", re.I)
 #: A longer <title> is an unclosed one that swallowed the page, not a headline.
 MAX_TITLE_CHARS = 300
 #: A <title> part that is a site name, not the story: "Forbes.com", "CNN.com - ...".

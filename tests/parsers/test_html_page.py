@@ -333,7 +333,8 @@ def test_canonical_link_wins_and_archive_prefix_is_removed():
         f"{HEADLINE} - The Coastal Chronicle",
         f"{HEADLINE} | The Coastal Chronicle",
         f"The Coastal Chronicle | {HEADLINE}",
-        f"Chronicle.example: {HEADLINE}",
+        f"Chronicle.com: {HEADLINE}",
+        f"{HEADLINE} :: The Coastal Chronicle",
     ],
 )
 def test_title_without_site_name(title):
@@ -344,6 +345,12 @@ def test_title_without_site_name(title):
         + "</body></html>"
     )
     assert clean_html_page(html).title == HEADLINE
+
+
+def test_title_only_headline_with_a_colon_is_kept_whole():
+    headline = "Ferry strike: what it means for island commuters"
+    html = f"<html><head><title>{headline} | The Coastal Chronicle</title></head><body><p>{PARAGRAPHS[0]}</p>"
+    assert clean_html_page(html).title == headline
 
 
 def test_headline_with_a_colon_is_kept_whole():
