@@ -34,3 +34,12 @@ def test_a_copy_in_a_later_run_joins_the_stored_story(run_ingest, tmp_path):
     assert duplicate["source_path"] == "globe/tram.txt"
     assert duplicate["canonical_id"] == articles["courier/tram.txt"]["article_id"]
     assert duplicate["method"] in ("near", "contained") and duplicate["similarity"] >= 0.5
+
+    # Run 3: a longer copy (whole story plus a note) does not displace the stored canonical.
+    write(tmp_path / "run3", "herald/tram.txt", text_dump("Tram to airport late", syndicated(TRAM), site="Herald"))
+    third = run_ingest([tmp_path / "run3"], output)
+
+    assert (third["articles"], third["duplicates"]) == (0, 1)
+    later = {d["source_path"]: d for d in table(output, "duplicates")}
+    assert later["herald/tram.txt"]["canonical_id"] == articles["courier/tram.txt"]["article_id"]
+    assert {a["source_path"] for a in table(output, "articles")} == {"courier/tram.txt", "courier/library.txt"}
