@@ -2,18 +2,23 @@
 
 The path of a page through this module:
 
-1. ``prune_markup``: cheap string passes drop what can never be text (scripts, styles,
-   comments, form widgets, images) and unwrap inline formatting tags, so the tree
-   BeautifulSoup builds is about half the size. JSON-LD is read before its scripts go.
+1. ``prune_markup``: linear string passes drop what can never be text (scripts, styles,
+   comments, form widgets, images), unwrap inline formatting tags, drop whitespace before
+   block tags and collapse bare-link menus to a placeholder, so the tree BeautifulSoup
+   builds is about half the size. JSON-LD is read before its scripts go.
 2. One BeautifulSoup parse (lxml builder), then one iterative walk (``_render``) that renders
-   the page to blocks (the text between two block-tag boundaries) with each block's link
-   and stopword counts, records every element's span of blocks, and collects the <meta>,
-   <link>, <title>, heading and <time> elements for the metadata.
-3. Blocks are classified (prose, link list, furniture, short); the article container is the
-   element whose span maximises prose words minus link-list and furniture words; the kept
-   blocks of that span are the body.
+   the page to blocks (the text between two block-tag boundaries) with each block's word,
+   stopword and link counts, records every element's span of blocks and whether it is page
+   furniture (menus, share bars, comments: by tag, role, style and class/id words), and
+   collects <meta>, <link>, <title>, heading and <time> elements for the metadata.
+3. The headline is the page's heading that matches the declared title (og:title, JSON-LD,
+   <title>); furniture spans are marked (never the one holding the headline; side columns
+   only when they do not hold most of the prose); the article container is the element
+   whose span maximises prose words minus link-list and furniture words; its prose blocks,
+   and the short blocks between prose (subheads, one-line quotes), are the body.
 
-Rules and thresholds live in ``parsers.html_rules``. Nothing is fetched, no script runs.
+Rules and thresholds live in ``parsers.html_rules``. Nothing is fetched, no script runs, and
+no step recurses, so deeply nested pages cannot exhaust the stack.
 """
 
 from __future__ import annotations
