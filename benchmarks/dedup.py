@@ -1,19 +1,22 @@
 """Dedup quality on a labelled dev set: the real pipeline against a raw-datasketch baseline.
 
     python benchmarks/dedup.py [--data DIR] [--threshold J] [--containment-threshold C] ...
-    python benchmarks/dedup.py --sweep          # settings sweep on the plain functions
+    python benchmarks/dedup.py --sweep          # the settings sweeps (plain functions, no Prefect)
+    python benchmarks/dedup.py --sweep "threshold=0.4,0.5 shingle_size=2,3" --errors
 
 ``--data`` holds ``docs/`` (raw .txt/.html dumps) and ``labels.csv`` (``file,cluster``).
 
 The default mode runs the Prefect flow ``flows.ingest.ingest_flow`` into a temporary
 directory, reads the Parquet it wrote (each article is a cluster; each duplicate joins its
 ``canonical_id``'s cluster; rejects are singletons) and scores the clusters against the
-labels. In the same run it scores the baseline: datasketch ``MinHashLSH`` on the raw dumps
-(word 5-grams, threshold 0.8, connected components of LSH hits). One table is printed.
+labels. In the same run it scores two baselines: datasketch ``MinHashLSH`` on the raw dumps
+(word 5-grams, threshold 0.8) and on the pipeline's cleaned text (word 2-grams, threshold
+0.45), each clustered as connected components of LSH hits. One table is printed.
 
 ``--sweep`` runs the same plain functions the flow calls (parse and clean once per batch,
-then sign and place for every combination of settings, no commit) and prints one row per
-setting, so the defaults in ``newsdedup.config.DedupSettings`` can be chosen from it.
+then sign and place for every combination of settings, no commit) and prints one table
+per grid, one row per setting: the defaults in ``newsdedup.config.DedupSettings`` were
+chosen from these tables. ``--errors`` lists the wrong merges and split stories.
 
 Scores: pairwise precision / recall / F1 over all pairs of files put in one cluster, and
 the adjusted Rand index (Hubert & Arabie) of the whole partition.
@@ -230,23 +233,29 @@ def _tokenisers() -> dict[str, Callable[[str], list[str]]]:
     }
 
 
-def sweep(docs: str, truth: Mapping[str, str], grid: Mapping[str, list], batch_size: int) -> list[dict]:
-    """Score every combination of ``grid`` with the plain functions of the pipeline.
-
-    ``grid`` maps ``DedupSettings`` fields (and ``tokeniser``, a name from ``_tokenisers``)
-    to the values to try. Inputs are parsed and cleaned once per batch as in a run; then
-    every signature setting is signed once and every matching setting placed (no commit).
-    Returns one row per combination.
-    """
-    from dedup.stage import KnownState, place_staged, sign_documents, story_index
-    from newsdedup.config import DedupSettings, ReadLimits
+def parse_batches(docs: str, batch_size: int) -> list[tuple[list, list]]:
+    """Read and clean ``docs`` as a run does: ``(documents, rejects)`` per batch of files."""
+    from newsdedup.config import ReadLimits
     from newsdedup.pipeline import batches
     from parsers.batch import parse_files
     from parsers.discover import discover_inputs
+
+    return [parse_files(batch, ReadLimits()) for batch in batches(discover_inputs([docs]), batch_size)]
+
+
+def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mapping[str, list]) -> list[dict]:
+    """Score every combination of ``grid`` with the plain functions of the pipeline.
+
+    ``parsed`` is ``parse_batches``' result; ``grid`` maps ``DedupSettings`` fields (and
+    ``tokeniser``, a name from ``_tokenisers``) to the values to try. Every signature setting
+    is signed once and every matching setting placed (no commit). Returns one row per
+    combination.
+    """
+    from dedup.stage import KnownState, place_staged, sign_documents, story_index
+    from newsdedup.config import DedupSettings
     from storage.dataset import write_parquet
     from storage.tables import staged_table
 
-    parsed = [parse_files(batch, ReadLimits()) for batch in batches(discover_inputs([docs]), batch_size)]
     rejected = {r.source_path for _, rejects in parsed for r in rejects}
     tokenisers = _tokenisers()
     names = list(grid)
@@ -344,6 +353,25 @@ def _row(name: str, s: Scores, extra: str = "") -> str:
 _HEADER = "| P | R | F1 | ARI | clusters | false pairs | missed pairs |"
 
 
+_MEASURES = ("scores", "methods", "sign_s", "place_s", "predicted", "candidates")
+
+
+def _grid_keys(row: Mapping) -> list[str]:
+    return [k for k in row if k not in _MEASURES]
+
+
+def print_sweep(rows: list[dict]) -> None:
+    """One markdown table: the swept settings, the scores, how copies were found, the cost."""
+    keys = _grid_keys(rows[0])
+    print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | candidates | place s |")
+    print("|" + "---|" * (len(keys) + 12))
+    for row in rows:
+        m = row["methods"]
+        name = " | ".join(str(row[k]) for k in keys)
+        extra = f" {m['near']} | {m['contained']} | {m['exact']} | {row['candidates']} | {row['place_s']:.2f} |"
+        print(_row(name, row["scores"], extra))
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     from newsdedup.config import DedupSettings
 
@@ -360,18 +388,26 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sweep",
         nargs="?",
-        const=DEFAULT_GRID,
+        const="",
         metavar="GRID",
-        help="sweep settings instead (no Prefect), e.g. 'threshold=0.4,0.5 "
-        f"shingle_size=2,3' (default: '{DEFAULT_GRID}')",
+        help="sweep settings instead (plain functions, no Prefect): GRID is 'field=v1,v2 field=v1,v2', "
+        "several grids separated by ';'; without GRID the sweeps in DEFAULT_SWEEPS",
     )
     parser.add_argument("--errors", action="store_true", help="list wrong merges and split stories")
     parser.add_argument("--batch-size", type=int, default=500, help="files per parse batch (sweep)")
     return parser.parse_args(argv)
 
 
-#: The sweep run by ``--sweep`` without a grid: "field=v1,v2 field=v1,v2 ...".
-DEFAULT_GRID = "shingle_size=1,2,3,4,5 num_perm=64,128,256 threshold=0.3,0.4,0.5,0.6 containment_threshold=0.6,0.7,0.8"
+#: The sweeps ``--sweep`` runs without a grid: each varies one thing around the defaults.
+DEFAULT_SWEEPS = (
+    "shingle_size=1,2,3,4,5",
+    "num_perm=128,256 seed=1,2,3,4",
+    "threshold=0.3,0.4,0.5,0.6",
+    "containment_threshold=0.5,0.6,0.7,0.8 containment_stderrs=0,1,2",
+    "min_containment_shingles=50,150,300",
+    "lsh_threshold=0.1,0.2,0.3,0.4",
+    "tokeniser=shipped,whitespace,lower,words,apostrophes,numbers",
+)
 
 
 def parse_grid(text: str) -> dict[str, list]:
@@ -397,25 +433,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     docs = os.path.join(args.data, "docs")
     truth = read_labels(os.path.join(args.data, "labels.csv"))
-    if args.sweep:
-        rows = sweep(docs, truth, parse_grid(args.sweep), args.batch_size)
-        keys = [k for k in rows[0] if k not in ("scores", "methods", "sign_s", "place_s", "predicted", "candidates")]
-        print("| " + " | ".join(keys) + " " + _HEADER + " near | contained | exact | candidates | place s |")
-        print("|" + "---|" * (len(keys) + 12))
-        for row in rows:
-            m = row["methods"]
-            name = " | ".join(str(row[k]) for k in keys)
-            print(
-                _row(
-                    name,
-                    row["scores"],
-                    f" {m['near']} | {m['contained']} | {m['exact']} | {row['candidates']} | {row['place_s']:.2f} |",
-                )
-            )
-        if args.errors:
-            for row in rows:
-                print(f"\n{' '.join(f'{k}={row[k]}' for k in keys)}:")
-                print("\n".join(errors(truth, row["predicted"])))
+    if args.sweep is not None:
+        parsed = parse_batches(docs, args.batch_size)
+        for grid in args.sweep.split(";") if args.sweep else DEFAULT_SWEEPS:
+            rows = sweep(parsed, truth, parse_grid(grid))
+            print_sweep(rows)
+            if args.errors:
+                for row in rows:
+                    print(f"\n{' '.join(f'{k}={row[k]}' for k in _grid_keys(row))}:")
+                    print("\n".join(errors(truth, row["predicted"])))
+            print()
         return 0
     print(f"{len(truth)} labelled files, {len(set(truth.values()))} stories in {args.data}")
     lines = []
