@@ -54,19 +54,11 @@ def _pairs(n: np.ndarray) -> int:
     return int((n * (n - 1) // 2).sum())
 
 
-def contingency(truth: Mapping[str, str], predicted: Mapping[str, str]) -> np.ndarray:
-    """Contingency table (true clusters x predicted clusters) over the files of ``truth``.
-
-    A file missing from ``predicted`` is a cluster of its own.
-    """
-    files = sorted(truth)
-    true_ids = {c: i for i, c in enumerate(sorted(set(truth.values())))}
-    pred_labels = [predicted.get(f, f"<missing {f}>") for f in files]
-    pred_ids = {c: i for i, c in enumerate(sorted(set(pred_labels)))}
-    table = np.zeros((len(true_ids), len(pred_ids)), dtype=np.int64)
-    for f, p in zip(files, pred_labels, strict=True):
-        table[true_ids[truth[f]], pred_ids[p]] += 1
-    return table
+def contingency(truth: Mapping[str, str], predicted: Mapping[str, str]) -> Counter[tuple[str, str]]:
+    """Sparse contingency table: (true cluster, predicted cluster) -> files, over the files of
+    ``truth`` (sparse, so a million files with a million clusters fit in memory). A file
+    missing from ``predicted`` is a cluster of its own."""
+    return Counter((cluster, predicted.get(f, f"<missing {f}>")) for f, cluster in truth.items())
 
 
 @dataclass(frozen=True)
@@ -83,17 +75,21 @@ class Scores:
 def score(truth: Mapping[str, str], predicted: Mapping[str, str]) -> Scores:
     """Pairwise precision, recall, F1 and the adjusted Rand index of ``predicted``."""
     table = contingency(truth, predicted)
-    both = _pairs(table)
-    true_pairs = _pairs(table.sum(axis=1))
-    pred_pairs = _pairs(table.sum(axis=0))
-    total = _pairs(np.array([table.sum()]))
+    true_sizes, pred_sizes = Counter(), Counter()
+    for (true, pred), count in table.items():
+        true_sizes[true] += count
+        pred_sizes[pred] += count
+    both = _pairs(np.fromiter(table.values(), dtype=np.int64))
+    true_pairs = _pairs(np.fromiter(true_sizes.values(), dtype=np.int64))
+    pred_pairs = _pairs(np.fromiter(pred_sizes.values(), dtype=np.int64))
+    total = _pairs(np.array([sum(true_sizes.values())]))
     precision = both / pred_pairs if pred_pairs else 1.0
     recall = both / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     expected = true_pairs * pred_pairs / total if total else 0.0
     best = (true_pairs + pred_pairs) / 2
     ari = (both - expected) / (best - expected) if best != expected else 1.0
-    return Scores(precision, recall, f1, ari, table.shape[1], pred_pairs - both, true_pairs - both)
+    return Scores(precision, recall, f1, ari, len(pred_sizes), pred_pairs - both, true_pairs - both)
 
 
 # --- the pipeline --------------------------------------------------------------------------
