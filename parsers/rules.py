@@ -38,6 +38,9 @@ FORM_LINE = re.compile(r"\[[ _]*\]|\[\w+ \]|\( ?\*? ?\)\s?\w.*\( ?\*? ?\)")
 
 #: Bracketed placeholders of images, inputs and buttons: "[SUBMIT]", "[0_68_320di]".
 BRACKET_ONLY = re.compile(r"^\s*(\[[^\]]*\]\s*)+$")
+#: An editor's note in brackets is text, not a placeholder: "[For the record, 1:04 p.m. Jan. 30:
+#: An earlier version of this post identified ...]" (a dozen words or more, ending a sentence).
+BRACKETED_SENTENCE = re.compile(r"^\[(?:[^\]\s]+ ){11,}[^\]]*[.!?][\"”’)]?\]$")
 
 #: Section breadcrumbs: "National / Politics", "News > World > Asia", "Home | Business".
 _CRUMB = r"[A-Z][\w&'.-]*(?: [\w&'.-]+){0,3}"
@@ -70,9 +73,7 @@ BRACKETED = re.compile(r"\[[^\]]*\]")
 BYLINE = re.compile(r"^(?:by|posted by|written by|reported by)\s+[A-Z][^.!?]{0,80}$", re.I)
 
 #: Wire-service credits left on a line of their own: "Associated Press Writer", "Reuters".
-WIRE_CREDIT = re.compile(
-    r"^(?:\S+ ){0,3}(?:associated press|reuters|agence france-presse|afp)\b.{0,20}$", re.I
-)
+WIRE_CREDIT = re.compile(r"^(?:\S+ ){0,3}(?:associated press|reuters|agence france-presse|afp)\b.{0,20}$", re.I)
 
 #: Date and time lines (bylines, "Last updated at 16:09 ET"): never the headline.
 DATE_LINE = re.compile(
@@ -105,12 +106,8 @@ LEGAL_KEYWORDS = ("cookie", "rights reserved", "©", "(c) ", "copyright ", "term
 #: Dates in bylines and datelines: "Friday, September 18, 2009", "Sep 18, 2009", "2009-09-18".
 DATE_PATTERNS = (
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?"),
-    re.compile(
-        r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}),? (\d{4})\b"
-    ),
-    re.compile(
-        r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{4})\b"
-    ),
+    re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}),? (\d{4})\b"),
+    re.compile(r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{4})\b"),
 )
 #: URLs written out in a dump.
 URL_PATTERN = re.compile(r"https?://[^\s\]\[<>\"']+")
@@ -173,8 +170,7 @@ LIST_HEADING = re.compile(
 LIST_HEADING_PENALTY = 15
 #: The three line shapes above in one pattern (one match per line; ``lastgroup`` says which).
 SPECIAL_LINE = re.compile(
-    f"(?P<comments>{COMMENTS_START.pattern})|(?P<heading>{LIST_HEADING.pattern})"
-    f"|(?P<utility>{UTILITY_LINE.pattern})",
+    f"(?P<comments>{COMMENTS_START.pattern})|(?P<heading>{LIST_HEADING.pattern})|(?P<utility>{UTILITY_LINE.pattern})",
     re.I,
 )
 #: Time-stamped list items: "Yesterday at 9:59 p.m. Reports: ...", "4/7/2017 at 5:36 p.m. ...".

@@ -184,7 +184,7 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
             item = stripped[bullet.end() :]
             return item.count(" ") + 1 < rules.MIN_BULLET_TEXT_WORDS or is_chrome_line(item)
     # Cheap gates first: most lines are prose or menu text, and each pattern has a shape.
-    if (first == "[" and rules.BRACKET_ONLY.match(stripped)) or (
+    if (first == "[" and rules.BRACKET_ONLY.match(stripped) and not rules.BRACKETED_SENTENCE.match(stripped)) or (
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
         return True
@@ -581,6 +581,68 @@ def _strip_trailing_utility(paragraph: str) -> str:
     return rules.TRAILING_UTILITY.sub("", paragraph).rstrip()
 
 
+# --- clean input ---------------------------------------------------------------------
+
+
+def is_furniture_paragraph(paragraph: str, template_lines: frozenset[str] = frozenset()) -> bool:
+    """True for a one-line paragraph that is page furniture even in clean text: a bullet item,
+    utility link, legal notice, comment opener, link-list heading, placeholder or form field,
+    or a template line. A rule ("***", "----") is not: in clean text it is a section break."""
+    if rules.RULE_LINE.match(paragraph):
+        return False
+    if len(paragraph) <= rules.HEADING_MAX_CHARS and rules.SPECIAL_LINE.match(paragraph):
+        return True
+    if paragraph[0] in _BULLET_STARTS and rules.BULLET_LINE.match(paragraph):
+        return True
+    return _is_chrome(paragraph, template_lines, rules.LEGAL_LINE.search(paragraph) is not None)
+
+
+def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
+    """The paragraphs of text that is already clean, or None when it is not.
+
+    Clean text is what this module (and the HTML cleaner) writes: one-line paragraphs, each
+    trimmed and with single spaces, separated by exactly one blank line, none of them
+    furniture (``is_furniture_paragraph``), and some of them prose. A text-browser dump
+    never looks so: it wraps paragraphs over several lines, indents, and stacks menu lines.
+    """
+    start, end = 0, len(lines)
+    while start < end and not lines[start]:
+        start += 1
+    while end > start and not lines[end - 1]:
+        end -= 1
+    if start == end or (end - start) % 2 == 0:
+        return None
+    paragraphs = lines[start:end:2]
+    if any(lines[start + 1 : end : 2]):
+        return None  # two lines in a row: a wrapped paragraph, a menu or a list
+    for paragraph in paragraphs:
+        if not paragraph or paragraph != normalise_line(paragraph) or is_furniture_paragraph(paragraph, template_lines):
+            return None
+    if not any(block_class(Block(p, 0)) in ("good", "near") for p in paragraphs):
+        return None  # a few short lines: nothing shows they are an article
+    return paragraphs
+
+
+def _clean_input_page(lines: list[str], paragraphs: list[str]) -> CleanPage:
+    """Clean text comes out whole: its first paragraph is the headline when it is shaped like
+    one and its words recur in the text below (as ``find_title_and_section`` asks of a dump's
+    headline, compared here with all the text, so a headline found in a dump is found again);
+    every other paragraph is the body."""
+    first = paragraphs[0]
+    title = None
+    if len(paragraphs) > 1 and _looks_like_title(first):
+        following = _content_words(" ".join(paragraphs[1:]))
+        if _title_score(first, 0, following) >= rules.MIN_TITLE_SCORE:
+            title = first
+    near = "\n".join(lines[: rules.DATE_LOOKAROUND_LINES])
+    return CleanPage(
+        title=title,
+        text="\n\n".join(paragraphs[1:] if title else paragraphs),
+        url=_find_page_url(near),
+        published=find_date(near),
+    )
+
+
 def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> CleanPage:
     """Extract headline, section, body and metadata from a plain-text page dump.
 
@@ -593,6 +655,9 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
         article body was found.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n")
+    paragraphs = clean_paragraphs(lines, template_lines)
+    if paragraphs is not None:
+        return _clean_input_page(lines, paragraphs)
     lines = linearise_columns(lines)
     blocks = split_blocks(lines, template_lines)
     classes = score_blocks(blocks)
@@ -610,11 +675,14 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
         if not b.chrome and cls != "bad"
     ]
     title_line = blocks[title_index].first_line if title_index is not None else body_start
+    # A paragraph that is furniture on its own (a legal notice wrapped over two lines) is
+    # dropped, so that the text comes out clean and cleaning it again changes nothing.
     paragraphs = [_strip_trailing_utility(b.text) for b in kept]
+    paragraphs = [p for p in paragraphs if p and not is_furniture_paragraph(p)]
     near = "\n".join(lines[max(0, title_line - rules.DATE_LOOKAROUND_LINES) : body_start + 1])
     return CleanPage(
         title=title,
-        text="\n\n".join(p for p in paragraphs if p),
+        text="\n\n".join(paragraphs),
         section=section,
         url=_find_page_url(near) or _find_page_url("\n".join(lines[:body_start])),
         published=find_date(near),

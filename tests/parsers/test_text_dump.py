@@ -13,6 +13,7 @@ import pytest
 
 from parsers.text_dump import (
     CleanPage,
+    clean_paragraphs,
     clean_text_dump,
     is_chrome_line,
     linearise_columns,
@@ -373,6 +374,8 @@ def test_photo_gallery_captions_printed_twice_are_not_article_text():
         ("We use cookies to improve your experience. By using this site you accept our cookie policy.", True),
         ("  \u2022 Haleigh went missing from her father's home in Satsuma, Florida, on February 9", False),
         ("Foreign Minister Taro Kono has conveyed to U.S. Secretary of State Mike Pompeo Tokyo's", False),
+        ("[Photo of the harbour wall]", True),
+        ("[For the record, 1:04 p.m. Jan. 30: An earlier version of this post misstated the date.]", False),
     ],
 )
 def test_chrome_lines(line, chrome):
@@ -383,4 +386,47 @@ def test_caption_printed_with_its_alt_text_is_not_article_text():
     caption = "Firefighters raise a flag over the harbour wall after the storm on Sunday evening."
     page = clean_text_dump(news_dump(middle=wrapped([f"{caption} {caption}"])))
     assert "Firefighters raise" not in page.text
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+# --- clean text in, clean text out ------------------------------------------------------
+
+
+def rendering(page: CleanPage) -> str:
+    """A cleaned page as it is written out: headline, blank line, paragraphs."""
+    return f"{page.title}\n\n{page.text}" if page.title else page.text
+
+
+@pytest.mark.parametrize("dump", [news_dump(), seed("000"), seed("003")], ids=["news", "seed 000", "seed 003"])
+def test_cleaning_the_cleaned_text_again_changes_nothing(dump):
+    page = clean_text_dump(dump)
+    again = clean_text_dump(rendering(page))
+    assert (again.title, again.text) == (page.title, page.text)
+
+
+def test_clean_text_keeps_its_short_paragraphs_and_its_headline():
+    # Subheads, fact-box lines and one-line paragraphs have no furniture around them to be
+    # judged by in clean text: every paragraph is kept.
+    paragraphs = [PARAGRAPHS[0], "Flood facts", "River level: 5.2m", "Homes flooded: 340", *PARAGRAPHS[1:]]
+    page = clean_text_dump(HEADLINE + "\n\n" + "\n\n".join(paragraphs) + "\n")
+    assert page.title == HEADLINE
+    assert body_paragraphs(page) == paragraphs
+
+
+def test_clean_text_without_a_headline_is_all_body():
+    page = clean_text_dump("\n\n".join(PARAGRAPHS))
+    assert page.title is None
+    assert body_paragraphs(page) == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    ["  \u2022 Home", "Share", "\u00a9 2021 The Valley Gazette. All rights reserved.", "Related stories", "[Accept]"],
+)
+def test_one_furniture_line_makes_text_a_dump(furniture):
+    # Text with furniture in it is cleaned as a dump (the furniture goes, the story stays).
+    text = "\n\n".join([HEADLINE, *PARAGRAPHS, furniture])
+    assert clean_paragraphs(text.split("\n")) is None
+    page = clean_text_dump(text)
+    assert page.title == HEADLINE
     assert body_paragraphs(page) == PARAGRAPHS
