@@ -25,6 +25,7 @@ threshold lives in ``parsers.rules``.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -191,22 +192,36 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
-def _legal_lines(lines: list[str]) -> set[int]:
-    """Numbers of the legal-notice lines: the text is scanned once for the notices' key words
-    (fast substring search), and only lines holding one are tested against ``LEGAL_LINE``."""
-    text = "\n".join(lines).lower()
-    offsets: list[int] | None = None
-    candidates: set[int] = set()
-    for keyword in rules.LEGAL_KEYWORDS:
-        position = text.find(keyword)
-        while position >= 0:
-            if offsets is None:
-                offsets = [0]
-                for line in lines:
-                    offsets.append(offsets[-1] + len(line) + 1)
-            candidates.add(bisect_right(offsets, position) - 1)
-            position = text.find(keyword, position + 1)
-    return {n for n in candidates if rules.LEGAL_LINE.search(lines[n])}
+def _is_legal(stripped: str) -> bool:
+    """A legal notice (``LEGAL_LINE``), tested only when one of its key words is in the line."""
+    lower = stripped.lower()
+    return any(keyword in lower for keyword in rules.LEGAL_KEYWORDS) and rules.LEGAL_LINE.search(stripped) is not None
+
+
+#: What a line of a dump is on its own (``_line_shape``).
+_TEXT, _BULLET_TEXT, _CHROME, _COMMENTS, _HEADING = range(5)
+
+
+def _line_shape(stripped: str) -> int:
+    """What a normalised, non-empty line is on its own, the batch's template aside: a comment
+    opener, a link-list heading, furniture (``is_chrome_line``), a bullet item's first line,
+    or text."""
+    special = rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
+    kind = special.lastgroup if special else None
+    if kind == "comments":
+        return _COMMENTS
+    if kind == "heading":
+        return _HEADING
+    if _is_chrome(stripped, frozenset(), kind == "utility" or _is_legal(stripped)):
+        return _CHROME
+    if stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
+        return _BULLET_TEXT
+    return _TEXT
+
+
+#: Short lines (menus, share bars, footers) recur across a batch's pages: their shapes are
+#: remembered (a bounded cache; long lines are paragraphs, seldom seen twice).
+_short_line_shape = functools.lru_cache(maxsize=1 << 16)(_line_shape)
 
 
 def _paragraph_ends(lines: list[str]) -> list[bool]:
@@ -255,29 +270,26 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
                 start = index + 1
         run.clear()
 
-    normalised = [normalise_line(line) for line in lines]
-    legal = _legal_lines(normalised)
-    for number, stripped in enumerate(normalised):
+    for number, line in enumerate(lines):
+        stripped = normalise_line(line)
         if not stripped:
             if run:
                 flush_run()
             continue
-        # One match tells comment openers, link-list headings and utility links apart.
-        special = rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
-        kind = special.lastgroup if special else None
-        if kind == "comments":
+        shape = _short_line_shape(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else _line_shape(stripped)
+        if shape == _COMMENTS:
             if run:
                 flush_run()
             blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
             continue
-        if kind == "heading":
+        if shape == _HEADING:
             if run:
                 flush_run()
             heading = Block(stripped, number, 1, chrome=True)
             heading.score = -rules.LIST_HEADING_PENALTY
             blocks.append(heading)
             continue
-        if _is_chrome(stripped, template_lines, kind == "utility" or number in legal):
+        if shape == _CHROME or stripped in template_lines:
             if run:
                 flush_run()
             if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
@@ -287,7 +299,7 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
                 blocks.append(Block(stripped, number, 1, chrome=True))
             continue
         # A bullet item starts a new paragraph; its indented continuation lines follow it.
-        if run and stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
+        if run and shape == _BULLET_TEXT:
             flush_run()
         run.append((number, stripped))
     if run:
@@ -594,7 +606,7 @@ def is_furniture_paragraph(paragraph: str, template_lines: frozenset[str] = froz
         return True
     if paragraph[0] in _BULLET_STARTS and rules.BULLET_LINE.match(paragraph):
         return True
-    return _is_chrome(paragraph, template_lines, rules.LEGAL_LINE.search(paragraph) is not None)
+    return _is_chrome(paragraph, template_lines, _is_legal(paragraph))
 
 
 def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
