@@ -48,7 +48,7 @@ class CleanPage:
     extra: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A paragraph of the dump (its lines joined), or a run of furniture lines (``chrome``)."""
 
@@ -257,7 +257,7 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
     run: list[tuple[int, str]] = []  # (line number, stripped text) of consecutive text lines
 
     def flush_run() -> None:
-        ends = _paragraph_ends([text for _, text in run])
+        ends = _paragraph_ends([text for _, text in run]) if len(run) > 1 else (True,)
         start = 0
         for index, is_end in enumerate(ends):
             if is_end:
@@ -271,7 +271,9 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
         run.clear()
 
     for number, line in enumerate(lines):
-        stripped = normalise_line(line)
+        stripped = line.strip()
+        if stripped and (not stripped.isascii() or "  " in stripped or "\t" in stripped):
+            stripped = " ".join(stripped.split())  # normalise_line, inlined: this loop is hot
         if not stripped:
             if run:
                 flush_run()
@@ -320,34 +322,40 @@ def stopword_density(words: list[str]) -> float:
 def block_class(block: Block) -> str:
     """jusText-style class of a block: ``good`` (prose), ``near`` (prose-like but short or
     sparse), ``short`` (too short to tell) or ``bad`` (menus, captions, furniture)."""
+    return _class_and_size(block)[0]
+
+
+def _class_and_size(block: Block) -> tuple[str, int]:
+    """``block_class`` of the block and its number of words (0 for furniture)."""
     if block.chrome:
-        return "bad"
+        return "bad", 0
     text = block.text
     tokens = text.split()
-    if len(tokens) < rules.SHORT_BLOCK_WORDS:
-        return "short"  # context decides (subhead or menu item)
+    size = len(tokens)
+    if size < rules.SHORT_BLOCK_WORDS:
+        return "short", size  # context decides (subhead or menu item)
     if _halves_equal(tokens):
-        return "bad"  # a caption printed with its image's alt text: "A flag ... A flag ..."
+        return "bad", size  # a caption printed with its image's alt text: "A flag ... A flag ..."
     lower = text.lower()
     if (
         (_has_caption_keyword(lower) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
     ):
-        return "bad"
+        return "bad", size
     words = _WORD.findall(lower)
     if len(words) < rules.SHORT_BLOCK_WORDS:
-        return "short"
+        return "short", size
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
     if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
         capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
-        if capitalised >= rules.HEADLINE_CAPS_SHARE * len(tokens):
-            return "short"  # a headline: a subhead inside the article, a link elsewhere
+        if capitalised >= rules.HEADLINE_CAPS_SHARE * size:
+            return "short", size  # a headline: a subhead inside the article, a link elsewhere
     if stopword_density(words) < rules.MIN_STOPWORD_DENSITY:
-        return "bad"
+        return "bad", size
     if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
-        return "good"
-    return "near"
+        return "good", size
+    return "near", size
 
 
 def _has_caption_keyword(lower: str) -> bool:
@@ -369,7 +377,8 @@ def _repeats_itself(text: str) -> bool:
 def score_blocks(blocks: list[Block]) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
     lines and non-prose words against it. Returns the classes."""
-    classes = [block_class(b) for b in blocks]
+    decided = [_class_and_size(b) for b in blocks]
+    classes = [cls for cls, _ in decided]
     # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
     # slides, "related" boxes), not article text: the article says each thing once.
     seen: set[str] = set()
@@ -392,8 +401,7 @@ def score_blocks(blocks: list[Block]) -> list[str]:
             resolved[index] = "good"
         elif cls == "short" and (before == "bad" or after == "bad"):
             resolved[index] = "bad"
-    for block, cls in zip(blocks, resolved, strict=True):
-        words = len(block.text.split())
+    for block, cls, (_, words) in zip(blocks, resolved, decided, strict=True):
         if block.chrome:
             block.score = min(block.score, -rules.CHROME_LINE_PENALTY * block.line_count)
         elif cls == "good":
@@ -514,7 +522,8 @@ def find_title_and_section(
         (title, index of the title's block, section).
     """
     first, last = span
-    good_words = [len(b.text.split()) if c == "good" else 0 for b, c in zip(blocks, classes, strict=True)]
+    # A prose block's score is its number of words (``score_blocks``).
+    good_words = [int(b.score) if c == "good" else 0 for b, c in zip(blocks, classes, strict=True)]
     total = sum(good_words[first : last + 1]) or 1
     # Candidates: blocks above the run, and inside it before TITLE_IN_BODY_SHARE of its prose.
     upto, skipped = first, 0
