@@ -102,7 +102,16 @@ def linearise_columns(lines: list[str]) -> list[str]:
     gutters, inner = _column_gutters(lines)
     if not gutters:
         return lines
-    cell_starts = [inner.get(n, set()) | {len(line) - len(line.lstrip())} for n, line in enumerate(lines)]
+    # For each gutter, the lines with a cell starting there (or indented to it) close by.
+    window = rules.COLUMN_EVIDENCE_LINES
+    evidence: dict[int, set[int]] = {gutter: set() for gutter in gutters}
+    for number, line in enumerate(lines):
+        for start in inner.get(number, ()):
+            if start in evidence:
+                evidence[start].update(range(number - window, number + window + 1))
+        indent = len(line) - len(line.lstrip())
+        if indent in evidence:
+            evidence[indent].update(range(number - window, number + window + 1))
     out: list[str] = []
     region: list[list[str]] = []  # region[column] -> lines of that column
 
@@ -113,7 +122,6 @@ def linearise_columns(lines: list[str]) -> list[str]:
                 out.append("")
         region.clear()
 
-    window = rules.COLUMN_EVIDENCE_LINES
     for number, line in enumerate(lines):
         if not line.strip():
             for column in region:
@@ -130,8 +138,7 @@ def linearise_columns(lines: list[str]) -> list[str]:
                 if line[gutter] != " ":
                     crosses = True
                 continue
-            nearby = cell_starts[max(0, number - window) : number + window + 1]
-            if any(gutter in starts for starts in nearby):
+            if number in evidence[gutter]:
                 cuts.append(gutter)
         if crosses and len(cuts) == 1:
             flush()
