@@ -469,6 +469,7 @@ def body_span(blocks: list[Block]) -> tuple[int, int] | None:
 # --- step 4: headline and metadata ---------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 14)  # menu entries and teasers recur across a batch's pages
 def _looks_like_title(line: str) -> bool:
     """A line shaped like a headline: a few words, no sentence end, not a byline, date,
     caption, breadcrumb or link, and not a fragment of a wrapped sentence (a headline
