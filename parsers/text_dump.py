@@ -664,18 +664,19 @@ def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozense
     return paragraphs
 
 
-def _clean_input_page(lines: list[str], paragraphs: list[str]) -> CleanPage:
+def _clean_input_page(paragraphs: list[str]) -> CleanPage:
     """Clean text comes out whole: its first paragraph is the headline when it is shaped like
     one and its words recur in the text below (as ``find_title_and_section`` asks of a dump's
     headline, compared here with all the text, so a headline found in a dump is found again);
-    every other paragraph is the body."""
+    every other paragraph is the body. A date or URL is looked for in the first two
+    paragraphs (a dump's are looked for around its headline, down to the body's first line)."""
     first = paragraphs[0]
     title = None
     if len(paragraphs) > 1 and _looks_like_title(first):
         following = _content_words(" ".join(paragraphs[1:]))
         if _title_score(first, 0, following) >= rules.MIN_TITLE_SCORE:
             title = first
-    near = "\n".join(lines[: rules.DATE_LOOKAROUND_LINES])
+    near = "\n".join(paragraphs[:2])
     return CleanPage(
         title=title,
         text="\n\n".join(paragraphs[1:] if title else paragraphs),
@@ -698,7 +699,7 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
     lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n")
     paragraphs = clean_paragraphs(lines, template_lines)
     if paragraphs is not None:
-        return _clean_input_page(lines, paragraphs)
+        return _clean_input_page(paragraphs)
     lines = linearise_columns(lines)
     blocks = split_blocks(lines, template_lines)
     classes = score_blocks(blocks)

@@ -430,3 +430,12 @@ def test_one_furniture_line_makes_text_a_dump(furniture):
     page = clean_text_dump(text)
     assert page.title == HEADLINE
     assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_clean_text_date_is_read_below_the_headline_not_deep_in_the_story():
+    lead = "Sunday, 14 February 2021. " + PARAGRAPHS[0]
+    later = "The barrier was first promised on 3 March 2015, residents said. " + PARAGRAPHS[1]
+    page = clean_text_dump("\n\n".join([HEADLINE, lead, later, *PARAGRAPHS[2:]]))
+    assert page.title == HEADLINE
+    assert page.published is not None
+    assert (page.published.year, page.published.month, page.published.day) == (2021, 2, 14)
