@@ -18,6 +18,12 @@ No markup is left in a dump, so the signals are the text's own. Cleaning runs in
    (captions and boxes sit between headline and text). A breadcrumb above it is the section;
    a date and a written-out URL are looked for around it.
 
+Text that is already clean (``clean_paragraphs``: one-line paragraphs separated by one blank
+line, no furniture: what this module and the HTML cleaner write, and article text from JSONL)
+skips these steps and comes out whole, so cleaning is idempotent: a cleaned page, written out
+as headline, blank line and text, cleans to itself. A dump's kept paragraph that would be
+furniture on its own is dropped, so a dump's cleaned text is always clean text.
+
 ``template_lines`` finds the lines that recur across a batch's dumps (menus, footers, archive
 banners) without taking the shared text of syndicated copies of one story. Every pattern and
 threshold lives in ``parsers.rules``.
