@@ -208,7 +208,10 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
 def _is_legal(stripped: str) -> bool:
     """A legal notice (``LEGAL_LINE``), tested only when one of its key words is in the line."""
     lower = stripped.lower()
-    return any(keyword in lower for keyword in rules.LEGAL_KEYWORDS) and rules.LEGAL_LINE.search(stripped) is not None
+    for keyword in rules.LEGAL_KEYWORDS:  # a loop, not any(...): this runs for most lines
+        if keyword in lower:
+            return rules.LEGAL_LINE.search(stripped) is not None
+    return False
 
 
 #: What a line of a dump is on its own (``_line_shape``).
@@ -384,7 +387,10 @@ _repeated_text_class = functools.lru_cache(maxsize=1 << 15)(_text_class)
 
 
 def _has_caption_keyword(lower: str) -> bool:
-    return any(keyword in lower for keyword in rules.CAPTION_KEYWORDS)
+    for keyword in rules.CAPTION_KEYWORDS:  # noqa: SIM110 (a loop: faster than any() here)
+        if keyword in lower:
+            return True
+    return False
 
 
 def _halves_equal(words: list[str]) -> bool:
