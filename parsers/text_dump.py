@@ -580,8 +580,8 @@ def find_title_and_section(
             continue
         if "[" in line:  # image placeholders glued to a headline: "Title [cb_logo][searc]"
             line = normalise_line(rules.BRACKETED.sub(" ", line))
-        if not line or not _looks_like_title(line):
-            continue
+        if not line or not _looks_like_title(line) or is_furniture_paragraph(line):
+            continue  # (a furniture headline would make the cleaned page a dump again)
         # A headline heads the article: compare it with the body run's prose below it.
         target = max(next_good, first)
         distance = blocks[target].first_line - block.first_line - block.line_count
