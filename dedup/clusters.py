@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHashLSH
+from datasketch.lsh import _optimal_param  # datasketch's choice of bands x rows for a threshold
 
-from dedup.signatures import SignatureSettings, to_minhash
+from dedup.signatures import SignatureSettings
 
 EXACT = "exact"
 NEAR = "near"
@@ -104,18 +104,26 @@ def verify_candidate(
 class StoryIndex:
     """The canonical copies known so far, searchable by content hash and by MinHash LSH.
 
+    Banding is datasketch's (``bands`` slices of ``rows`` consecutive hash values; two
+    signatures are candidates when one slice is equal), but candidates are found for a whole
+    batch at once with numpy sorts instead of one dict per band: a million stories then cost
+    their signatures' memory, not tens of dict entries each. Verification is pairwise, so
+    finding and verifying all candidate pairs first and then placing the batch in order
+    gives exactly the placements of querying an LSH index document by document.
+
     Args:
         settings: the signature settings every indexed signature was made with.
         rules: when a candidate is a copy.
         lsh_threshold: Jaccard the LSH banding is tuned for; lower than ``rules.threshold`` so
             that cut-short copies (low Jaccard, high containment) still become candidates.
-        bands, rows: explicit LSH banding (``bands * rows == num_perm``); 0 derives it from
-            ``lsh_threshold``.
+        bands, rows: explicit LSH banding (``bands * rows <= num_perm``); 0 derives it from
+            ``lsh_threshold`` as datasketch's ``MinHashLSH`` does.
 
     Usage::
 
         index = StoryIndex(SignatureSettings(), MatchRules(0.4, 0.8, 100), lsh_threshold=0.2)
         index.place(article_id, content_hash, hashvalues, shingle_count)  # -> Placement
+        index.place_batch(ids, hashes, values, counts)  # the same for many, in order
     """
 
     def __init__(
@@ -129,61 +137,165 @@ class StoryIndex:
         self.settings = settings
         self.rules = rules
         if bands or rows:
-            if bands * rows != settings.num_perm:
-                raise ValueError(f"bands x rows must equal num_perm={settings.num_perm}, not {bands}x{rows}")
-            params = (bands, rows)
+            if bands < 1 or rows < 1 or bands * rows > settings.num_perm:
+                raise ValueError(f"bands x rows must be at most num_perm={settings.num_perm}, not {bands}x{rows}")
+            self.bands, self.rows = bands, rows
         else:
-            params = None
-        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=settings.num_perm, params=params)
+            self.bands, self.rows = _optimal_param(lsh_threshold, settings.num_perm, 0.5, 0.5)
         self._canonical_by_hash: dict[str, str] = {}
-        self._signatures: dict[str, tuple[np.ndarray, int]] = {}
-        #: LSH candidates verified so far (the cost of a low ``lsh_threshold``).
+        self._ids: list[str] = []
+        self._known_ids: set[str] = set()
+        self._values = np.empty((0, settings.num_perm), dtype=np.uint32)
+        self._counts = np.empty(0, dtype=np.int64)
+        #: LSH candidate pairs verified so far (the cost of a low ``lsh_threshold``).
         self.candidates_checked = 0
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._ids)
+
+    def add_canonicals(
+        self, article_ids: list[str], content_hashes: list[str], values: np.ndarray, counts: np.ndarray
+    ) -> None:
+        """Index canonical copies (stored articles, or new stories of a batch)."""
+        for article_id, content_hash in zip(article_ids, content_hashes, strict=True):
+            self._canonical_by_hash.setdefault(content_hash, article_id)
+        fresh = [i for i, article_id in enumerate(article_ids) if article_id not in self._known_ids]
+        self._known_ids.update(article_ids[i] for i in fresh)
+        self._ids.extend(article_ids[i] for i in fresh)
+        self._values = np.concatenate(
+            [self._values, np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)[fresh]]
+        )
+        self._counts = np.concatenate([self._counts, np.asarray(counts, dtype=np.int64)[fresh]])
 
     def add_canonical(self, article_id: str, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> None:
-        """Index a canonical copy (a stored article or one placed in this run)."""
-        self._canonical_by_hash.setdefault(content_hash, article_id)
-        if article_id not in self._signatures:
-            self._signatures[article_id] = (hashvalues, shingle_count)
-            if shingle_count:
-                self._lsh.insert(article_id, to_minhash(hashvalues, self.settings))
+        """Index one canonical copy."""
+        self.add_canonicals([article_id], [content_hash], hashvalues.reshape(1, -1), np.array([shingle_count]))
 
     def add_known_hash(self, content_hash: str, canonical_id: str) -> None:
         """Remember the content hash of a stored duplicate, so an exact copy of it maps to
         its canonical directly."""
         self._canonical_by_hash.setdefault(content_hash, canonical_id)
 
-    def find_copy(self, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> Placement | None:
-        """The canonical this document copies, or None. Of several verified candidates the one
-        with the highest estimated Jaccard wins (ties: the smallest id, so runs are stable)."""
-        canonical = self._canonical_by_hash.get(content_hash)
-        if canonical is not None:
-            return Placement(canonical, 1.0, EXACT)
-        if not shingle_count:
-            return None
-        best: tuple[float, str, Placement] | None = None
-        for candidate in self._lsh.query(to_minhash(hashvalues, self.settings)):
-            other, other_count = self._signatures[candidate]
-            self.candidates_checked += 1
-            verdict = verify_candidate(hashvalues, shingle_count, other, other_count, self.rules)
-            if verdict is None:
-                continue
-            method, similarity, jaccard = verdict
-            key = (jaccard, _reverse(candidate))
-            if best is None or key > best[:2]:
-                best = (*key, Placement(candidate, similarity, method))
-        return best[2] if best else None
-
     def place(self, article_id: str, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> Placement:
-        """Decide where a document goes and, if it is a new story, index it as canonical."""
-        found = self.find_copy(content_hash, hashvalues, shingle_count)
-        if found is not None:
-            return found
-        self.add_canonical(article_id, content_hash, hashvalues, shingle_count)
-        return Placement(None)
+        """Decide where one document goes and, if it is a new story, index it as canonical."""
+        (placement,) = self.place_batch(
+            [article_id], [content_hash], hashvalues.reshape(1, -1), np.array([shingle_count])
+        )
+        return placement
+
+    def place_batch(
+        self, article_ids: list[str], content_hashes: list[str], values: np.ndarray, counts: np.ndarray
+    ) -> list[Placement]:
+        """Place documents in the given order, each as if queried after the ones before it:
+        an exact copy (content hash) of a canonical, else the verified candidate canonical
+        with the highest estimated Jaccard (ties: the smallest id), else a new story (then
+        indexed as canonical). Returns one placement per document."""
+        values = np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)
+        counts = np.asarray(counts, dtype=np.int64)
+        stored = len(self._ids)
+        all_values = np.concatenate([self._values, values])
+        all_counts = np.concatenate([self._counts, counts])
+        earlier, later, methods, similarity, jaccard = self._verified_pairs(all_values, all_counts, stored)
+        by_later = np.argsort(later, kind="stable")
+        earlier, later = earlier[by_later], later[by_later]
+        methods, similarity, jaccard = methods[by_later], similarity[by_later], jaccard[by_later]
+        bounds = np.searchsorted(later, np.arange(stored, stored + len(values) + 1))
+        ids = self._ids + list(article_ids)
+        is_canonical = np.zeros(stored + len(values), dtype=bool)
+        is_canonical[:stored] = True
+        placements: list[Placement] = []
+        new_rows: list[int] = []
+        for row, (article_id, content_hash) in enumerate(zip(article_ids, content_hashes, strict=True)):
+            canonical = self._canonical_by_hash.get(content_hash)
+            if canonical is not None:
+                placements.append(Placement(canonical, 1.0, EXACT))
+                continue
+            best: tuple[float, tuple[int, ...], Placement] | None = None
+            for edge in range(bounds[row], bounds[row + 1]):
+                other = int(earlier[edge])
+                if not is_canonical[other]:
+                    continue
+                key = (float(jaccard[edge]), _reverse(ids[other]))
+                if best is None or key > best[:2]:
+                    best = (*key, Placement(ids[other], float(similarity[edge]), _METHODS[methods[edge]]))
+            if best is not None:
+                placements.append(best[2])
+                continue
+            placements.append(Placement(None))
+            is_canonical[stored + row] = True
+            self._canonical_by_hash.setdefault(content_hash, article_id)
+            new_rows.append(row)
+        self.add_canonicals(
+            [article_ids[r] for r in new_rows],
+            [content_hashes[r] for r in new_rows],
+            values[new_rows],
+            counts[new_rows],
+        )
+        return placements
+
+    def _verified_pairs(self, values: np.ndarray, counts: np.ndarray, first_new: int):
+        """Every pair (earlier, later) with ``later >= first_new`` that shares an LSH band
+        and passes ``verify_candidate``: arrays of earlier, later, method code, similarity,
+        Jaccard."""
+        rows_with_shingles = np.flatnonzero(counts > 0)
+        pair_keys = []
+        for band in range(self.bands):
+            block = values[rows_with_shingles, band * self.rows : (band + 1) * self.rows]
+            order = np.lexsort(block.T[::-1])
+            ordered = block[order]
+            new_group = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+            earlier, later = _pairs_within_groups(rows_with_shingles[order], new_group)
+            keep = later >= first_new
+            pair_keys.append(earlier[keep].astype(np.int64) * len(values) + later[keep])
+        keys = np.unique(np.concatenate(pair_keys)) if pair_keys else np.empty(0, np.int64)
+        earlier, later = np.divmod(keys, max(len(values), 1))
+        self.candidates_checked += len(keys)
+        methods, similarity, jaccard = _verify_pairs(values, counts, earlier, later, self.rules)
+        accepted = methods > 0
+        return earlier[accepted], later[accepted], methods[accepted], similarity[accepted], jaccard[accepted]
+
+
+#: Method codes of verified pairs (0: not a copy).
+_METHODS = {1: NEAR, 2: CONTAINED}
+#: Candidate pairs verified per numpy step (bounds the scratch arrays).
+_PAIRS_PER_STEP = 16384
+
+
+def _pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of ``members`` within each run of the sorted sequence (``group_starts``
+    marks the first member of each run), oriented (smaller, larger)."""
+    position = np.arange(len(members))
+    start_of = np.maximum.accumulate(np.where(group_starts, position, 0))
+    before = position - start_of  # members of the same group ahead of each one
+    total = int(before.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    later_pos = np.repeat(position, before)
+    offsets = np.arange(total) - np.repeat(np.cumsum(before) - before, before)
+    earlier_pos = np.repeat(start_of, before) + offsets
+    a, b = members[earlier_pos], members[later_pos]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _verify_pairs(
+    values: np.ndarray, counts: np.ndarray, earlier: np.ndarray, later: np.ndarray, rules: MatchRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify_candidate`` for many pairs at once: (method code, similarity, Jaccard)."""
+    num_perm = values.shape[1]
+    jaccard = np.empty(len(earlier))
+    for start in range(0, len(earlier), _PAIRS_PER_STEP):
+        a, b = earlier[start : start + _PAIRS_PER_STEP], later[start : start + _PAIRS_PER_STEP]
+        jaccard[start : start + len(a)] = np.count_nonzero(values[a] == values[b], axis=1) / num_perm
+    size_a, size_b = counts[earlier].astype(float), counts[later].astype(float)
+    smaller = np.minimum(size_a, size_b)
+    lowered = np.maximum(0.0, jaccard - rules.containment_stderrs * np.sqrt(jaccard * (1.0 - jaccard) / num_perm))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        containment = np.minimum(1.0, lowered * (size_a + size_b) / ((1.0 + lowered) * smaller))
+    near = (jaccard >= rules.threshold) & (smaller > 0)
+    contained = ~near & (smaller >= rules.min_containment_shingles) & (containment >= rules.containment_threshold)
+    methods = np.where(near, 1, np.where(contained, 2, 0))
+    similarity = np.where(near, jaccard, np.where(contained, containment, 0.0))
+    return methods, similarity, jaccard
 
 
 def _reverse(text: str) -> tuple[int, ...]:

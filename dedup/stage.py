@@ -106,11 +106,9 @@ def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
     record_keys: set[str] = set()
     if articles is not None and signatures is not None:
         hash_of = dict(zip(articles["article_id"].to_pylist(), articles["content_hash"].to_pylist(), strict=True))
+        ids = signatures["article_id"].to_pylist()
         values = signatures["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, wanted.num_perm)
-        for article_id, row, count in zip(
-            signatures["article_id"].to_pylist(), values, signatures["shingle_count"].to_pylist(), strict=True
-        ):
-            index.add_canonical(article_id, hash_of[article_id], row, count)
+        index.add_canonicals(ids, [hash_of[i] for i in ids], values, signatures["shingle_count"].to_numpy())
     for table in (articles, duplicates, rejects):
         if table is not None:
             record_keys.update(table["record_key"].to_pylist())
@@ -147,32 +145,32 @@ def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) 
     Returns:
         For each staged file, one placement per row, in row order.
     """
-    columns: list[dict[str, list]] = []
-    values: list[np.ndarray] = []
-    order: list[tuple[int, str, int, int, int]] = []
-    for file_index, path in enumerate(staged_paths):
-        table = pq.read_table(path, columns=[*_PLACE_COLUMNS, "hashvalues"])
-        columns.append({name: table[name].to_pylist() for name in _PLACE_COLUMNS})
-        values.append(table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm))
-        file_columns = columns[-1]
-        for row in range(table.num_rows):
-            sort_key = (
-                -file_columns["word_count"][row],
-                file_columns["source_path"][row],
-                file_columns["source_record"][row],
-            )
-            order.append((*sort_key, file_index, row))
-    placements: list[list[Placement]] = [[ALREADY_KNOWN] * len(c["article_id"]) for c in columns]
-    for *_, file_index, row in sorted(order):
-        file_columns = columns[file_index]
-        key = file_columns["record_key"][row]
-        if key in known.record_keys:
-            continue
-        known.record_keys.add(key)
-        placements[file_index][row] = known.index.place(
-            file_columns["article_id"][row],
-            file_columns["content_hash"][row],
-            values[file_index][row],
-            file_columns["shingle_count"][row],
-        )
+    tables = [pq.read_table(path, columns=[*_PLACE_COLUMNS, "hashvalues"]) for path in staged_paths]
+    rows = [(f, r) for f, table in enumerate(tables) for r in range(table.num_rows)]
+    column = {name: [v for t in tables for v in t[name].to_pylist()] for name in _PLACE_COLUMNS}
+    values = (
+        np.concatenate([t["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm) for t in tables])
+        if tables
+        else np.empty((0, num_perm), np.uint32)
+    )
+    order = sorted(
+        range(len(rows)),
+        key=lambda i: (-column["word_count"][i], column["source_path"][i], column["source_record"][i]),
+    )
+    chosen = []
+    for i in order:
+        key = column["record_key"][i]
+        if key not in known.record_keys:
+            known.record_keys.add(key)
+            chosen.append(i)
+    placed = known.index.place_batch(
+        [column["article_id"][i] for i in chosen],
+        [column["content_hash"][i] for i in chosen],
+        values[chosen],
+        np.array([column["shingle_count"][i] for i in chosen], dtype=np.int64),
+    )
+    placements: list[list[Placement]] = [[ALREADY_KNOWN] * t.num_rows for t in tables]
+    for i, placement in zip(chosen, placed, strict=True):
+        file_index, row = rows[i]
+        placements[file_index][row] = placement
     return placements
