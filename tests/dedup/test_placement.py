@@ -201,4 +201,4 @@ def test_a_text_without_shingles_is_never_a_copy():
 
 def test_bands_and_rows_must_fit_in_the_permutations():
     with pytest.raises(ValueError, match="bands x rows must be at most"):
-        StoryIndex(SignatureSettings(num_perm=128), MatchRules(0.5, 0.7, 150), 0.2, bands=10, rows=10)
+        StoryIndex(SignatureSettings(num_perm=128), MatchRules(0.5, 0.7, 150), 0.2, bands=20, rows=10)
