@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+#: Word tokens. Curly and straight quotes, dashes and no-break spaces are all non-word
+#: characters, so quote style and typography vanish with the punctuation (no folding pass).
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-#: Typographic variants folded to one form before tokenising.
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
 
 def normalise_tokens(text: str) -> list[str]:
@@ -20,7 +20,7 @@ def normalise_tokens(text: str) -> list[str]:
     >>> normalise_tokens("Kono’s “life's work,” he said.")
     ['kono', 's', 'life', 's', 'work', 'he', 'said']
     """
-    return _TOKEN.findall(text.translate(_FOLD).lower())
+    return _TOKEN.findall(text.lower())
 
 
 def content_hash(text: str) -> str:
