@@ -153,6 +153,11 @@ def ingest_flow(
     num_perm: int = DedupSettings.num_perm,
     shingle_size: int = DedupSettings.shingle_size,
     seed: int = DedupSettings.seed,
+    min_containment_shingles: int = DedupSettings.min_containment_shingles,
+    containment_stderrs: float = DedupSettings.containment_stderrs,
+    lsh_threshold: float = DedupSettings.lsh_threshold,
+    bands: int = DedupSettings.bands,
+    rows: int = DedupSettings.rows,
     batch_size: int = IngestConfig.batch_size,
     max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
     workers: int = IngestConfig.workers,
@@ -166,6 +171,9 @@ def ingest_flow(
         threshold: estimated Jaccard at or above which two texts are one story.
         containment_threshold: share of a shorter text inside a longer one that makes it a copy.
         num_perm, shingle_size, seed: MinHash settings (fixed for the life of an output).
+        min_containment_shingles, containment_stderrs: guards of containment matches.
+        lsh_threshold, bands, rows: LSH banding (candidates only); bands/rows 0 derive it
+            from lsh_threshold.
         batch_size: input files per parse task.
         workers: processes for reading, cleaning and signing (0 = one per CPU).
         jsonl_fields: JSONL field names where they differ from the defaults, e.g.
@@ -182,6 +190,11 @@ def ingest_flow(
             num_perm=num_perm,
             shingle_size=shingle_size,
             seed=seed,
+            min_containment_shingles=min_containment_shingles,
+            containment_stderrs=containment_stderrs,
+            lsh_threshold=lsh_threshold,
+            bands=bands,
+            rows=rows,
         ),
         limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
         batch_size=batch_size,

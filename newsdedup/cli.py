@@ -65,6 +65,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed")
     ingest.add_argument(
+        "--min-containment-shingles",
+        type=int,
+        default=defaults.min_containment_shingles,
+        metavar="N",
+        help=f"shingles a shorter text needs for a containment match (default {defaults.min_containment_shingles})",
+    )
+    ingest.add_argument(
+        "--containment-stderrs",
+        type=float,
+        default=defaults.containment_stderrs,
+        metavar="S",
+        help=f"standard errors taken off the Jaccard estimate for containment (default {defaults.containment_stderrs})",
+    )
+    ingest.add_argument(
+        "--lsh-threshold",
+        type=float,
+        default=defaults.lsh_threshold,
+        metavar="J",
+        help=f"Jaccard the LSH banding is tuned for; candidates only (default {defaults.lsh_threshold})",
+    )
+    ingest.add_argument("--bands", type=int, default=defaults.bands, help="LSH bands (with --rows; default: derived)")
+    ingest.add_argument("--rows", type=int, default=defaults.rows, help="LSH rows per band (with --bands)")
+    ingest.add_argument(
         "--batch-size",
         type=int,
         default=IngestConfig.batch_size,
@@ -112,6 +135,10 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--num-perm must be between 16 and 1024"
     if args.shingle_size < 1 or args.batch_size < 1 or args.max_file_mb < 1:
         return "--shingle-size, --batch-size and --max-file-mb must be positive"
+    if (args.bands or args.rows) and not (0 < args.bands * args.rows <= args.num_perm):
+        return f"--bands x --rows must be between 1 and --num-perm ({args.num_perm})"
+    if not 0.0 < args.lsh_threshold <= 1.0:
+        return "--lsh-threshold must be in (0, 1]"
     if args.workers < 0:
         return "--workers must be 0 (one per CPU) or more"
     for mapping in args.jsonl_field:
@@ -160,6 +187,11 @@ def _ingest(args: argparse.Namespace) -> int:
                 num_perm=args.num_perm,
                 shingle_size=args.shingle_size,
                 seed=args.seed,
+                min_containment_shingles=args.min_containment_shingles,
+                containment_stderrs=args.containment_stderrs,
+                lsh_threshold=args.lsh_threshold,
+                bands=args.bands,
+                rows=args.rows,
                 batch_size=args.batch_size,
                 max_file_mb=args.max_file_mb,
                 workers=args.workers,

@@ -91,7 +91,7 @@ DUPLICATES = _with_version(
         + [
             pa.field("canonical_id", pa.string(), nullable=False),
             pa.field("similarity", pa.float64(), nullable=False),
-            pa.field("method", pa.string(), nullable=False),  # "exact" or "near"
+            pa.field("method", pa.string(), nullable=False),  # "exact", "near" or "contained"
         ]
     ),
     "duplicates",
