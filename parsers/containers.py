@@ -124,6 +124,11 @@ def jsonl_records(item: InputFile, limits: ReadLimits, fields: JsonlFields) -> I
                 detail = f"neither a '{fields.text}' nor an '{fields.html}' string field"
                 yield Reject(item.source_path, position, NO_CONTENT, detail, key)
                 continue
+            title = _string(data.get(fields.title))
+            if fmt == "txt" and title:
+                # Headline above the text, as on a page: the cleaner then takes it as the
+                # headline instead of mistaking the first paragraph for one.
+                content = f"{title}\n\n{content}"
             yield decode_record(
                 item,
                 position,
@@ -131,7 +136,7 @@ def jsonl_records(item: InputFile, limits: ReadLimits, fields: JsonlFields) -> I
                 fingerprint,
                 format_hint=fmt,
                 charset="utf-8",
-                title=_string(data.get(fields.title)),
+                title=title,
                 url=_string(data.get(fields.url)),
                 published=_string(data.get(fields.date)),
                 container="jsonl",

@@ -662,7 +662,9 @@ def clean_html_page(html: str) -> CleanPage:
     anchors = [i for i in (headline_at, span[0] if span else None) if i is not None]
     return CleanPage(
         title=headline,
-        text="\n\n".join(paragraphs),
+        # One line per paragraph (a <br> or a wrapped source line inside a paragraph is a
+        # space), so the text is clean text that re-cleans unchanged.
+        text="\n\n".join(" ".join(p.split()) for p in paragraphs),
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
         published=_published(rendered, ld, anchors),

@@ -136,3 +136,12 @@ def test_gzip_bomb_container_stops_at_the_limit(tmp_path):
     (item,) = discover_inputs([str(tmp_path)])
     records = read_input(item, ReadLimits(max_decompressed_bytes=1024 * 1024), JsonlFields())
     assert [r.reason for r in records] == ["decompressed_too_large"]
+
+
+def test_jsonl_text_keeps_its_first_paragraph_when_a_title_is_given(tmp_path):
+    teaser = "Council backs the harbour ferry plan"  # headline-shaped, but part of the text
+    body = "\n\n".join([teaser, *FERRY])
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"title": FERRY_TITLE, "text": body}) + "\n")
+    (document,), rejects = parse_files(discover_inputs([str(tmp_path)]), ReadLimits())
+    assert rejects == [] and document.title == FERRY_TITLE
+    assert document.text.startswith(teaser + "\n\n" + FERRY[0][:40])
