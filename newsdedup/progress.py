@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 LOGGER = "newsdedup.progress"
@@ -17,7 +18,8 @@ LOGGER = "newsdedup.progress"
 
 def report_files(files: int, records: int) -> None:
     """Record that ``files`` more input files (holding ``records`` records) are done."""
-    logging.getLogger(LOGGER).info("files done", extra={"files_done": files, "records_done": records})
+    # DEBUG: only a listener that asked for it (the progress bar) sees these.
+    logging.getLogger(LOGGER).debug("files done", extra={"files_done": files, "records_done": records})
 
 
 class ProgressBar(logging.Handler):
@@ -27,13 +29,14 @@ class ProgressBar(logging.Handler):
     """
 
     def __init__(self, total_files: int) -> None:
-        super().__init__(level=logging.INFO)
+        super().__init__(level=logging.DEBUG)
         self._progress = Progress(
             TextColumn("ingesting"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("files  {task.fields[records]:,} records  {task.fields[rate]:,.0f} records/s"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),
             transient=True,
         )
         self._task = self._progress.add_task("ingest", total=total_files, records=0, rate=0.0)
@@ -47,11 +50,15 @@ class ProgressBar(logging.Handler):
 
     def __enter__(self) -> ProgressBar:
         logger = logging.getLogger(LOGGER)
-        logger.setLevel(logging.INFO)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False  # the bar shows it; the run's log need not
         logger.addHandler(self)
         self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        logging.getLogger(LOGGER).removeHandler(self)
+        logger = logging.getLogger(LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
         self._progress.stop()

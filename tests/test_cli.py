@@ -93,3 +93,34 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
     not_a_dataset = newsdedup("stats", str(tmp_path / "in"))
     assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr
+
+
+def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env=env,
+        text=True,
+    )
+    os.close(secondary)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = process.communicate(timeout=300)
+    assert process.returncode == 0
+    assert b"ingesting" in drawn and b"records/s" in drawn  # the bar, on the terminal
+    assert "2 files read" in stdout
+
+    piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
+    assert "ingesting" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no bar

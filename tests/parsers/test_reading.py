@@ -125,3 +125,21 @@ def test_transient_io_errors_are_retried_then_rejected(tmp_path, monkeypatch):
     dead = read_one(tmp_path / "dead.txt", limits)
     assert isinstance(dead, Reject) and dead.reason == "unreadable"
     assert dead.detail == "cannot read the file after 3 attempts: Input/output error"
+
+
+def test_permission_denied_is_rejected_at_once(tmp_path, monkeypatch):
+    # The tests may run as root, for whom chmod 000 still reads: raise EACCES where open does.
+    (tmp_path / "private.txt").write_text(STORY)
+    real_open, calls = builtins.open, []
+
+    def denied(path, *args, **kwargs):
+        if os.path.basename(str(path)) == "private.txt":
+            calls.append(path)
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", denied)
+    result = read_one(tmp_path / "private.txt", ReadLimits(read_attempts=3, retry_delay_seconds=0.001))
+    assert isinstance(result, Reject) and result.reason == "unreadable"
+    assert result.detail == "cannot read the file: Permission denied"
+    assert len(calls) == 1  # not transient: no retry
