@@ -145,8 +145,9 @@ class StoryIndex:
         self._canonical_by_hash: dict[str, str] = {}
         self._ids: list[str] = []
         self._known_ids: set[str] = set()
-        self._values = np.empty((0, settings.num_perm), dtype=np.uint32)
-        self._counts = np.empty(0, dtype=np.int64)
+        #: Signatures and shingle counts of the canonicals, as (array, rows) pieces joined only
+        #: when a later batch needs them: indexing a million new stories copies nothing.
+        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         #: LSH candidate pairs verified so far (the cost of a low ``lsh_threshold``).
         self.candidates_checked = 0
 
@@ -154,18 +155,33 @@ class StoryIndex:
         return len(self._ids)
 
     def add_canonicals(
-        self, article_ids: list[str], content_hashes: list[str], values: np.ndarray, counts: np.ndarray
+        self,
+        article_ids: list[str],
+        content_hashes: list[str],
+        values: np.ndarray,
+        counts: np.ndarray,
+        rows: np.ndarray | None = None,
     ) -> None:
-        """Index canonical copies (stored articles, or new stories of a batch)."""
+        """Index canonical copies (stored articles, or new stories of a batch): rows ``rows``
+        (default: all) of ``values``/``counts``, whose ids and hashes are given in that order."""
+        values = np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)
+        rows = np.arange(len(values)) if rows is None else np.asarray(rows, dtype=np.int64)
         for article_id, content_hash in zip(article_ids, content_hashes, strict=True):
             self._canonical_by_hash.setdefault(content_hash, article_id)
         fresh = [i for i, article_id in enumerate(article_ids) if article_id not in self._known_ids]
         self._known_ids.update(article_ids[i] for i in fresh)
         self._ids.extend(article_ids[i] for i in fresh)
-        self._values = np.concatenate(
-            [self._values, np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)[fresh]]
-        )
-        self._counts = np.concatenate([self._counts, np.asarray(counts, dtype=np.int64)[fresh]])
+        self._pieces.append((values, np.asarray(counts, dtype=np.int64), rows[fresh]))
+
+    def _stored(self) -> tuple[np.ndarray, np.ndarray]:
+        """All canonicals' signatures and shingle counts, in index order."""
+        if len(self._pieces) != 1 or len(self._pieces[0][2]) != len(self._pieces[0][0]):
+            values = [v[rows] for v, _, rows in self._pieces] or [np.empty((0, self.settings.num_perm), np.uint32)]
+            counts = [c[rows] for _, c, rows in self._pieces] or [np.empty(0, np.int64)]
+            whole = np.concatenate(values)
+            self._pieces = [(whole, np.concatenate(counts), np.arange(len(whole)))]
+        values, counts, _ = self._pieces[0]
+        return values, counts
 
     def add_canonical(self, article_id: str, content_hash: str, hashvalues: np.ndarray, shingle_count: int) -> None:
         """Index one canonical copy."""
@@ -193,8 +209,11 @@ class StoryIndex:
         values = np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)
         counts = np.asarray(counts, dtype=np.int64)
         stored = len(self._ids)
-        all_values = np.concatenate([self._values, values])
-        all_counts = np.concatenate([self._counts, counts])
+        if stored:
+            stored_values, stored_counts = self._stored()
+            all_values, all_counts = np.concatenate([stored_values, values]), np.concatenate([stored_counts, counts])
+        else:
+            all_values, all_counts = values, counts
         earlier, later, methods, similarity, jaccard = self._verified_pairs(all_values, all_counts, stored)
         by_later = np.argsort(later, kind="stable")
         earlier, later = earlier[by_later], later[by_later]
@@ -228,8 +247,9 @@ class StoryIndex:
         self.add_canonicals(
             [article_ids[r] for r in new_rows],
             [content_hashes[r] for r in new_rows],
-            values[new_rows],
-            counts[new_rows],
+            values,
+            counts,
+            np.array(new_rows, dtype=np.int64),
         )
         return placements
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, Placement, StoryIndex
@@ -146,31 +148,28 @@ def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) 
         For each staged file, one placement per row, in row order.
     """
     tables = [pq.read_table(path, columns=[*_PLACE_COLUMNS, "hashvalues"]) for path in staged_paths]
-    rows = [(f, r) for f, table in enumerate(tables) for r in range(table.num_rows)]
-    column = {name: [v for t in tables for v in t[name].to_pylist()] for name in _PLACE_COLUMNS}
-    values = (
-        np.concatenate([t["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm) for t in tables])
-        if tables
-        else np.empty((0, num_perm), np.uint32)
+    sizes = [t.num_rows for t in tables]
+    placements: list[list[Placement]] = [[ALREADY_KNOWN] * size for size in sizes]
+    if not tables:
+        return placements
+    # Column-wise with Arrow and numpy: a million rows must not become a million tuples.
+    table = pa.concat_tables(tables)
+    del tables  # one copy of the signatures at a time
+    order = pc.sort_indices(
+        table,
+        sort_keys=[("word_count", "descending"), ("source_path", "ascending"), ("source_record", "ascending")],
     )
-    order = sorted(
-        range(len(rows)),
-        key=lambda i: (-column["word_count"][i], column["source_path"][i], column["source_record"][i]),
-    )
-    chosen = []
-    for i in order:
-        key = column["record_key"][i]
-        if key not in known.record_keys:
-            known.record_keys.add(key)
-            chosen.append(i)
+    table = table.take(order)
+    fresh = pc.invert(pc.is_in(table["record_key"], value_set=pa.array(known.record_keys, pa.string())))
+    table, order = table.filter(fresh), order.filter(fresh)
+    known.record_keys.update(table["record_key"].to_pylist())
+    values = table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm)
     placed = known.index.place_batch(
-        [column["article_id"][i] for i in chosen],
-        [column["content_hash"][i] for i in chosen],
-        values[chosen],
-        np.array([column["shingle_count"][i] for i in chosen], dtype=np.int64),
+        table["article_id"].to_pylist(), table["content_hash"].to_pylist(), values, table["shingle_count"].to_numpy()
     )
-    placements: list[list[Placement]] = [[ALREADY_KNOWN] * t.num_rows for t in tables]
-    for i, placement in zip(chosen, placed, strict=True):
-        file_index, row = rows[i]
-        placements[file_index][row] = placement
+    file_of = np.repeat(np.arange(len(sizes)), sizes)
+    first_row = np.cumsum([0, *sizes])
+    for position, placement in zip(order.to_numpy(), placed, strict=True):
+        file_index = file_of[position]
+        placements[file_index][int(position - first_row[file_index])] = placement
     return placements

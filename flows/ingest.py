@@ -17,14 +17,22 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from dedup.stage import KnownState, load_known_state, place_staged, signature_settings
+from dedup.clusters import Placement
+from dedup.stage import KnownState, load_known_state
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
-from newsdedup.pipeline import StagedBatch, batches, select_changed_inputs, stage_batch
+from newsdedup.pipeline import (
+    StagedBatch,
+    batches,
+    commit_batches,
+    place_batches,
+    select_changed_inputs,
+    stage_batch,
+)
 from newsdedup.progress import report_files
 from newsdedup.report import largest_clusters, run_markdown
 from newsdedup.workers import WorkerPool, worker_pool
 from parsers.discover import InputFile, NoInputsError, discover_inputs
-from storage.commit import RunSummary, commit_run
+from storage.commit import RunSummary
 from storage.dataset import Dataset
 
 
@@ -95,26 +103,13 @@ def load_known_task(dataset: Dataset, config: IngestConfig) -> KnownState:
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfig):
-    return place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfig) -> list[list[Placement]]:
+    return place_batches(staged, known, config)
 
 
 @task(name="commit", cache_policy=NO_CACHE)
 def commit_task(dataset, summary, staged, placements, known, files, inputs, config, started_at) -> RunSummary:
-    return commit_run(
-        dataset,
-        summary,
-        [s.documents_path for s in staged],
-        placements,
-        [s.rejects_path for s in staged],
-        known.record_keys,
-        files,
-        inputs,
-        config.to_json(),
-        signature_settings(config.dedup),
-        started_at,
-        datetime.now(UTC),
-    )
+    return commit_batches(dataset, summary, staged, placements, known, files, inputs, config, started_at)
 
 
 #: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs

@@ -12,12 +12,14 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from dedup.stage import sign_documents
+from dedup.clusters import Placement
+from dedup.stage import KnownState, place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
 from parsers.batch import parse_files
 from parsers.discover import InputFile
+from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_parquet
 from storage.tables import rejects_table, staged_table
 
@@ -33,6 +35,39 @@ class StagedBatch:
     files: int
     documents: int
     rejects: int
+
+
+def place_batches(staged: Sequence[StagedBatch], known: KnownState, config: IngestConfig) -> list[list[Placement]]:
+    """Dedup: where every staged row goes (see ``dedup.stage.place_staged``)."""
+    return place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+
+
+def commit_batches(
+    dataset: Dataset,
+    summary: RunSummary,
+    staged: Sequence[StagedBatch],
+    placements: Sequence[Sequence[Placement]],
+    known: KnownState,
+    files: Sequence[InputFile],
+    inputs: Sequence[str],
+    config: IngestConfig,
+    started_at: datetime,
+) -> RunSummary:
+    """Write the run's staged batches as decided, in one transaction (``storage.commit``)."""
+    return commit_run(
+        dataset,
+        summary,
+        [s.documents_path for s in staged],
+        placements,
+        [s.rejects_path for s in staged],
+        known.record_keys,
+        files,
+        inputs,
+        config.to_json(),
+        signature_settings(config.dedup),
+        started_at,
+        datetime.now(UTC),
+    )
 
 
 def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple[list[InputFile], int]:

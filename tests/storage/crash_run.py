@@ -8,17 +8,17 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from dedup.stage import load_known_state, place_staged, signature_settings
+from dedup.stage import load_known_state
 from newsdedup.config import IngestConfig
-from newsdedup.pipeline import batches, select_changed_inputs, stage_batch
+from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
 from parsers.discover import discover_inputs
-from storage.commit import RunSummary, commit_run
+from storage.commit import RunSummary
 from storage.dataset import Dataset
 
 
 def ingest(inputs: list[str], output: str) -> RunSummary:
     """The flow's steps, called directly."""
-    config = IngestConfig(batch_size=2)
+    config = IngestConfig(batch_size=2, workers=1)
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
     with Dataset.open(output) as dataset:
@@ -26,22 +26,9 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
-        placements = place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+        placements = place_batches(staged, known, config)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
-        return commit_run(
-            dataset,
-            summary,
-            [s.documents_path for s in staged],
-            placements,
-            [s.rejects_path for s in staged],
-            known.record_keys,
-            files,
-            inputs,
-            config.to_json(),
-            signature_settings(config.dedup),
-            started,
-            datetime.now(UTC),
-        )
+        return commit_batches(dataset, summary, staged, placements, known, files, inputs, config, started)
 
 
 def main() -> None:
