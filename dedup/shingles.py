@@ -23,10 +23,15 @@ def normalise_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def tokens_hash(tokens: list[str]) -> str:
+    """Hash of normalised tokens (hex, 32 digits): the ``content_hash`` of a text."""
+    return hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).hexdigest()
+
+
 def content_hash(text: str) -> str:
     """Hash of the normalised text: equal for copies that differ only in case, quotes,
     punctuation or wrapping (such copies are exact duplicates)."""
-    return hashlib.blake2b(" ".join(normalise_tokens(text)).encode(), digest_size=16).hexdigest()
+    return tokens_hash(normalise_tokens(text))
 
 
 def shingles(tokens: list[str], size: int) -> list[str]:

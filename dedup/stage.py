@@ -6,7 +6,6 @@ never over the text.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, Placement, StoryIndex
-from dedup.shingles import normalise_tokens
+from dedup.shingles import normalise_tokens, tokens_hash
 from dedup.signatures import SignatureSettings, sign_token_lists
 from newsdedup.config import DedupSettings
 from storage.dataset import Dataset, DatasetError
@@ -67,7 +66,7 @@ def sign_documents(
     token_lists = []
     for document in documents:
         tokens = tokenise(document.text)
-        digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=16).hexdigest()
+        digest = tokens_hash(tokens)
         document.content_hash = digest
         document.article_id = digest[:16]
         token_lists.append(tokens)

@@ -46,9 +46,3 @@ def parse_date(value: str | None) -> datetime | None:
 def find_date(text: str) -> datetime | None:
     """The first plausible publication date written in ``text``."""
     return parse_date(text)
-
-
-def find_url(text: str) -> str | None:
-    """The first http(s) URL written in ``text``."""
-    match = rules.URL_PATTERN.search(text)
-    return match.group(0) if match else None

@@ -109,8 +109,6 @@ DATE_PATTERNS = (
     re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}),? (\d{4})\b"),
     re.compile(r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{4})\b"),
 )
-#: URLs written out in a dump.
-URL_PATTERN = re.compile(r"https?://[^\s\]\[<>\"']+")
 #: A page URL written as text: not inside brackets (w3m shows form fields, such as an archive's
 #: address box, as "[http://www.latimes.c]", cut to the field's width).
 PAGE_URL = re.compile(r"(?<!\[)https?://[^\s\[\]<>\"']+(?=[\s<>\"')]|$)")

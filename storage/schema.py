@@ -164,5 +164,3 @@ RUNS = _with_version(
     ),
     "runs",
 )
-
-SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "inputs": INPUTS, "runs": RUNS}
