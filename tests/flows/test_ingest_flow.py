@@ -177,3 +177,27 @@ def test_an_empty_inbox_is_a_quiet_run_not_a_failure(run_ingest, tmp_path):
     assert (summary["files_read"], summary["articles"], summary["rejects"]) == (0, 0, 0)
     assert read(tmp_path / "out", "runs").num_rows == 1
     assert read(tmp_path / "out", "articles").num_rows == 0  # the table exists, with its schema
+
+
+def test_two_workers_give_the_single_worker_result(run_ingest, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number in range(6):  # several batches, so both workers get some
+        (inbox / f"ferry-{number}.txt").write_text(
+            text_dump(FERRY_TITLE, FERRY[: 3 + number % 4], site=f"Site {number}")
+        )
+        (inbox / f"orchard-{number}.txt").write_text(text_dump(ORCHARD_TITLE, ORCHARD[number % 2 :], width=70 + number))
+    shutil.copytree(SEEDS, inbox / "seeds")
+
+    def outcome(workers):
+        output = tmp_path / f"out-{workers}"
+        run_ingest([inbox], output, workers=workers, batch_size=3)
+        articles = {(a["source_path"], a["article_id"], a["cluster_size"], a["text"]) for a in rows(output, "articles")}
+        duplicates = {
+            (d["source_path"], d["canonical_id"], d["method"], d["similarity"]) for d in rows(output, "duplicates")
+        }
+        return articles, duplicates
+
+    single, parallel = outcome(1), outcome(2)
+    assert single == parallel
+    assert len(single[0]) >= 3 and len(single[1]) >= 6
