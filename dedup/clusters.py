@@ -8,7 +8,7 @@ Verification (``verify_candidate``) accepts a candidate when either
 
 * the estimated Jaccard similarity reaches ``threshold`` (``near``), or
 * the estimated containment of the smaller shingle set in the larger (a cautious estimate:
-  see ``containment_lower_bound``) reaches ``containment_threshold`` and the smaller set has
+  see ``_verify_pairs``) reaches ``containment_threshold`` and the smaller set has
   at least ``min_containment_shingles`` shingles (``contained``: a copy cut short, or padded
   with notes or leftover chrome).
 """
@@ -58,47 +58,21 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def estimated_containment(jaccard: float, size_a: int, size_b: int) -> float:
-    """Share of the smaller shingle set contained in the larger, from Jaccard and set sizes.
-
-    |A∩B| = J (|A| + |B|) / (1 + J); containment = |A∩B| / min(|A|, |B|).
-    """
-    smaller = min(size_a, size_b)
-    if smaller == 0:
-        return 0.0
-    return min(1.0, jaccard * (size_a + size_b) / ((1.0 + jaccard) * smaller))
-
-
-def containment_lower_bound(jaccard: float, size_a: int, size_b: int, num_perm: int, stderrs: float) -> float:
-    """``estimated_containment`` from the Jaccard estimate lowered by ``stderrs`` standard
-    errors (sqrt(J (1 - J) / num_perm)). The error of the containment estimate grows with
-    the ratio of the set sizes, so this bound is tight for texts of similar length and
-    cautious for a short text inside a long one."""
-    stderr = (jaccard * (1.0 - jaccard) / num_perm) ** 0.5
-    return estimated_containment(max(0.0, jaccard - stderrs * stderr), size_a, size_b)
-
-
 def verify_candidate(
     hashvalues: np.ndarray, shingle_count: int, other: np.ndarray, other_count: int, rules: MatchRules
 ) -> tuple[str, float, float] | None:
-    """Check an LSH candidate against the document's signature.
+    """Check one LSH candidate against the document's signature (``_verify_pairs`` on one pair).
 
     Returns:
         ``(method, similarity, jaccard)`` if it is a copy (``near`` or ``contained``), else None.
         Documents without shingles (nothing left to compare) are never copies.
     """
-    if shingle_count == 0 or other_count == 0:
+    methods, similarity, jaccard = _verify_pairs(
+        np.stack([hashvalues, other]), np.array([shingle_count, other_count]), np.array([0]), np.array([1]), rules
+    )
+    if not methods[0]:
         return None
-    jaccard = estimated_jaccard(hashvalues, other)
-    if jaccard >= rules.threshold:
-        return NEAR, jaccard, jaccard
-    if min(shingle_count, other_count) >= rules.min_containment_shingles:
-        containment = containment_lower_bound(
-            jaccard, shingle_count, other_count, len(hashvalues), rules.containment_stderrs
-        )
-        if containment >= rules.containment_threshold:
-            return CONTAINED, containment, jaccard
-    return None
+    return _METHODS[int(methods[0])], float(similarity[0]), float(jaccard[0])
 
 
 class StoryIndex:
@@ -300,7 +274,15 @@ def _pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple
 def _verify_pairs(
     values: np.ndarray, counts: np.ndarray, earlier: np.ndarray, later: np.ndarray, rules: MatchRules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``verify_candidate`` for many pairs at once: (method code, similarity, Jaccard)."""
+    """Verify many candidate pairs at once: arrays of method code (0: not a copy, see
+    ``_METHODS``), similarity and estimated Jaccard.
+
+    Containment is |A∩B| / min(|A|, |B|) with |A∩B| = J (|A| + |B|) / (1 + J), computed from
+    the Jaccard estimate lowered by ``rules.containment_stderrs`` standard errors
+    (sqrt(J (1 - J) / num_perm)): the estimate's error grows with the ratio of the set
+    sizes, so the bound is tight for texts of similar length and cautious for a short text
+    inside a long one. Rows without shingles are never copies.
+    """
     num_perm = values.shape[1]
     jaccard = np.empty(len(earlier))
     for start in range(0, len(earlier), _PAIRS_PER_STEP):

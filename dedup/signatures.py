@@ -87,14 +87,6 @@ def _fold(token_hashes: np.ndarray, size: int) -> np.ndarray:
     return (_fmix64(folded) >> np.uint64(32)).astype(np.uint32)
 
 
-def shingle_hashes(tokens: list[str], size: int) -> np.ndarray:
-    """uint32 hash of each word shingle of ``tokens`` (empty array for no tokens)."""
-    if not tokens:
-        return np.empty(0, dtype=np.uint32)
-    token_hashes = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
-    return _fold(token_hashes, size)
-
-
 def shingle_hash32(shingle: bytes) -> int:
     """The shingle hash as a datasketch ``hashfunc`` (input: tokens joined by one space)."""
     tokens = shingle.decode().split(" ")
