@@ -52,7 +52,7 @@ def _cluster_growth(placements: Sequence[Sequence[Placement]]) -> Counter[str]:
     growth: Counter[str] = Counter()
     for file_placements in placements:
         for placement in file_placements:
-            if placement.canonical_id is not None and placement.method != "known":
+            if placement.canonical_id is not None:
                 growth[placement.canonical_id] += 1
     return growth
 
