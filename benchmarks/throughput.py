@@ -9,12 +9,26 @@ documents/s and MB/s end to end, peak RSS of the largest process, seconds per st
 quality against the generator's labels, and, on a sample of the same texts in this process,
 the naive datasketch loop (one ``MinHash`` per document, ``update_batch`` over encoded word
 5-grams) against the pipeline's signing step.
+
+    python benchmarks/throughput.py --html [--html-pages 3600] [--html-data DIR] [--workers 0]
+
+HTML mode: builds ``N`` HTML pages from the dev set's real pages (``benchmarks/html_corpus.py``:
+each page repeated as syndicated copies, a partner's name added to the ``<title>`` and a
+credit paragraph at the end of the body), runs ``newsdedup ingest`` on them as above and, in
+the same run on the same files, trafilatura as its users call it: read the file's bytes,
+``trafilatura.extract(data, with_metadata=True)`` (comments and tables off, as in
+``benchmarks/extraction.py``), timed from the first read to the last result, once in this
+process and once in a pool of as many processes as the pipeline has workers (same cores).
+The pool is forked after trafilatura is imported here, so its start-up is nearly free.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
+import multiprocessing
 import os
 import random
 import resource
@@ -23,16 +37,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.dedup import clusters_from_output, read_labels, score  # noqa: E402
+from benchmarks.html_corpus import build_html_corpus  # noqa: E402
+from benchmarks.scoring import DEFAULT_DATA  # noqa: E402
 from benchmarks.synthetic import generate  # noqa: E402
+from newsdedup.config import IngestConfig  # noqa: E402
+from newsdedup.workers import default_workers  # noqa: E402
 
 #: Documents signed by both the naive loop and ours for the signing comparison.
 SIGN_SAMPLE = 3000
+#: HTML pages in the HTML mode's corpus: ten syndicated copies of each of the 360 dev pages.
+HTML_PAGES = 3600
 
 
 def corpus(directory: Path, n: int, seed: int) -> Path:
@@ -98,6 +119,97 @@ def signing_comparison(output: Path, sample: int) -> tuple[float, float]:
     return naive, ours
 
 
+def pipeline_workers(workers: int, files: int) -> int:
+    """The worker processes ``newsdedup ingest --workers workers`` uses on ``files`` input
+    files (one per CPU when 0, never more than there are batches: ``newsdedup.workers``)."""
+    return max(1, min(workers or default_workers(), math.ceil(files / IngestConfig.batch_size)))
+
+
+def quiet_trafilatura() -> None:
+    """Import trafilatura and silence its per-page warnings (they would flood the output)."""
+    import trafilatura  # noqa: F401
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+
+def trafilatura_extract_file(path: Path) -> bool:
+    """Read one page and extract it as trafilatura's users do; True when it found a text."""
+    import trafilatura
+
+    data = path.read_bytes()
+    return trafilatura.extract(data, include_comments=False, include_tables=False, with_metadata=True) is not None
+
+
+def time_trafilatura(paths: list[Path], processes: int | None) -> tuple[float, int]:
+    """Wall seconds for trafilatura to read and extract every page, and the pages where it
+    found no text. ``processes``: None runs in this process, a number in a pool of that
+    many processes (its start-up included)."""
+    quiet_trafilatura()
+    started = time.perf_counter()
+    if processes is None:
+        found = [trafilatura_extract_file(path) for path in paths]
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(processes, mp_context=context, initializer=quiet_trafilatura) as pool:
+            found = list(pool.map(trafilatura_extract_file, paths, chunksize=8))
+    return time.perf_counter() - started, found.count(False)
+
+
+def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
+    """The HTML mode: newsdedup and trafilatura on the same generated pages, as table rows."""
+    html_dir = args.html_data / "html"
+    if not html_dir.is_dir():
+        raise SystemExit(f"no dev pages: {html_dir} is not a directory (see --html-data)")
+    corpus_dir = args.corpus_dir or scratch / "corpus"
+    started = time.perf_counter()
+    pages_dir = build_html_corpus(html_dir, corpus_dir, args.html_pages, args.html_distinct or None)
+    built = time.perf_counter() - started
+    paths = sorted(pages_dir.rglob("*.html"))
+    size = sum(path.stat().st_size for path in paths)
+    workers = pipeline_workers(args.workers, len(paths))
+    # newsdedup first: the peak RSS of reaped children must be the pipeline's alone.
+    summary, wall, peak = run_cli(pages_dir, scratch / "out", args.workers)
+    alone, alone_missed = time_trafilatura(paths, None)
+    pooled, pooled_missed = time_trafilatura(paths, workers)
+    stages = summary["seconds_by_stage"]
+    working = sum(stages.values())
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(summary["rejects_by_reason"].items()))
+    return [
+        ("pages", f"{len(paths):,}"),
+        ("distinct source pages", f"{len({path.relative_to(pages_dir).parts[1:] for path in paths}):,}"),
+        ("input MB", f"{size / 1e6:,.1f}"),
+        ("corpus building s (not counted)", f"{built:,.1f}"),
+        ("newsdedup workers = trafilatura pool processes", f"{workers}"),
+        ("newsdedup wall s (incl. Prefect start-up)", f"{wall:,.1f}"),
+        ("newsdedup pages/s end to end", f"{len(paths) / wall:,.1f}"),
+        ("newsdedup pages/s excluding start-up", f"{len(paths) / working:,.1f}"),
+        ("newsdedup peak RSS of the largest process, MiB", f"{peak / 2**20:,.0f}"),
+        ("s: start-up, discovery, flow overhead", f"{wall - working:,.1f}"),
+        *((f"s: {stage}", f"{seconds:,.1f}") for stage, seconds in stages.items()),
+        (
+            "articles / duplicates / rejects",
+            f"{summary['articles']:,} / {summary['duplicates']:,} / {summary['rejects']:,}",
+        ),
+        ("rejects by reason", reasons or "-"),
+        ("trafilatura s, 1 process", f"{alone:,.1f}"),
+        ("trafilatura pages/s, 1 process", f"{len(paths) / alone:,.1f}"),
+        (f"trafilatura s, {workers}-process pool", f"{pooled:,.1f}"),
+        (f"trafilatura pages/s, {workers}-process pool", f"{len(paths) / pooled:,.1f}"),
+        ("trafilatura pages without a text (1 process / pool)", f"{alone_missed:,} / {pooled_missed:,}"),
+        (f"ratio: newsdedup end to end / trafilatura {workers}-process pool", f"{pooled / wall:,.2f}x"),
+        (f"ratio: newsdedup excluding start-up / trafilatura {workers}-process pool", f"{pooled / working:,.2f}x"),
+    ]
+
+
+def print_table(rows: list[tuple[str, str]]) -> None:
+    """Print ``(measure, value)`` rows as a markdown table."""
+    width = max(len(name) for name, _ in rows)
+    print(f"| {'measure'.ljust(width)} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for name, value in rows:
+        print(f"| {name.ljust(width)} | {value} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
@@ -107,9 +219,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sign-sample", type=int, default=SIGN_SAMPLE)
+    parser.add_argument("--html", action="store_true", help="HTML mode: newsdedup against trafilatura on real pages")
+    parser.add_argument("--html-pages", type=int, default=HTML_PAGES, help="HTML pages to build")
+    parser.add_argument(
+        "--html-distinct", type=int, default=0, help="distinct dev pages to repeat (0 = all; tests use a few)"
+    )
+    parser.add_argument(
+        "--html-data", type=Path, default=DEFAULT_DATA, help="the extraction-dev directory (its html/ is read)"
+    )
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="newsdedup-throughput-"))
+    if args.html:
+        print_table(html_rows(args, scratch))
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 0
     corpus_dir = args.corpus_dir or scratch / "corpus"
     started = time.perf_counter()
     root = corpus(corpus_dir, args.n, args.seed)
@@ -145,11 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         ("signing docs/s, newsdedup (same texts, 1 core)", f"{ours:,.0f}"),
         ("signing speed-up", f"{ours / naive:,.1f}x"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_table(rows)
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from benchmarks.scoring import DEFAULT_DATA
 from tests.conftest import REPO
 
 
@@ -37,3 +38,48 @@ def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
     assert precision > 0.99 and recall > 0.9
     for measure in ("documents/s end to end", "peak RSS of the largest process, MiB", "signing speed-up"):
         assert table[measure]
+
+
+def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):
+    # The dev pages are third-party data next to the repository, as in CI: fail, not skip.
+    assert (DEFAULT_DATA / "html").is_dir(), f"the HTML mode reads the dev pages from {DEFAULT_DATA / 'html'}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "throughput.py"),
+            "--html",
+            "--html-pages",
+            "40",
+            "--html-distinct",
+            "10",
+            "--corpus-dir",
+            str(tmp_path / "corpus"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = dict(
+        (cells[1].strip(), cells[2].strip()) for cells in (line.split("|") for line in result.stdout.splitlines()[2:])
+    )
+    assert (table["pages"], table["distinct source pages"]) == ("40", "10")
+    # 40 pages on one batch: the pipeline runs one worker, so the pool has one process.
+    assert table["newsdedup workers = trafilatura pool processes"] == "1"
+    articles, duplicates, rejects = (
+        int(n.replace(",", "")) for n in table["articles / duplicates / rejects"].split(" / ")
+    )
+    # Four copies of ten pages: every page is accounted for, and copies are found.
+    assert articles + duplicates + rejects == 40 and 0 < articles <= 10 and duplicates >= 30 - rejects
+    missed = [int(n) for n in table["trafilatura pages without a text (1 process / pool)"].split(" / ")]
+    assert missed[0] == missed[1] <= 40
+    for measure in (
+        "newsdedup pages/s end to end",
+        "newsdedup pages/s excluding start-up",
+        "trafilatura pages/s, 1 process",
+        "trafilatura pages/s, 1-process pool",
+        "ratio: newsdedup end to end / trafilatura 1-process pool",
+        "ratio: newsdedup excluding start-up / trafilatura 1-process pool",
+    ):
+        assert float(table[measure].rstrip("x").replace(",", "")) > 0, measure
+    assert int(table["newsdedup peak RSS of the largest process, MiB"].replace(",", "")) > 0
