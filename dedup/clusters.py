@@ -15,6 +15,7 @@ Verification (``verify_candidate``) accepts a candidate when either
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,10 +177,9 @@ class StoryIndex:
     def place_batch(
         self, article_ids: list[str], content_hashes: list[str], values: np.ndarray, counts: np.ndarray
     ) -> list[Placement]:
-        """Place documents in the given order, each as if queried after the ones before it:
-        an exact copy (content hash) of a canonical, else the verified candidate canonical
-        with the highest estimated Jaccard (ties: the smallest id), else a new story (then
-        indexed as canonical). Returns one placement per document."""
+        """Place documents in the given order, each as if queried after the ones before it
+        (see ``place_in_order``), and index the new stories as canonical. Returns one
+        placement per document."""
         values = np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)
         counts = np.asarray(counts, dtype=np.int64)
         stored = len(self._ids)
@@ -188,49 +188,39 @@ class StoryIndex:
             all_values, all_counts = np.concatenate([stored_values, values]), np.concatenate([stored_counts, counts])
         else:
             all_values, all_counts = values, counts
-        earlier, later, methods, similarity, jaccard = self._verified_pairs(all_values, all_counts, stored)
-        by_later = np.argsort(later, kind="stable")
-        earlier, later = earlier[by_later], later[by_later]
-        methods, similarity, jaccard = methods[by_later], similarity[by_later], jaccard[by_later]
-        bounds = np.searchsorted(later, np.arange(stored, stored + len(values) + 1))
         ids = self._ids + list(article_ids)
-        is_canonical = np.zeros(stored + len(values), dtype=bool)
-        is_canonical[:stored] = True
-        placements: list[Placement] = []
-        new_rows: list[int] = []
-        for row, (article_id, content_hash) in enumerate(zip(article_ids, content_hashes, strict=True)):
-            canonical = self._canonical_by_hash.get(content_hash)
-            if canonical is not None:
-                placements.append(Placement(canonical, 1.0, EXACT))
-                continue
-            best: tuple[float, tuple[int, ...], Placement] | None = None
-            for edge in range(bounds[row], bounds[row + 1]):
-                other = int(earlier[edge])
-                if not is_canonical[other]:
-                    continue
-                key = (float(jaccard[edge]), _reverse(ids[other]))
-                if best is None or key > best[:2]:
-                    best = (*key, Placement(ids[other], float(similarity[edge]), _METHODS[methods[edge]]))
-            if best is not None:
-                placements.append(best[2])
-                continue
-            placements.append(Placement(None))
-            is_canonical[stored + row] = True
-            self._canonical_by_hash.setdefault(content_hash, article_id)
-            new_rows.append(row)
-        self.add_canonicals(
-            [article_ids[r] for r in new_rows],
-            [content_hashes[r] for r in new_rows],
-            values,
-            counts,
-            np.array(new_rows, dtype=np.int64),
+        # Content hashes as integer codes; a known story's code points at its canonical row.
+        row_of = {article_id: row for row, article_id in enumerate(self._ids)}
+        code_of: dict[str, int] = {}
+        canonical_of_code: list[int] = []
+        for content_hash, canonical in self._canonical_by_hash.items():
+            code_of[content_hash] = len(canonical_of_code)
+            canonical_of_code.append(row_of.get(canonical, -1))
+        for content_hash in content_hashes:
+            if content_hash not in code_of:
+                code_of[content_hash] = len(canonical_of_code)
+                canonical_of_code.append(-1)
+        canonical, methods, similarity = place_in_order(
+            stored,
+            np.array([code_of[h] for h in content_hashes], dtype=np.int64),
+            np.array(canonical_of_code, dtype=np.int64),
+            self._verified_pairs(all_values, all_counts, stored),
+            ids.__getitem__,
         )
-        return placements
+        new_rows = np.flatnonzero(canonical < 0)
+        for row in new_rows:
+            self._canonical_by_hash.setdefault(content_hashes[row], article_ids[row])
+        self.add_canonicals(
+            [article_ids[r] for r in new_rows], [content_hashes[r] for r in new_rows], values, counts, new_rows
+        )
+        return [
+            Placement(None) if row < 0 else Placement(ids[row], float(score), METHOD_NAMES[code])
+            for row, code, score in zip(canonical.tolist(), methods.tolist(), similarity.tolist(), strict=True)
+        ]
 
-    def _verified_pairs(self, values: np.ndarray, counts: np.ndarray, first_new: int):
-        """Every pair (earlier, later) with ``later >= first_new`` that shares an LSH band
-        and passes ``verify_candidate``: arrays of earlier, later, method code, similarity,
-        Jaccard."""
+    def _verified_pairs(self, values: np.ndarray, counts: np.ndarray, first_new: int) -> Edges:
+        """Every pair (earlier, later) of rows with ``later >= first_new`` that shares an LSH
+        band and passes verification."""
         rows_with_shingles = np.flatnonzero(counts > 0)
         pair_keys = []
         for band in range(self.bands):
@@ -245,12 +235,114 @@ class StoryIndex:
         earlier, later = np.divmod(keys, max(len(values), 1))
         self.candidates_checked += len(keys)
         methods, similarity, jaccard = _verify_pairs(values, counts, earlier, later, self.rules)
-        accepted = methods > 0
-        return earlier[accepted], later[accepted], methods[accepted], similarity[accepted], jaccard[accepted]
+        return Edges(earlier, later, methods, similarity, jaccard).accepted()
 
 
-#: Method codes of verified pairs (0: not a copy).
+#: Method codes of verified pairs (0: not a copy) and of placements (0: a new story).
+METHOD_NAMES = {0: "", 1: NEAR, 2: CONTAINED, 3: EXACT}
 _METHODS = {1: NEAR, 2: CONTAINED}
+EXACT_CODE = 3
+
+
+@dataclass
+class Edges:
+    """Verified candidate pairs of rows: ``earlier[i] < later[i]`` in placement order, with
+    the pair's method code, similarity and estimated Jaccard."""
+
+    earlier: np.ndarray
+    later: np.ndarray
+    methods: np.ndarray
+    similarity: np.ndarray
+    jaccard: np.ndarray
+
+    def accepted(self) -> Edges:
+        """Only the pairs that are copies."""
+        keep = self.methods > 0
+        return Edges(*(column[keep] for column in self.columns()))
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return self.earlier, self.later, self.methods, self.similarity, self.jaccard
+
+    @classmethod
+    def concatenate(cls, parts: list[Edges]) -> Edges:
+        """All pairs of ``parts``, each pair once, ordered by later row, then earlier row."""
+        if not parts:
+            empty = np.empty(0, np.int64)
+            return cls(empty, empty, np.empty(0, np.int8), np.empty(0), np.empty(0))
+        columns = [np.concatenate(column) for column in zip(*(part.columns() for part in parts), strict=True)]
+        earlier, later = columns[0].astype(np.int64), columns[1].astype(np.int64)
+        _, first = np.unique(np.stack([later, earlier]), axis=1, return_index=True)
+        return cls(*(column[first] for column in columns))
+
+
+def place_in_order(
+    first_new: int,
+    codes: np.ndarray,
+    canonical_of_code: np.ndarray,
+    edges: Edges,
+    id_of: Callable[[int], str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Place rows ``first_new, first_new + 1, ...`` in that order, each as if queried after
+    all the rows before it (rows before ``first_new`` are stored canonicals).
+
+    A row is an exact copy of ``canonical_of_code[codes[i]]`` when that is a row (its
+    content hash is a known story's); else a copy of the canonical row among its verified
+    ``edges`` with the highest estimated Jaccard (ties: the smallest ``id_of(row)``); else a
+    new story, which becomes canonical (and the canonical of its code).
+
+    Only rows with an edge or a content hash shared with another row can be copies, so only
+    those are visited one by one; a million-row run mostly skips the loop.
+
+    Args:
+        first_new: rows before it are stored canonicals.
+        codes: integer code of the content hash of rows ``first_new...`` (equal hash, equal code).
+        canonical_of_code: the canonical row of each code, -1 if none yet (updated in place).
+        edges: verified pairs, ``later >= first_new``, each pair once.
+        id_of: a row's article id (tie-breaks only).
+
+    Returns:
+        ``(canonical, method, similarity)`` for rows ``first_new...``: the canonical row (-1:
+        a new story), the method code (``METHOD_NAMES``) and the deciding similarity.
+    """
+    count = len(codes)
+    order = np.lexsort((edges.earlier, edges.later))
+    earlier, later = edges.earlier[order], edges.later[order]
+    methods, similarity, jaccard = edges.methods[order], edges.similarity[order], edges.jaccard[order]
+    has_edge = np.zeros(count, dtype=bool)
+    has_edge[later - first_new] = True
+    shared = np.bincount(codes, minlength=len(canonical_of_code))[codes] > 1
+    visit = np.flatnonzero(has_edge | shared | (canonical_of_code[codes] >= 0))
+    is_canonical = np.ones(first_new + count, dtype=bool)
+    is_canonical[first_new + visit] = False
+    bounds = np.searchsorted(later, np.arange(first_new, first_new + count + 1))
+    canonical = np.full(count, -1, dtype=np.int64)
+    method = np.zeros(count, dtype=np.int8)
+    score = np.zeros(count)
+    for offset in visit.tolist():
+        code = codes[offset]
+        match = canonical_of_code[code]
+        if match >= 0:
+            canonical[offset], method[offset], score[offset] = match, EXACT_CODE, 1.0
+            continue
+        best = -1
+        for edge in range(bounds[offset], bounds[offset + 1]):
+            other = earlier[edge]
+            if not is_canonical[other]:
+                continue
+            if (
+                best < 0
+                or jaccard[edge] > jaccard[best]
+                or (jaccard[edge] == jaccard[best] and id_of(other) < id_of(earlier[best]))
+            ):
+                best = edge
+        if best >= 0:
+            canonical[offset], method[offset], score[offset] = earlier[best], methods[best], similarity[best]
+        else:
+            is_canonical[first_new + offset] = True
+            canonical_of_code[code] = first_new + offset
+    return canonical, method, score
+
+
 #: Candidate pairs verified per numpy step (bounds the scratch arrays).
 _PAIRS_PER_STEP = 16384
 
@@ -274,8 +366,20 @@ def _pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple
 def _verify_pairs(
     values: np.ndarray, counts: np.ndarray, earlier: np.ndarray, later: np.ndarray, rules: MatchRules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Verify many candidate pairs at once: arrays of method code (0: not a copy, see
-    ``_METHODS``), similarity and estimated Jaccard.
+    """``verify_signature_pairs`` for pairs of rows of one signature array."""
+    jaccard = np.empty(len(earlier))
+    for start in range(0, len(earlier), _PAIRS_PER_STEP):
+        a, b = earlier[start : start + _PAIRS_PER_STEP], later[start : start + _PAIRS_PER_STEP]
+        jaccard[start : start + len(a)] = np.count_nonzero(values[a] == values[b], axis=1) / values.shape[1]
+    return _judge(jaccard, counts[earlier], counts[later], values.shape[1], rules)
+
+
+def verify_signature_pairs(
+    values_a: np.ndarray, counts_a: np.ndarray, values_b: np.ndarray, counts_b: np.ndarray, rules: MatchRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Verify many candidate pairs at once, the signatures of pair ``i`` being ``values_a[i]``
+    and ``values_b[i]``: arrays of method code (0: not a copy, see ``_METHODS``), similarity
+    and estimated Jaccard.
 
     Containment is |A∩B| / min(|A|, |B|) with |A∩B| = J (|A| + |B|) / (1 + J), computed from
     the Jaccard estimate lowered by ``rules.containment_stderrs`` standard errors
@@ -283,12 +387,18 @@ def _verify_pairs(
     sizes, so the bound is tight for texts of similar length and cautious for a short text
     inside a long one. Rows without shingles are never copies.
     """
-    num_perm = values.shape[1]
-    jaccard = np.empty(len(earlier))
-    for start in range(0, len(earlier), _PAIRS_PER_STEP):
-        a, b = earlier[start : start + _PAIRS_PER_STEP], later[start : start + _PAIRS_PER_STEP]
-        jaccard[start : start + len(a)] = np.count_nonzero(values[a] == values[b], axis=1) / num_perm
-    size_a, size_b = counts[earlier].astype(float), counts[later].astype(float)
+    num_perm = values_a.shape[1]
+    jaccard = np.empty(len(values_a))
+    for start in range(0, len(values_a), _PAIRS_PER_STEP):
+        stop = start + _PAIRS_PER_STEP
+        jaccard[start:stop] = np.count_nonzero(values_a[start:stop] == values_b[start:stop], axis=1) / num_perm
+    return _judge(jaccard, counts_a, counts_b, num_perm, rules)
+
+
+def _judge(
+    jaccard: np.ndarray, counts_a: np.ndarray, counts_b: np.ndarray, num_perm: int, rules: MatchRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    size_a, size_b = counts_a.astype(float), counts_b.astype(float)
     smaller = np.minimum(size_a, size_b)
     lowered = np.maximum(0.0, jaccard - rules.containment_stderrs * np.sqrt(jaccard * (1.0 - jaccard) / num_perm))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -298,8 +408,3 @@ def _verify_pairs(
     methods = np.where(near, 1, np.where(contained, 2, 0))
     similarity = np.where(near, jaccard, np.where(contained, containment, 0.0))
     return methods, similarity, jaccard
-
-
-def _reverse(text: str) -> tuple[int, ...]:
-    """Sort key that orders strings descending, so ``max`` picks the smallest id on ties."""
-    return tuple(-ord(c) for c in text)
