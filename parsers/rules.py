@@ -92,6 +92,8 @@ HEADING_MAX_CHARS = 90
 
 #: A utility link glued to the end of the last paragraph by the page's markup.
 TRAILING_UTILITY = re.compile(r"(?<=[.!?\"”’])\s*(print PRINT|PRINT|Print|Share|SHARE)\s*$")
+#: How a paragraph ends when ``TRAILING_UTILITY`` matches it (a fast pre-filter).
+TRAILING_UTILITY_WORDS = ("PRINT", "Print", "Share", "SHARE")
 
 #: Lines about cookies, consent, copyright and legal small print.
 LEGAL_LINE = re.compile(

@@ -66,6 +66,9 @@ class Block:
     #: Starts a comment section: a body run never continues past it.
     barrier: bool = False
     score: float = 0.0
+    #: Lowercase words of ``text`` (``_WORD``) once scoring has read them, for the headline
+    #: search to reuse (None: not read, as for blocks too short to judge alone).
+    words: list[str] | None = None
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -341,43 +344,46 @@ def block_class(block: Block) -> str:
     return _class_and_size(block)[0]
 
 
-def _class_and_size(block: Block) -> tuple[str, int]:
-    """``block_class`` of the block and its number of words (0 for furniture)."""
+def _class_and_size(block: Block) -> tuple[str, int, list[str] | None]:
+    """``block_class`` of the block, its number of words (0 for furniture) and its lowercase
+    words when they were read (see ``_text_class``)."""
     if block.chrome:
-        return "bad", 0
+        return "bad", 0, None
     if len(block.text) <= _REPEATED_BLOCK_CHARS:
         return _repeated_text_class(block.text)
     return _text_class(block.text)
 
 
-def _text_class(text: str) -> tuple[str, int]:
-    """``block_class`` of a block of text that is not furniture, and its number of words."""
+def _text_class(text: str) -> tuple[str, int, list[str] | None]:
+    """``block_class`` of a block of text that is not furniture, its number of words, and its
+    lowercase words (``_WORD``; None when the class was decided before reading them). The
+    word list may be cached: never change it."""
     tokens = text.split()
     size = len(tokens)
     if size < rules.SHORT_BLOCK_WORDS:
-        return "short", size  # context decides (subhead or menu item)
+        return "short", size, None  # context decides (subhead or menu item)
     if _halves_equal(tokens):
-        return "bad", size  # a caption printed with its image's alt text: "A flag ... A flag ..."
+        return "bad", size, None  # a caption printed with its image's alt text: "A flag ... A flag ..."
     lower = text.lower()
     if (
         (_has_caption_keyword(lower) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
     ):
-        return "bad", size
+        return "bad", size, None
     words = _WORD.findall(lower)
     if len(words) < rules.SHORT_BLOCK_WORDS:
-        return "short", size
+        return "short", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
     if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
         capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
         if capitalised >= rules.HEADLINE_CAPS_SHARE * size:
-            return "short", size  # a headline: a subhead inside the article, a link elsewhere
+            return "short", size, words  # a headline: a subhead inside the article, a link elsewhere
     if stopword_density(words) < rules.MIN_STOPWORD_DENSITY:
-        return "bad", size
+        return "bad", size, words
     if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
-        return "good", size
-    return "near", size
+        return "good", size, words
+    return "near", size, words
 
 
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
@@ -409,7 +415,7 @@ def score_blocks(blocks: list[Block]) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
     lines and non-prose words against it. Returns the classes."""
     decided = [_class_and_size(b) for b in blocks]
-    classes = [cls for cls, _ in decided]
+    classes = [cls for cls, _, _ in decided]
     # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
     # slides, "related" boxes), not article text: the article says each thing once.
     seen: set[str] = set()
@@ -432,17 +438,18 @@ def score_blocks(blocks: list[Block]) -> list[str]:
             resolved[index] = "good"
         elif cls == "short" and (before == "bad" or after == "bad"):
             resolved[index] = "bad"
-    for block, cls, (_, words) in zip(blocks, resolved, decided, strict=True):
+    for block, cls, (_, size, words) in zip(blocks, resolved, decided, strict=True):
+        block.words = words
         if block.chrome:
             block.score = min(block.score, -rules.CHROME_LINE_PENALTY * block.line_count)
         elif cls == "good":
-            block.score = words
+            block.score = size
         elif cls == "near":
-            block.score = words * rules.NEAR_GOOD_WEIGHT
+            block.score = size * rules.NEAR_GOOD_WEIGHT
         elif cls == "short":
             block.score = -rules.SHORT_BLOCK_PENALTY
         else:
-            block.score = -words * rules.BAD_WORD_WEIGHT - rules.SHORT_BLOCK_PENALTY
+            block.score = -size * rules.BAD_WORD_WEIGHT - rules.SHORT_BLOCK_PENALTY
     return resolved
 
 
@@ -508,8 +515,13 @@ def _looks_like_title(line: str) -> bool:
 def _content_words(text: str) -> set[str]:
     """Content words of ``text``, cut to a short prefix so that a headline's "kills" meets
     the body's "killed" (a crude stemmer, enough to compare a headline with its text)."""
+    return _content_prefixes(set(_WORD.findall(text.lower())))
+
+
+def _content_prefixes(words: set[str]) -> set[str]:
+    """``_content_words`` of a set of lowercase words (stopwords and numbers left out)."""
     size = rules.TITLE_WORD_PREFIX
-    return {w[:size] for w in _WORD.findall(text.lower()) if w not in rules.STOPWORDS and not w.isdigit()}
+    return {w[:size] for w in words - rules.STOPWORDS if not w.isdigit()}
 
 
 def _title_score(line: str, distance: int, following_words: set[str]) -> float:
@@ -612,15 +624,17 @@ def find_title_and_section(
 
 def _following_words(blocks: list[Block], classes: list[str], start: int, last: int) -> set[str]:
     """Content words of the prose blocks from ``start`` on (up to TITLE_BODY_WORDS words)."""
-    parts: list[str] = []
+    words: set[str] = set()
     count = 0
     for index in range(start, min(len(blocks), max(last, start) + 1)):
         if classes[index] == "good":
-            parts.append(blocks[index].text)
-            count += len(parts[-1].split())
+            block = blocks[index]
+            # Scoring read most prose blocks' words; a short block it let its neighbours judge it did not.
+            words.update(block.words if block.words is not None else _WORD.findall(block.text.lower()))
+            count += int(block.score)  # a prose block's score is its number of words
             if count >= rules.TITLE_BODY_WORDS:
                 break
-    return _content_words(" ".join(parts))
+    return _content_prefixes(words)
 
 
 def _find_page_url(text: str) -> str | None:
@@ -631,6 +645,9 @@ def _find_page_url(text: str) -> str | None:
 
 
 def _strip_trailing_utility(paragraph: str) -> str:
+    paragraph = paragraph.rstrip()
+    if not paragraph.endswith(rules.TRAILING_UTILITY_WORDS):
+        return paragraph  # the pattern's search scans the whole paragraph: test its end first
     return rules.TRAILING_UTILITY.sub("", paragraph).rstrip()
 
 
