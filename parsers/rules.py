@@ -149,13 +149,18 @@ SHORT_BLOCK_PENALTY = 1
 BAD_WORD_WEIGHT = 0.5
 #: Lines that open a comment section ("Post Your Comment", "Leave a comment", "12 comments",
 #: "Reply"): readers' prose follows, so the article body ends there.
-COMMENTS_START = re.compile(
-    r"^(?:comments?(?: »)?|reply|cancel reply|\d+ comments?\b.*|(?:post|add|leave|write) (?:a |your )?"
-    r"(?:comment|reply)\b.*|comment now|your comment:?|comments? \(required\).*|.*\bto comment\.?"
-    r"|loading comments.*|join the (?:conversation|discussion)\b.*"
-    r"|.*comments are (?:filtered|moderated)\b.*|.*comments powered by.*|show comments)$",
-    re.I,
+_COMMENT_OPENERS = (
+    r"comments?(?: »)?|reply|cancel reply|\d+ comments?\b.*|(?:post|add|leave|write) (?:a |your )?"
+    r"(?:comment|reply)\b.*|comment now|your comment:?|comments? \(required\).*"
+    r"|loading comments.*|join the (?:conversation|discussion)\b.*|show comments"
 )
+#: ... and lines that say so further in ("Log in to comment", "Comments are moderated").
+_COMMENT_NOTICES = r".*\bto comment\.?|.*comments are (?:filtered|moderated)\b.*|.*comments powered by.*"
+COMMENTS_START = re.compile(rf"^(?:{_COMMENT_OPENERS}|{_COMMENT_NOTICES})$", re.I)
+#: The notices alone: their leading ``.*`` makes them slow to try, so they are tried only on
+#: lines holding ``COMMENT_WORD`` (every notice does).
+COMMENT_NOTICE = re.compile(rf"^(?:{_COMMENT_NOTICES})$", re.I)
+COMMENT_WORD = re.compile("comment", re.I)
 #: Headings of the link lists that follow an article ("Tags:", "Top Stories", "More from
 #: Business", "Most Viewed Stories", "You may also like"): the article has ended.
 LIST_HEADING = re.compile(
@@ -168,9 +173,10 @@ LIST_HEADING = re.compile(
 #: Score lost at such a heading (a box of links inside an article costs less than the
 #: article text around it, a feed after the article more than its teasers bring).
 LIST_HEADING_PENALTY = 15
-#: The three line shapes above in one pattern (one match per line; ``lastgroup`` says which).
+#: The three line shapes above in one pattern (one match per line; ``lastgroup`` says which),
+#: comment notices aside (``COMMENT_NOTICE``, tried first).
 SPECIAL_LINE = re.compile(
-    f"(?P<comments>{COMMENTS_START.pattern})|(?P<heading>{LIST_HEADING.pattern})|(?P<utility>{UTILITY_LINE.pattern})",
+    f"(?P<comments>^(?:{_COMMENT_OPENERS})$)|(?P<heading>{LIST_HEADING.pattern})|(?P<utility>{UTILITY_LINE.pattern})",
     re.I,
 )
 #: Time-stamped list items: "Yesterday at 9:59 p.m. Reports: ...", "4/7/2017 at 5:36 p.m. ...".

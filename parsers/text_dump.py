@@ -221,12 +221,22 @@ def _is_legal(stripped: str) -> bool:
 _TEXT, _BULLET_TEXT, _CHROME, _COMMENTS, _HEADING = range(5)
 
 
+def _special_kind(line: str) -> str | None:
+    """Which of ``SPECIAL_LINE``'s shapes a normalised line has ("comments", "heading",
+    "utility"), or None. Lines longer than ``HEADING_MAX_CHARS`` have none."""
+    if len(line) > rules.HEADING_MAX_CHARS:
+        return None
+    if rules.COMMENT_WORD.search(line) and rules.COMMENT_NOTICE.match(line):
+        return "comments"
+    special = rules.SPECIAL_LINE.match(line)
+    return special.lastgroup if special else None
+
+
 def _line_shape(stripped: str) -> int:
     """What a normalised, non-empty line is on its own, the batch's template aside: a comment
     opener, a link-list heading, furniture (``is_chrome_line``), a bullet item's first line,
     or text."""
-    special = rules.SPECIAL_LINE.match(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else None
-    kind = special.lastgroup if special else None
+    kind = _special_kind(stripped)
     if kind == "comments":
         return _COMMENTS
     if kind == "heading":
@@ -261,9 +271,11 @@ def _paragraph_ends(lines: list[str]) -> list[bool]:
             ends.append(True)
             continue
         following = lines[index + 1]
-        next_word = following.split(" ", 1)[0]
+        next_word = following.find(" ")  # the length of the next line's first word
+        if next_word < 0:
+            next_word = lengths[index + 1]
         ends.append(
-            length + 1 + len(next_word) <= width - rules.WRAP_SLACK
+            length + 1 + next_word <= width - rules.WRAP_SLACK
             or (following[:1] in _BULLET_STARTS and rules.BULLET_LINE.match(following) is not None)
             or lengths[index + 1] > rules.MAX_WRAP_WIDTH
         )
@@ -273,19 +285,19 @@ def _paragraph_ends(lines: list[str]) -> list[bool]:
 def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[Block]:
     """Group lines into paragraph blocks and furniture blocks, in page order."""
     blocks: list[Block] = []
-    run: list[tuple[int, str]] = []  # (line number, stripped text) of consecutive text lines
+    run: list[str] = []  # stripped text of consecutive text lines, the first at line run_start
+    run_start = 0
 
     def flush_run() -> None:
-        ends = _paragraph_ends([text for _, text in run]) if len(run) > 1 else (True,)
+        ends = _paragraph_ends(run) if len(run) > 1 else (True,)
         start = 0
         for index, is_end in enumerate(ends):
             if is_end:
-                part = run[start : index + 1]
-                text = " ".join(t for _, t in part)
+                text = " ".join(run[start : index + 1]) if index > start else run[start]
                 bullet = text[0] in _BULLET_STARTS and rules.BULLET_LINE.match(text)
                 if bullet:
                     text = text[bullet.end() :]
-                blocks.append(Block(text, part[0][0], len(part), bullet=bool(bullet)))
+                blocks.append(Block(text, run_start + start, index + 1 - start, bullet=bool(bullet)))
                 start = index + 1
         run.clear()
 
@@ -322,7 +334,9 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
         # A bullet item starts a new paragraph; its indented continuation lines follow it.
         if run and shape == _BULLET_TEXT:
             flush_run()
-        run.append((number, stripped))
+        if not run:
+            run_start = number
+        run.append(stripped)
     if run:
         flush_run()
     return blocks
@@ -660,7 +674,7 @@ def is_furniture_paragraph(paragraph: str, template_lines: frozenset[str] = froz
     or a template line. A rule ("***", "----") is not: in clean text it is a section break."""
     if rules.RULE_LINE.match(paragraph):
         return False
-    if len(paragraph) <= rules.HEADING_MAX_CHARS and rules.SPECIAL_LINE.match(paragraph):
+    if _special_kind(paragraph) is not None:
         return True
     if paragraph[0] in _BULLET_STARTS and rules.BULLET_LINE.match(paragraph):
         return True
