@@ -1,9 +1,10 @@
 """MinHash signatures of many documents at once, bit-compatible with datasketch 2.0.
 
-The per-shingle work is vectorised with numpy over a whole batch of documents: each distinct
-token is hashed once, shingle hashes are folded from token hashes, duplicates are removed
-with one sort, and the affine32 permutations of datasketch are applied to blocks of shingles.
-``shingle_hash32`` is the same shingle hash as a datasketch ``hashfunc``, so
+The per-shingle work is vectorised with numpy over a whole batch of documents: token hashes
+come from ``dedup.shingles.hash_texts`` (no Python string per token), shingle hashes are
+folded from token hashes, duplicates are removed with one sort, and the affine32 permutations
+of datasketch are applied to blocks of shingles. ``shingle_hash32`` is the same shingle hash
+as a datasketch ``hashfunc``, so
 
     MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=shingle_hash32)
         .update_batch([s.encode() for s in shingles(tokens, k)])
@@ -13,17 +14,19 @@ has exactly the hash values ``sign_token_lists`` computes (the tests check it).
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from dedup.shingles import TOKEN_HASH_VERSION, TokenHashes, fmix64, hash_token_lists
+
 #: The datasketch permutation scheme used; stored with the signatures.
 SCHEME = "affine32"
 #: Version of the shingle hash below; bump if it ever changes (stored signatures then differ).
-SHINGLE_HASH_VERSION = "blake2b64-fold-v1"
+SHINGLE_HASH_VERSION = f"{TOKEN_HASH_VERSION}-fold-v2"
 
 _FOLD_PRIME = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -63,19 +66,6 @@ class SignatureSettings:
         )
 
 
-@lru_cache(maxsize=1 << 20)
-def _token_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
-
-
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
 def _fold(token_hashes: np.ndarray, size: int) -> np.ndarray:
     """32-bit hashes of every window of ``size`` token hashes (one window if fewer)."""
     n = len(token_hashes)
@@ -84,13 +74,13 @@ def _fold(token_hashes: np.ndarray, size: int) -> np.ndarray:
     folded = np.zeros(count, dtype=np.uint64)
     for offset in range(width):
         folded = (folded ^ token_hashes[offset : offset + count]) * _FOLD_PRIME
-    return (_fmix64(folded) >> np.uint64(32)).astype(np.uint32)
+    return (fmix64(folded) >> np.uint64(32)).astype(np.uint32)
 
 
 def shingle_hash32(shingle: bytes) -> int:
     """The shingle hash as a datasketch ``hashfunc`` (input: tokens joined by one space)."""
     tokens = shingle.decode().split(" ")
-    return int(_fold(np.array([_token_hash(t) for t in tokens], dtype=np.uint64), len(tokens))[0])
+    return int(_fold(hash_token_lists([tokens]).hashes, len(tokens))[0])
 
 
 @lru_cache(maxsize=8)
@@ -107,33 +97,27 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _batch_shingles(token_lists: list[list[str]], size: int) -> tuple[np.ndarray, np.ndarray]:
+def _batch_shingles(token_hashes: TokenHashes, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct shingle hashes of every document of a batch, computed in one numpy pass.
 
     Returns ``(doc_index, hashes)``: parallel arrays sorted by document, then hash.
     """
-    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-    all_tokens = [token for tokens in token_lists for token in tokens]
-    if not all_tokens:
+    all_hashes, offsets = token_hashes.hashes, token_hashes.offsets
+    lengths = np.diff(offsets)
+    if not len(all_hashes):
         return np.empty(0, np.int64), np.empty(0, np.uint32)
-    # Hash each distinct token once, then look token hashes up by index.
-    distinct = list(dict.fromkeys(all_tokens))
-    position = {token: i for i, token in enumerate(distinct)}
-    table = np.fromiter((_token_hash(t) for t in distinct), dtype=np.uint64, count=len(distinct))
-    token_hashes = table[np.fromiter(map(position.__getitem__, all_tokens), dtype=np.int64, count=len(all_tokens))]
-    doc_of_token = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+    doc_of_token = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     parts_doc, parts_hash = [], []
-    if len(all_tokens) >= size:
-        folded = _fold(token_hashes, size)
+    if len(all_hashes) >= size:
+        folded = _fold(all_hashes, size)
         starts = np.arange(len(folded))
         inside = doc_of_token[starts] == doc_of_token[starts + size - 1]  # window within one doc
         parts_doc.append(doc_of_token[starts[inside]])
         parts_hash.append(folded[inside])
     # Documents shorter than one shingle are a single shingle of all their tokens.
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
     for doc in np.flatnonzero((lengths > 0) & (lengths < size)):
         parts_doc.append(np.array([doc], dtype=np.int64))
-        parts_hash.append(_fold(token_hashes[offsets[doc] : offsets[doc + 1]], size))
+        parts_hash.append(_fold(token_hashes.of(doc), size))
     keys = np.sort(
         (np.concatenate(parts_doc).astype(np.uint64) << np.uint64(32)) | np.concatenate(parts_hash).astype(np.uint64)
     )
@@ -141,24 +125,32 @@ def _batch_shingles(token_lists: list[list[str]], size: int) -> tuple[np.ndarray
     return (keys >> np.uint64(32)).astype(np.int64), (keys & _MASK32).astype(np.uint32)
 
 
-def sign_token_lists(token_lists: list[list[str]], settings: SignatureSettings) -> tuple[np.ndarray, np.ndarray]:
+def sign_token_lists(
+    token_lists: Sequence[Sequence[str]], settings: SignatureSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash hash values of documents already split into tokens (any tokeniser's):
+    ``sign_token_hashes`` of their ``hash_token_lists``."""
+    return sign_token_hashes(hash_token_lists(token_lists), settings)
+
+
+def sign_token_hashes(token_hashes: TokenHashes, settings: SignatureSettings) -> tuple[np.ndarray, np.ndarray]:
     """MinHash hash values of many documents.
 
     Args:
-        token_lists: each document's normalised tokens (``shingles.normalise_tokens``).
+        token_hashes: each document's token hashes (``shingles.hash_texts``).
         settings: permutations, seed and shingle size.
 
     Returns:
-        ``(hashvalues, shingle_counts)``: a ``(len(token_lists), num_perm)`` uint32 array
+        ``(hashvalues, shingle_counts)``: a ``(len(token_hashes), num_perm)`` uint32 array
         (all 2**32-1 for a document without tokens, as datasketch's empty MinHash) and the
         number of distinct shingles per document (for containment estimates).
     """
     if settings.scheme != SCHEME:
         raise ValueError(f"only the {SCHEME} scheme is supported, not {settings.scheme!r}")
     a, b = _permutations(settings.num_perm, settings.seed, settings.scheme)
-    result = np.full((len(token_lists), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    docs, hashes = _batch_shingles(token_lists, settings.shingle_size)
-    counts = np.bincount(docs, minlength=len(token_lists)).astype(np.int64)
+    result = np.full((len(token_hashes), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    docs, hashes = _batch_shingles(token_hashes, settings.shingle_size)
+    counts = np.bincount(docs, minlength=len(token_hashes)).astype(np.int64)
     mixed = _fmix32(hashes)
     # Permute a block of shingles at a time (bounded scratch memory); blocks end at doc edges.
     starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else np.empty(0, np.int64)

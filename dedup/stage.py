@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, Placement, StoryIndex
-from dedup.shingles import normalise_tokens, tokens_hash
-from dedup.signatures import SignatureSettings, sign_token_lists
+from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
+from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
 from storage.dataset import Dataset, DatasetError
 from storage.schema import Document
@@ -48,29 +48,32 @@ def story_index(settings: DedupSettings) -> StoryIndex:
 
 
 def sign_documents(
-    documents: Sequence[Document], settings: DedupSettings, tokenise: Tokeniser = normalise_tokens
+    documents: Sequence[Document], settings: DedupSettings, tokenise: Tokeniser | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill in each document's ``content_hash`` and ``article_id`` and compute its MinHash.
 
     ``content_hash`` hashes the normalised tokens (so copies that differ only in case,
-    quotes, punctuation or wrapping share it); ``article_id`` is its first 16 hex digits.
+    quotes, punctuation or wrapping share it; it is ``dedup.shingles.content_hash`` of the
+    text); ``article_id`` is its first 16 hex digits.
 
     Args:
         documents: one batch of cleaned documents.
         settings: shingling and MinHash settings.
-        tokenise: text -> normalised tokens (the benchmark passes alternatives to compare).
+        tokenise: text -> tokens, instead of the normalised tokens (the benchmark passes
+            alternatives to compare); None hashes the normalised tokens without listing them.
 
     Returns:
-        ``(hashvalues, shingle_counts)`` as from ``dedup.signatures.sign_token_lists``.
+        ``(hashvalues, shingle_counts)`` as from ``dedup.signatures.sign_token_hashes``.
     """
-    token_lists = []
-    for document in documents:
-        tokens = tokenise(document.text)
-        digest = tokens_hash(tokens)
+    if tokenise is None:
+        token_hashes = hash_texts([document.text for document in documents])
+    else:
+        token_hashes = hash_token_lists([tokenise(document.text) for document in documents])
+    for i, document in enumerate(documents):
+        digest = hashes_digest(token_hashes.of(i))
         document.content_hash = digest
         document.article_id = digest[:16]
-        token_lists.append(tokens)
-    return sign_token_lists(token_lists, signature_settings(settings))
+    return sign_token_hashes(token_hashes, signature_settings(settings))
 
 
 @dataclass

@@ -7,6 +7,9 @@ from datasketch import MinHash, MinHashLSH
 
 from dedup.shingles import content_hash, normalise_tokens, shingles
 from dedup.signatures import SignatureSettings, shingle_hash32, sign_token_lists, to_minhash
+from dedup.stage import sign_documents
+from newsdedup.config import DedupSettings
+from storage.schema import Document
 from tests.dedup.stories import LIBRARY, TRAM, syndicated
 
 
@@ -48,3 +51,20 @@ def test_normalisation_folds_case_quotes_punctuation_and_wrapping():
     straight = '"Nobody is happy" - the authority\'s chief executive told the assembly'
     assert normalise_tokens(curly) == normalise_tokens(straight)
     assert content_hash(curly) == content_hash(straight)
+
+
+def test_sign_documents_gives_the_signatures_and_content_hash_of_the_normalised_tokens():
+    settings = DedupSettings()
+    texts = [" ".join(TRAM), " ".join(syndicated(TRAM)), "\u201cToo short\u201d", ""]
+    documents = [Document("x", 0, "txt", "", text, "k") for text in texts]
+
+    values, counts = sign_documents(documents, settings)
+
+    expected_values, expected_counts = sign_token_lists(
+        [normalise_tokens(t) for t in texts], SignatureSettings(settings.num_perm, settings.seed, settings.shingle_size)
+    )
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(counts, expected_counts)
+    for document, text in zip(documents, texts, strict=True):
+        assert document.content_hash == content_hash(text)
+        assert document.article_id == content_hash(text)[:16]
