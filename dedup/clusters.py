@@ -76,6 +76,20 @@ def verify_candidate(
     return _METHODS[int(methods[0])], float(similarity[0]), float(jaccard[0])
 
 
+def lsh_banding(num_perm: int, lsh_threshold: float, bands: int = 0, rows: int = 0) -> tuple[int, int]:
+    """LSH bands x rows: as given, or (both 0) datasketch ``MinHashLSH``'s choice for
+    ``lsh_threshold`` (false positives and negatives weighted equally).
+
+    Raises:
+        ValueError: ``bands * rows`` exceeds ``num_perm``.
+    """
+    if bands or rows:
+        if bands < 1 or rows < 1 or bands * rows > num_perm:
+            raise ValueError(f"bands x rows must be at most num_perm={num_perm}, not {bands}x{rows}")
+        return bands, rows
+    return _optimal_param(lsh_threshold, num_perm, 0.5, 0.5)
+
+
 class StoryIndex:
     """The canonical copies known so far, searchable by content hash and by MinHash LSH.
 
@@ -111,12 +125,7 @@ class StoryIndex:
     ) -> None:
         self.settings = settings
         self.rules = rules
-        if bands or rows:
-            if bands < 1 or rows < 1 or bands * rows > settings.num_perm:
-                raise ValueError(f"bands x rows must be at most num_perm={settings.num_perm}, not {bands}x{rows}")
-            self.bands, self.rows = bands, rows
-        else:
-            self.bands, self.rows = _optimal_param(lsh_threshold, settings.num_perm, 0.5, 0.5)
+        self.bands, self.rows = lsh_banding(settings.num_perm, lsh_threshold, bands, rows)
         self._canonical_by_hash: dict[str, str] = {}
         self._ids: list[str] = []
         self._known_ids: set[str] = set()

@@ -31,9 +31,6 @@ import pyarrow.parquet as pq
 
 from dedup.clusters import METHOD_NAMES, Edges, MatchRules, _pairs_within_groups, place_in_order, verify_signature_pairs
 
-#: Rows per signature block: the unit of work of the band, attach and verify steps
-#: (65,536 rows of 128 hash values are 32 MiB of signatures).
-BLOCK_ROWS = 65536
 #: Rank of a row that is not placed (its record was ingested by an earlier run).
 NOT_PLACED = -1
 
@@ -60,7 +57,7 @@ class Banding:
     work_dir: str
 
 
-def plan_blocks(sources: Sequence[tuple[str, np.ndarray]], block_rows: int = BLOCK_ROWS) -> list[Block]:
+def plan_blocks(sources: Sequence[tuple[str, np.ndarray]], block_rows: int) -> list[Block]:
     """Group consecutive signature files (path, ranks of its rows) into blocks of about
     ``block_rows`` rows (a file is never split)."""
     blocks: list[Block] = []
@@ -228,7 +225,8 @@ TaskMap = Callable[[Callable[..., Any], list[tuple]], list]
 
 #: Placement-order columns of a staged file (everything but text and signature).
 _ORDER_COLUMNS = ["article_id", "content_hash", "word_count", "record_key", "source_path", "source_record"]
-_KNOWN = "known"
+#: ``method`` of a staged row whose record an earlier run ingested (nothing is written).
+KNOWN = "known"
 
 
 def place_run(
@@ -237,7 +235,7 @@ def place_run(
     banding: Banding,
     rules: MatchRules,
     run_tasks: TaskMap,
-    block_rows: int = BLOCK_ROWS,
+    block_rows: int,
 ) -> list[pa.Table]:
     """Decide where every staged row goes.
 
@@ -334,7 +332,7 @@ def _decisions(
     canonical_rank = np.full(len(rank_of_row), -1, dtype=np.int64)
     canonical_rank[placed] = canonical[offset]
     names = np.array([METHOD_NAMES[code] for code in sorted(METHOD_NAMES)], dtype=object)
-    method = np.full(len(rank_of_row), _KNOWN, dtype=object)
+    method = np.full(len(rank_of_row), KNOWN, dtype=object)
     method[placed] = names[methods[offset]]
     score = np.zeros(len(rank_of_row))
     score[placed] = similarity[offset]

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.clusters import MatchRules, Placement, StoryIndex
+from dedup.clusters import MatchRules, lsh_banding
+from dedup.partitioned import Banding, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
 from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
@@ -37,13 +37,6 @@ def match_rules(settings: DedupSettings) -> MatchRules:
         settings.containment_threshold,
         settings.min_containment_shingles,
         settings.containment_stderrs,
-    )
-
-
-def story_index(settings: DedupSettings) -> StoryIndex:
-    """An empty story index with the signature, matching and LSH settings of ``settings``."""
-    return StoryIndex(
-        signature_settings(settings), match_rules(settings), settings.lsh_threshold, settings.bands, settings.rows
     )
 
 
@@ -76,16 +69,9 @@ def sign_documents(
     return sign_token_hashes(token_hashes, signature_settings(settings))
 
 
-@dataclass
-class KnownState:
-    """What the dataset already holds, as far as dedup needs it."""
-
-    index: StoryIndex
-    record_keys: set[str]
-
-
-def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
-    """Build the story index from the stored signatures and hashes (no stored text is read).
+def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStories:
+    """What dedup needs of the stored dataset: ids, content hashes and record keys (no text;
+    the signatures stay in their files, read block by block when placing).
 
     Raises:
         DatasetError: the stored signatures were made with other settings.
@@ -102,76 +88,38 @@ def load_known_state(dataset: Dataset, settings: DedupSettings) -> KnownState:
                 f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
                 "or a new output directory."
             )
-    index = story_index(settings)
+    result = StoredStories.empty()
     articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
-    signatures = dataset.read("signatures", ["article_id", "hashvalues", "shingle_count"])
+    signatures = dataset.read("signatures", ["article_id"])
     duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])
     rejects = dataset.read("rejects", ["record_key"])
-    record_keys: set[str] = set()
     if articles is not None and signatures is not None:
-        hash_of = dict(zip(articles["article_id"].to_pylist(), articles["content_hash"].to_pylist(), strict=True))
-        ids = signatures["article_id"].to_pylist()
-        values = signatures["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, wanted.num_perm)
-        index.add_canonicals(ids, [hash_of[i] for i in ids], values, signatures["shingle_count"].to_numpy())
-    for table in (articles, duplicates, rejects):
-        if table is not None:
-            record_keys.update(table["record_key"].to_pylist())
+        ids = signatures["article_id"].combine_chunks()
+        result.signature_files = dataset.files("signatures")
+        result.article_ids = ids
+        result.content_hashes = articles["content_hash"].take(pc.index_in(ids, value_set=articles["article_id"]))
     if duplicates is not None:
-        for content_hash, canonical in zip(
-            duplicates["content_hash"].to_pylist(), duplicates["canonical_id"].to_pylist(), strict=True
-        ):
-            index.add_known_hash(content_hash, canonical)
-    log.info("loaded %d stored stories and %d known records", len(index), len(record_keys))
-    return KnownState(index, record_keys)
+        result.duplicate_hashes = duplicates["content_hash"].combine_chunks()
+        result.duplicate_canonicals = duplicates["canonical_id"].combine_chunks()
+    keys = [table["record_key"] for table in (articles, duplicates, rejects) if table is not None]
+    if keys:
+        result.record_keys = pc.unique(pa.chunked_array(keys).combine_chunks())
+    log.info("loaded %d stored stories and %d known records", len(result.article_ids), len(result.record_keys))
+    return result
 
 
-#: Placement of a staged row that was ingested by an earlier run (nothing is written).
-ALREADY_KNOWN = Placement(canonical_id=None, similarity=0.0, method="known")
-
-_PLACE_COLUMNS = [
-    "article_id",
-    "content_hash",
-    "word_count",
-    "shingle_count",
-    "record_key",
-    "source_path",
-    "source_record",
-]
-
-
-def place_staged(staged_paths: Sequence[str], known: KnownState, num_perm: int) -> list[list[Placement]]:
-    """Decide where every staged row goes, reading only the signature columns.
-
-    Canonical rule: within a run rows are placed longest text first (then by source path and
-    record), so the longest copy of a new story becomes its article; a story stored by an
-    earlier run stays canonical. Rows whose record key is already stored are ``ALREADY_KNOWN``.
-
-    Returns:
-        For each staged file, one placement per row, in row order.
-    """
-    tables = [pq.read_table(path, columns=[*_PLACE_COLUMNS, "hashvalues"]) for path in staged_paths]
-    sizes = [t.num_rows for t in tables]
-    placements: list[list[Placement]] = [[ALREADY_KNOWN] * size for size in sizes]
-    if not tables:
-        return placements
-    # Column-wise with Arrow and numpy: a million rows must not become a million tuples.
-    table = pa.concat_tables(tables)
-    del tables  # one copy of the signatures at a time
-    order = pc.sort_indices(
-        table,
-        sort_keys=[("word_count", "descending"), ("source_path", "ascending"), ("source_record", "ascending")],
-    )
-    table = table.take(order)
-    fresh = pc.invert(pc.is_in(table["record_key"], value_set=pa.array(known.record_keys, pa.string())))
-    table, order = table.filter(fresh), order.filter(fresh)
-    known.record_keys.update(table["record_key"].to_pylist())
-    values = table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm)
-    placed = known.index.place_batch(
-        table["article_id"].to_pylist(), table["content_hash"].to_pylist(), values, table["shingle_count"].to_numpy()
-    )
-    file_of = np.repeat(np.arange(len(sizes)), sizes)
-    first_row = np.cumsum([0, *sizes])
-    for position, placement in zip(order.to_numpy(), placed, strict=True):
-        file_index = file_of[position]
-        placements[file_index][int(position - first_row[file_index])] = placement
-    return placements
+def place_staged(
+    staged_paths: Sequence[str],
+    stored: StoredStories,
+    settings: DedupSettings,
+    work_dir: str,
+    run_tasks: TaskMap,
+    block_rows: int,
+) -> list[pa.Table]:
+    """Decide where every staged row goes (``dedup.partitioned.place_run``), the block and
+    part tasks run by ``run_tasks`` with intermediate files under ``work_dir``; band keys
+    are cut into as many parts as there are blocks of ``block_rows`` signatures."""
+    bands, rows = lsh_banding(settings.num_perm, settings.lsh_threshold, settings.bands, settings.rows)
+    total = sum(pq.read_metadata(path).num_rows for path in staged_paths) + len(stored.article_ids)
+    banding = Banding(settings.num_perm, bands, rows, max(1, -(-total // block_rows)), work_dir)
+    return place_run(staged_paths, stored, banding, match_rules(settings), run_tasks, block_rows)

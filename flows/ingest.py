@@ -11,14 +11,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from dedup.clusters import Placement
-from dedup.stage import KnownState, load_known_state
+from dedup.partitioned import StoredStories
+from dedup.stage import load_stored_stories
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 from newsdedup.pipeline import (
     StagedBatch,
@@ -98,18 +99,20 @@ def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[I
 
 
 @task(name="load-stored-stories", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def load_known_task(dataset: Dataset, config: IngestConfig) -> KnownState:
-    return load_known_state(dataset, config.dedup)
+def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
+    return load_stored_stories(dataset, config.dedup)
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def place_task(staged: list[StagedBatch], known: KnownState, config: IngestConfig) -> list[list[Placement]]:
-    return place_batches(staged, known, config)
+def place_task(
+    staged: list[StagedBatch], stored: StoredStories, config: IngestConfig, staging_dir: str, pool: WorkerPool
+) -> list[pa.Table]:
+    return place_batches(staged, stored, config, staging_dir, pool)
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(dataset, summary, staged, placements, known, files, inputs, config, started_at) -> RunSummary:
-    return commit_batches(dataset, summary, staged, placements, known, files, inputs, config, started_at)
+def commit_task(dataset, summary, staged, decisions, stored, files, inputs, config, started_at) -> RunSummary:
+    return commit_batches(dataset, summary, staged, decisions, stored, files, inputs, config, started_at)
 
 
 #: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs
@@ -157,6 +160,8 @@ def ingest_flow(
     max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
     workers: int = IngestConfig.workers,
     jsonl_fields: dict[str, str] | None = None,
+    dask_address: str | None = None,
+    dedup_block_rows: int = IngestConfig.block_rows,
 ) -> dict:
     """Ingest raw news dumps into the Parquet datasets under ``output``.
 
@@ -170,7 +175,11 @@ def ingest_flow(
         lsh_threshold, bands, rows: LSH banding (candidates only); bands/rows 0 derive it
             from lsh_threshold.
         batch_size: input files per parse task.
-        workers: processes for reading, cleaning and signing (0 = one per CPU).
+        workers: processes for reading, cleaning, signing and dedup: 0 = a process pool of one
+            per CPU, 1 = in the flow's process, N >= 2 = a local Dask cluster of N processes.
+        dask_address: run those steps on this Dask cluster instead (``tcp://host:8786``);
+            its workers need newsdedup installed and ``output`` at the same path.
+        dedup_block_rows: signatures per dedup task (memory per task: rows x num_perm x 4 B).
         jsonl_fields: JSONL field names where they differ from the defaults, e.g.
             ``{"text": "body", "url": "link"}`` (keys: url, title, text, html, date).
         max_file_mb: larger input files are rejected.
@@ -194,6 +203,7 @@ def ingest_flow(
         limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
         batch_size=batch_size,
         workers=workers,
+        block_rows=dedup_block_rows,
         jsonl_fields=JsonlFields(**(jsonl_fields or {})),
     )
     started_at = datetime.now(UTC)
@@ -202,25 +212,25 @@ def ingest_flow(
     clock = time.perf_counter()
     discovered = discover_task(inputs)
     with Dataset.open(output) as dataset:
-        known = load_known_task.submit(dataset, config)
+        stored = load_stored_task.submit(dataset, config)
         files, summary.files_unchanged = select_inputs_task(dataset, discovered)
         report_files(summary.files_unchanged, 0)
         staging_dir = dataset.staging_dir(run_id)
         work = batches(files, config.batch_size)
-        with worker_pool(config.workers, len(work)) as pool:
+        with worker_pool(config.workers, len(work), dask_address) as pool:
             futures = [
                 stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
                 for number, batch in enumerate(work)
             ]
             staged = [future.result() for future in futures]
-        summary.seconds_by_stage["read_clean_sign"] = round(time.perf_counter() - clock, 3)
-        summary.files_read = len(files)
-        summary.records_read = sum(s.documents + s.rejects for s in staged)
+            summary.seconds_by_stage["read_clean_sign"] = round(time.perf_counter() - clock, 3)
+            summary.files_read = len(files)
+            summary.records_read = sum(s.documents + s.rejects for s in staged)
+            clock = time.perf_counter()
+            decisions = place_task(staged, stored.result(), config, staging_dir, pool)
+            summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        placements = place_task(staged, known.result(), config)
-        summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        summary = commit_task(dataset, summary, staged, placements, known.result(), files, inputs, config, started_at)
+        summary = commit_task(dataset, summary, staged, decisions, stored.result(), files, inputs, config, started_at)
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)

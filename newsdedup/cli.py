@@ -17,6 +17,7 @@ import os
 import sys
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
+from newsdedup.workers import ClusterError
 from storage.dataset import DatasetError
 
 EXIT_USAGE = 2
@@ -99,7 +100,20 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=IngestConfig.workers,
         metavar="N",
-        help="processes for reading, cleaning and signing (default: one per CPU)",
+        help="1: one process; N >= 2: a local Dask cluster of N worker processes "
+        "(default: a process pool, one per CPU)",
+    )
+    ingest.add_argument(
+        "--dedup-block-rows",
+        type=int,
+        default=IngestConfig.block_rows,
+        metavar="N",
+        help=f"signatures per dedup task (default {IngestConfig.block_rows})",
+    )
+    ingest.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run reading, cleaning, signing and dedup on this Dask cluster (tcp://host:8786)",
     )
     ingest.add_argument(
         "--max-file-mb",
@@ -133,8 +147,8 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--containment-threshold must be in (0, 1]"
     if args.num_perm < 16 or args.num_perm > 1024:
         return "--num-perm must be between 16 and 1024"
-    if args.shingle_size < 1 or args.batch_size < 1 or args.max_file_mb < 1:
-        return "--shingle-size, --batch-size and --max-file-mb must be positive"
+    if min(args.shingle_size, args.batch_size, args.max_file_mb, args.dedup_block_rows) < 1:
+        return "--shingle-size, --batch-size, --max-file-mb and --dedup-block-rows must be positive"
     if (args.bands or args.rows) and not (0 < args.bands * args.rows <= args.num_perm):
         return f"--bands x --rows must be between 1 and --num-perm ({args.num_perm})"
     if not 0.0 < args.lsh_threshold <= 1.0:
@@ -195,9 +209,11 @@ def _ingest(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 max_file_mb=args.max_file_mb,
                 workers=args.workers,
+                dask_address=args.dask_address,
+                dedup_block_rows=args.dedup_block_rows,
                 jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
             )
-    except (NoInputsError, DatasetError) as error:
+    except (NoInputsError, DatasetError, ClusterError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:

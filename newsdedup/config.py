@@ -75,8 +75,12 @@ class IngestConfig:
     jsonl_fields: JsonlFields = JsonlFields()
     #: Input files per parse task: keeps Prefect's task count proportional to batches.
     batch_size: int = 500
-    #: Worker processes for reading, cleaning and signing (0 = one per CPU, 1 = in-process).
+    #: Where reading, cleaning, signing and dedup run: 0 = a process pool of one per CPU,
+    #: 1 = in process, N >= 2 = a local Dask cluster of N processes (``newsdedup.workers``).
     workers: int = 0
+    #: Signatures per dedup block task, the unit of the dedup's parallel steps (memory per
+    #: task: about block_rows x num_perm x 4 bytes; 65,536 x 128 is 32 MiB).
+    block_rows: int = 65536
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dedup.clusters import Placement
-from dedup.stage import KnownState, place_staged, sign_documents, signature_settings
+import pyarrow as pa
+
+from dedup.partitioned import StoredStories
+from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
+from newsdedup.workers import WorkerPool
 from parsers.batch import parse_files
 from parsers.discover import InputFile
 from storage.commit import RunSummary, commit_run
@@ -37,17 +40,23 @@ class StagedBatch:
     rejects: int
 
 
-def place_batches(staged: Sequence[StagedBatch], known: KnownState, config: IngestConfig) -> list[list[Placement]]:
-    """Dedup: where every staged row goes (see ``dedup.stage.place_staged``)."""
-    return place_staged([s.documents_path for s in staged], known, config.dedup.num_perm)
+def place_batches(
+    staged: Sequence[StagedBatch], stored: StoredStories, config: IngestConfig, staging_dir: str, pool: WorkerPool
+) -> list[pa.Table]:
+    """Dedup: where every staged row goes (see ``dedup.partitioned.place_run``), the block
+    tasks run on ``pool`` with their files under ``staging_dir``."""
+    work_dir = os.path.join(staging_dir, "dedup")
+    os.makedirs(work_dir, exist_ok=True)
+    paths = [s.documents_path for s in staged]
+    return place_staged(paths, stored, config.dedup, work_dir, pool.map, config.block_rows)
 
 
 def commit_batches(
     dataset: Dataset,
     summary: RunSummary,
     staged: Sequence[StagedBatch],
-    placements: Sequence[Sequence[Placement]],
-    known: KnownState,
+    decisions: Sequence[pa.Table],
+    stored: StoredStories,
     files: Sequence[InputFile],
     inputs: Sequence[str],
     config: IngestConfig,
@@ -58,9 +67,9 @@ def commit_batches(
         dataset,
         summary,
         [s.documents_path for s in staged],
-        placements,
+        decisions,
         [s.rejects_path for s in staged],
-        known.record_keys,
+        stored.record_keys,
         files,
         inputs,
         config.to_json(),

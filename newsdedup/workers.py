@@ -1,19 +1,35 @@
-"""Run the CPU-heavy batch step (read, clean, sign) on several cores.
+"""Where the CPU-heavy steps run: in process, on a local process pool, or on a Dask cluster.
 
 Prefect's tasks stay coarse (one task run per batch, in the flow's thread pool); inside each,
-the batch is handed to a process pool so both cores work despite the GIL. With one worker the
-step runs in-process. Results do not depend on the number of workers: every batch is
-processed independently and results are collected in batch order.
+the batch is handed to the pool, so all cores (or a cluster's machines) work despite the
+GIL. The dedup stage maps its block and part tasks over the same pool. Results do not
+depend on the pool: every task is independent and results are collected in order.
+
+- ``workers=1``: in process.
+- ``workers=0`` (default): a process pool, one process per CPU.
+- ``workers=N`` (N >= 2): a Dask ``LocalCluster`` of N single-threaded worker processes.
+- ``dask_address``: an existing Dask cluster (``tcp://scheduler:8786``); its workers need
+  newsdedup installed and the output directory reachable at the same path.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class ClusterError(Exception):
+    """The Dask cluster named by ``dask_address`` cannot be used."""
 
 
 def default_workers() -> int:
@@ -22,9 +38,9 @@ def default_workers() -> int:
 
 
 class WorkerPool:
-    """Calls a function in-process (one worker) or in a pool of worker processes."""
+    """Calls functions in-process (no executor) or in a pool of worker processes."""
 
-    def __init__(self, executor: ProcessPoolExecutor | None) -> None:
+    def __init__(self, executor: ProcessPoolExecutor | None = None) -> None:
         self._executor = executor
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -33,18 +49,72 @@ class WorkerPool:
             return function(*args)
         return self._executor.submit(function, *args).result()
 
+    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
+        """``[function(*args) for args in arguments]``, in parallel when there is a pool."""
+        if self._executor is None:
+            return [function(*args) for args in arguments]
+        return list(self._executor.map(function, *zip(*arguments, strict=True))) if arguments else []
+
+
+class DaskPool(WorkerPool):
+    """Calls functions on the workers of a Dask cluster."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__()
+        self._client = client
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        return self._client.submit(function, *args, pure=False).result()
+
+    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
+        futures = [self._client.submit(function, *args, pure=False) for args in arguments]
+        return self._client.gather(futures)
+
 
 @contextmanager
-def worker_pool(workers: int, batches: int) -> Iterator[WorkerPool]:
-    """A ``WorkerPool`` of ``workers`` processes (0 = one per CPU, never more than there are
-    ``batches``), shut down on exit.
+def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> Iterator[WorkerPool]:
+    """The pool a run uses (see the module docstring), shut down on exit.
 
-    Workers are started with "spawn", not fork: the flow's process runs Prefect's threads,
+    The default process pool never has more processes than there are ``batches``; its
+    workers are started with "spawn", not fork: the flow's process runs Prefect's threads,
     and a forked child can inherit a lock one of them held and hang for ever.
     """
-    count = min(workers or default_workers(), batches)
+    if dask_address or workers >= 2:
+        with _dask_client(workers, dask_address) as client:
+            yield DaskPool(client)
+        return
+    count = min(default_workers(), batches) if workers == 0 else 1
     if count <= 1:
-        yield WorkerPool(None)
+        yield WorkerPool()
         return
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as executor:
         yield WorkerPool(executor)
+
+
+@contextmanager
+def _dask_client(workers: int, address: str | None) -> Iterator[Any]:
+    """A client of the cluster at ``address``, or of a new loopback ``LocalCluster``."""
+    from distributed import Client, LocalCluster  # imported here: only Dask runs pay for it
+
+    if address:
+        log.info("running on the Dask cluster at %s", address)
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT_SECONDS)
+        except (OSError, ValueError, TypeError) as error:
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {error}") from error
+        with client:
+            yield client
+        return
+    log.info("starting a local Dask cluster of %d worker processes", workers)
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.clusters import Placement
+from dedup.partitioned import KNOWN
 from dedup.signatures import SignatureSettings
 from parsers.discover import InputFile
 from storage.dataset import Dataset, RollingWriter
@@ -48,12 +48,12 @@ class RunSummary:
         return asdict(self)
 
 
-def _cluster_growth(placements: Sequence[Sequence[Placement]]) -> Counter[str]:
+def _cluster_growth(decisions: Sequence[pa.Table]) -> Counter[str]:
+    """Copies this run adds to each story (by canonical id)."""
     growth: Counter[str] = Counter()
-    for file_placements in placements:
-        for placement in file_placements:
-            if placement.canonical_id is not None:
-                growth[placement.canonical_id] += 1
+    for table in decisions:
+        counts = pc.value_counts(table["canonical_id"].drop_null())
+        growth.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)))
     return growth
 
 
@@ -76,9 +76,9 @@ def commit_run(
     dataset: Dataset,
     summary: RunSummary,
     staged_paths: Sequence[str],
-    placements: Sequence[Sequence[Placement]],
+    decisions: Sequence[pa.Table],
     reject_paths: Sequence[str],
-    known_record_keys: set[str],
+    stored_record_keys: pa.Array,
     read_inputs: Sequence[InputFile],
     inputs: Sequence[str],
     settings_json: str,
@@ -88,15 +88,16 @@ def commit_run(
 ) -> RunSummary:
     """Write articles, duplicates, signatures, rejects and the run row, then commit.
 
-    ``placements[i][j]`` decides staged row ``j`` of ``staged_paths[i]``; rejects whose
-    record key is in ``known_record_keys`` were stored by an earlier run and are skipped.
+    ``decisions[i]`` decides the staged rows of ``staged_paths[i]`` (``dedup.partitioned.
+    place_run``); rejects whose record key is in ``stored_record_keys`` were stored by an
+    earlier run and are skipped.
     ``read_inputs`` (the files this run read) are added to the ``inputs/`` ledger.
     Counts are added to ``summary``, which is returned.
     """
     run_id = summary.run_id
     day = started_at.strftime("%Y-%m-%d")
     transaction = dataset.transaction()
-    growth = _cluster_growth(placements)
+    growth = _cluster_growth(decisions)
     final_sizes = _stored_cluster_sizes(dataset, transaction, growth) if dataset.manifest.files["articles"] else {}
     for canonical, added in growth.items():
         final_sizes.setdefault(canonical, 1 + added)
@@ -107,13 +108,14 @@ def commit_run(
         {**signatures_schema(signature_settings.num_perm).metadata, **signature_settings.as_metadata()}
     )
     signatures = RollingWriter(transaction, "signatures", sig_schema, f"signatures/part-{run_id}")
-    for path, file_placements in zip(staged_paths, placements, strict=True):
+    for path, decided in zip(staged_paths, decisions, strict=True):
         staged = pq.read_table(path)
-        new = [i for i, p in enumerate(file_placements) if p.canonical_id is None and p.method != "known"]
-        copies = [i for i, p in enumerate(file_placements) if p.canonical_id is not None]
-        summary.skipped_known += sum(1 for p in file_placements if p.method == "known")
-        if new:
-            rows = staged.take(new)
+        known = pc.equal(decided["method"], KNOWN)
+        is_copy = pc.is_valid(decided["canonical_id"])
+        is_new = pc.invert(pc.or_(is_copy, known))
+        summary.skipped_known += pc.sum(known).as_py() or 0
+        if pc.any(is_new).as_py():
+            rows = staged.filter(is_new)
             ids = rows["article_id"].to_pylist()
             articles.write(article_rows(rows, [final_sizes.get(i, 1) for i in ids], run_id, started_at))
             signatures.write(
@@ -123,33 +125,36 @@ def commit_run(
                         "hashvalues": rows["hashvalues"],
                         "shingle_count": rows["shingle_count"],
                         "word_count": rows["word_count"],
-                        "run_id": pa.array([run_id] * len(new), pa.string()),
+                        "run_id": pa.array([run_id] * rows.num_rows, pa.string()),
                     }
                 )
             )
-        if copies:
-            chosen = [file_placements[i] for i in copies]
+        if pc.any(is_copy).as_py():
+            chosen = decided.filter(is_copy)
+            canonical_ids = chosen["canonical_id"].to_pylist()
             duplicates.write(
                 duplicate_rows(
-                    staged.take(copies),
-                    [final_sizes[p.canonical_id] for p in chosen],
-                    [p.canonical_id for p in chosen],
-                    [p.similarity for p in chosen],
-                    [p.method for p in chosen],
+                    staged.filter(is_copy),
+                    [final_sizes[c] for c in canonical_ids],
+                    canonical_ids,
+                    chosen["similarity"].to_pylist(),
+                    chosen["method"].to_pylist(),
                     run_id,
                     started_at,
                 )
             )
     rejects = RollingWriter(transaction, "rejects", REJECTS, f"rejects/ingest_date={day}/part-{run_id}")
     reasons: Counter[str] = Counter()
+    seen: set[str] = set()
     for path in reject_paths:
         table = pq.read_table(path)
+        stored = pc.is_in(table["record_key"], value_set=stored_record_keys).to_pylist()
         keep = []
-        for row, key in enumerate(table["record_key"].to_pylist()):
-            if key in known_record_keys:
+        for row, (key, is_stored) in enumerate(zip(table["record_key"].to_pylist(), stored, strict=True)):
+            if is_stored or key in seen:
                 summary.skipped_known += 1
             else:
-                known_record_keys.add(key)
+                seen.add(key)
                 keep.append(row)
         table = table.take(pa.array(keep, pa.int64()))
         reasons.update(table["reason"].to_pylist())

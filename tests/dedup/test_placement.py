@@ -12,10 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from dedup.clusters import CONTAINED, EXACT, NEAR, MatchRules, Placement, StoryIndex, estimated_jaccard
+from dedup.partitioned import StoredStories
 from dedup.signatures import SignatureSettings, sign_token_lists
-from dedup.stage import KnownState, place_staged, story_index
 from newsdedup.config import DedupSettings, IngestConfig
-from newsdedup.pipeline import stage_batch
+from newsdedup.pipeline import place_batches, stage_batch
+from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
 from tests.conftest import SEEDS
 from tests.dedup.stories import (
@@ -39,9 +40,11 @@ def place_folder(folder: Path, scratch: Path, **settings) -> dict[str, tuple[str
     config = IngestConfig(dedup=replace(DedupSettings(), **settings), workers=1)
     files = discover_inputs([str(folder)])
     staged = stage_batch(files, 0, str(scratch), "test-run", datetime.now(UTC), config)
-    (placements,) = place_staged(
-        [staged.documents_path], KnownState(story_index(config.dedup), set()), config.dedup.num_perm
-    )
+    (decided,) = place_batches([staged], StoredStories.empty(), config, str(scratch), WorkerPool())
+    placements = [
+        Placement(row["canonical_id"], row["similarity"], row["method"]) if row["canonical_id"] else Placement(None)
+        for row in decided.to_pylist()
+    ]
     table = pq.read_table(staged.documents_path, columns=["source_path", "article_id"])
     return {
         path: (article_id, placement)

@@ -8,9 +8,10 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from dedup.stage import load_known_state
+from dedup.stage import load_stored_stories
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
+from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
 from storage.commit import RunSummary
 from storage.dataset import Dataset
@@ -22,13 +23,13 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
     with Dataset.open(output) as dataset:
-        known = load_known_state(dataset, config.dedup)
+        stored = load_stored_stories(dataset, config.dedup)
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
-        placements = place_batches(staged, known, config)
+        decisions = place_batches(staged, stored, config, staging, WorkerPool())
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
-        return commit_batches(dataset, summary, staged, placements, known, files, inputs, config, started)
+        return commit_batches(dataset, summary, staged, decisions, stored, files, inputs, config, started)
 
 
 def main() -> None:
