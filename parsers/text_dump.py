@@ -791,30 +791,47 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
     Returns:
         Normalised template lines (compare with ``normalise_line(line)``).
     """
+    documents_lines: list[set[str]] = []  # each document's distinct normalised lines
     counts: Counter[str] = Counter()
-    holders: dict[str, list[int]] = {}
-    long_lines: list[frozenset[int]] = []
-    for number, document in enumerate(documents):
-        unique = {normalise_line(line) for line in document.splitlines() if line.strip()}
+    for document in documents:
+        unique = set(map(normalise_line, document.splitlines()))
+        unique.discard("")  # blank lines
+        documents_lines.append(unique)
         counts.update(unique)
-        for line in unique:
-            holders.setdefault(line, []).append(number)
-        long_lines.append(frozenset(hash(line) for line in unique if line.count(" ") >= rules.TEMPLATE_LONG_WORDS))
-    total = len(long_lines)
+    total = len(documents_lines)
     needed = max(rules.TEMPLATE_MIN_DOCS, rules.TEMPLATE_MIN_SHARE * total)
-    by_holders: dict[tuple[int, ...], list[str]] = {}
     needed_long = max(needed, rules.TEMPLATE_LONG_MIN_DOCS)
-    for line, count in counts.items():
-        if count >= (needed_long if line.count(" ") >= rules.TEMPLATE_LONG_WORDS else needed):
-            by_holders.setdefault(tuple(holders[line]), []).append(line)
+    candidates = {
+        line
+        for line, count in counts.items()
+        if count >= needed and (count >= needed_long or line.count(" ") < rules.TEMPLATE_LONG_WORDS)
+    }
+    # Which documents hold each candidate; only candidates are followed (most lines are not).
+    holders: dict[str, list[int]] = {line: [] for line in candidates}
+    for number, unique in enumerate(documents_lines):
+        for line in unique & candidates:
+            holders[line].append(number)
+    by_holders: dict[tuple[int, ...], list[str]] = {}
+    for line, numbers in holders.items():
+        by_holders.setdefault(tuple(numbers), []).append(line)
+    long_lines: dict[int, frozenset[str]] = {}  # a document's long lines, made when first compared
+
+    def long_lines_of(number: int) -> frozenset[str]:
+        if number not in long_lines:
+            long_lines[number] = frozenset(
+                line for line in documents_lines[number] if line.count(" ") >= rules.TEMPLATE_LONG_WORDS
+            )
+        return long_lines[number]
+
     template: set[str] = set()
     for docs, lines in by_holders.items():
-        if _mean_overlap([long_lines[d] for d in docs]) < rules.TEMPLATE_COPY_OVERLAP:
+        sample = [long_lines_of(d) for d in docs[: rules.TEMPLATE_JACCARD_SAMPLE + 1]]  # what _mean_overlap reads
+        if _mean_overlap(sample) < rules.TEMPLATE_COPY_OVERLAP:
             template.update(lines)
     return frozenset(template)
 
 
-def _mean_overlap(sets: list[frozenset[int]]) -> float:
+def _mean_overlap(sets: list[frozenset[str]]) -> float:
     """Mean overlap |a & b| / min(|a|, |b|) of consecutive pairs (a cheap sample of pairs)."""
     sample = sets[: rules.TEMPLATE_JACCARD_SAMPLE + 1]
     pairs = list(zip(sample, sample[1:], strict=False))
