@@ -30,9 +30,10 @@ SHINGLE_HASH_VERSION = f"{TOKEN_HASH_VERSION}-fold-v2"
 
 _FOLD_PRIME = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
 _MASK32 = np.uint64(0xFFFFFFFF)
-#: Shingles permuted per numpy step: keeps the (num_perm x shingles) scratch array near the
-#: size of the CPU cache (measured: 8192 is ~3x faster than 32768 or one big array).
-_SHINGLES_PER_STEP = 8192
+#: Shingles permuted per numpy step: keeps the (num_perm x shingles) scratch array (1 MiB)
+#: within the CPU's L2 cache (measured: 2048 is ~20% faster than 8192 and ~3x faster than
+#: 32768; a block holds whole documents, so much smaller blocks hold one and are slower).
+_SHINGLES_PER_STEP = 2048
 
 
 @dataclass(frozen=True)
