@@ -72,6 +72,25 @@ class Block:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: ASCII characters that are not word characters (``_WORD``), mapped to spaces (``_words``).
+_ASCII_NON_WORD = str.maketrans(dict.fromkeys((c for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")), " "))
+#: Typographic punctuation common in English text (quotes, dashes, ellipsis, no-break space).
+_COMMON_PUNCTUATION = "“”‘’–—…\xa0"
+
+
+def _words(lower: str) -> list[str]:
+    """The words of a lowercase text (``_WORD.findall``). Text that is ASCII once common
+    punctuation is replaced by spaces is split on its non-word characters instead: about
+    three times faster than the regex, and the words are the same."""
+    if not lower.isascii():
+        for mark in _COMMON_PUNCTUATION:
+            if mark in lower:
+                lower = lower.replace(mark, " ")
+        if not lower.isascii():
+            return _WORD.findall(lower)
+    return lower.translate(_ASCII_NON_WORD).split()
+
+
 _INNER_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
@@ -301,10 +320,12 @@ def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset())
                 start = index + 1
         run.clear()
 
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped and (not stripped.isascii() or "  " in stripped or "\t" in stripped):
-            stripped = " ".join(stripped.split())  # normalise_line, inlined: this loop is hot
+    # normalise_line of every line, inlined: this runs for every line of every page.
+    stripped_lines = [
+        text if text.isascii() and "  " not in text and "\t" not in text else " ".join(text.split())
+        for text in map(str.strip, lines)
+    ]
+    for number, stripped in enumerate(stripped_lines):
         if not stripped:
             if run:
                 flush_run()
@@ -385,7 +406,7 @@ def _text_class(text: str) -> tuple[str, int, list[str] | None]:
         or rules.TIMESTAMPED.match(text)
     ):
         return "bad", size, None
-    words = _WORD.findall(lower)
+    words = _words(lower)
     if len(words) < rules.SHORT_BLOCK_WORDS:
         return "short", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
@@ -529,7 +550,7 @@ def _looks_like_title(line: str) -> bool:
 def _content_words(text: str) -> set[str]:
     """Content words of ``text``, cut to a short prefix so that a headline's "kills" meets
     the body's "killed" (a crude stemmer, enough to compare a headline with its text)."""
-    return _content_prefixes(set(_WORD.findall(text.lower())))
+    return _content_prefixes(set(_words(text.lower())))
 
 
 def _content_prefixes(words: set[str]) -> set[str]:
@@ -644,7 +665,7 @@ def _following_words(blocks: list[Block], classes: list[str], start: int, last: 
         if classes[index] == "good":
             block = blocks[index]
             # Scoring read most prose blocks' words; a short block it let its neighbours judge it did not.
-            words.update(block.words if block.words is not None else _WORD.findall(block.text.lower()))
+            words.update(block.words if block.words is not None else _words(block.text.lower()))
             count += int(block.score)  # a prose block's score is its number of words
             if count >= rules.TITLE_BODY_WORDS:
                 break
