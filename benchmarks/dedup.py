@@ -239,6 +239,10 @@ def parse_batches(docs: str, batch_size: int) -> list[tuple[list, list]]:
     return [parse_files(batch, ReadLimits()) for batch in batches(discover_inputs([docs]), batch_size)]
 
 
+def _in_process(function, arguments):
+    return [function(*args) for args in arguments]
+
+
 def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mapping[str, list]) -> list[dict]:
     """Score every combination of ``grid`` with the plain functions of the pipeline.
 
@@ -247,8 +251,9 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
     is signed once and every matching setting placed (no commit). Returns one row per
     combination.
     """
-    from dedup.stage import KnownState, place_staged, sign_documents, story_index
-    from newsdedup.config import DedupSettings
+    from dedup.partitioned import StoredStories
+    from dedup.stage import place_staged, sign_documents
+    from newsdedup.config import DedupSettings, IngestConfig
     from storage.dataset import write_parquet
     from storage.tables import staged_table
 
@@ -278,16 +283,23 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
                 settings = replace(base, **{k: v for k, v in combo.items() if k not in sign_fields})
                 if (settings.bands or settings.rows) and settings.bands * settings.rows != settings.num_perm:
                     continue
-                index = story_index(settings)
                 clock = time.perf_counter()
-                placements = place_staged([p for p, _ in staged], KnownState(index, set()), settings.num_perm)
+                work_dir = tempfile.mkdtemp(dir=scratch)
+                placed = place_staged(
+                    [p for p, _ in staged],
+                    StoredStories.empty(),
+                    settings,
+                    work_dir,
+                    _in_process,
+                    IngestConfig.block_rows,
+                )
                 place_seconds = time.perf_counter() - clock
                 predicted = {r: f"<reject {r}>" for r in rejected}
                 methods: Counter[str] = Counter()
-                for (_, documents), file_placements in zip(staged, placements, strict=True):
-                    for document, placement in zip(documents, file_placements, strict=True):
-                        predicted[document.source_path] = placement.canonical_id or document.article_id
-                        methods[placement.method or "new"] += 1
+                for (_, documents), decided in zip(staged, placed.files, strict=True):
+                    for document, row in zip(documents, decided.to_pylist(), strict=True):
+                        predicted[document.source_path] = row["canonical_id"] or document.article_id
+                        methods[row["method"] or "new"] += 1
                 rows.append(
                     {
                         **combo,
@@ -295,7 +307,7 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
                         "methods": methods,
                         "sign_s": sign_seconds,
                         "place_s": place_seconds,
-                        "candidates": index.candidates_checked,
+                        "candidates": placed.candidates,
                         "predicted": predicted,
                     }
                 )

@@ -147,9 +147,10 @@ def band_block(block: Block, banding: Banding) -> str:
     return _write_parts(path, pa.table(columns), destination, banding.parts)
 
 
-def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding, blocks: int) -> str:
+def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding, blocks: int) -> tuple[str, int]:
     """Step 2: the candidate pairs of one part of the band keys (rows with an equal band,
-    the later one new in this run), sent to the block of the earlier row."""
+    the later one new in this run), sent to the block of the earlier row. Returns the
+    written file and the number of pairs."""
     table = _read_part(band_files, part)
     band, ranks = table["band"].to_numpy(), table["rank"].to_numpy()
     keys = [band, *(table[f"v{i}"].to_numpy() for i in range(banding.rows))]
@@ -160,7 +161,7 @@ def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Ban
     block_of_rank = np.load(_block_of_rank_path(banding), mmap_mode="r")
     path = os.path.join(banding.work_dir, f"pairs-{part:05d}.arrow")
     table = pa.table({"earlier": pairs[0], "later": pairs[1]})
-    return _write_parts(path, table, np.asarray(block_of_rank[pairs[0]]), blocks)
+    return _write_parts(path, table, np.asarray(block_of_rank[pairs[0]]), blocks), pairs.shape[1]
 
 
 def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, blocks: int) -> str:
@@ -220,6 +221,16 @@ class StoredStories:
         return cls([], nothing, nothing, nothing, nothing, nothing)
 
 
+@dataclass(frozen=True)
+class PlacedRun:
+    """A run's decisions: for each staged file, a table of its rows' decisions in row order
+    (``canonical_id``: null for a new story or a known row; ``similarity``; ``method``: ""
+    new, exact, near, contained or known), and the LSH candidate pairs checked."""
+
+    files: list[pa.Table]
+    candidates: int
+
+
 #: Maps a task function over argument tuples, returning results in order (``WorkerPool.map``).
 TaskMap = Callable[[Callable[..., Any], list[tuple]], list]
 
@@ -236,7 +247,7 @@ def place_run(
     rules: MatchRules,
     run_tasks: TaskMap,
     block_rows: int,
-) -> list[pa.Table]:
+) -> PlacedRun:
     """Decide where every staged row goes.
 
     Canonical rule: a run's rows are placed longest text first (then by source path and
@@ -244,9 +255,7 @@ def place_run(
     earlier run stays canonical. Rows whose record key is stored are ``known`` (skipped).
 
     Returns:
-        For each staged file, a table of its rows' decisions in row order: ``canonical_id``
-        (null for a new story or a known row), ``similarity`` and ``method`` ("" new,
-        exact, near, contained, known).
+        The decisions per staged file and the number of candidate pairs checked.
     """
     tables = [pq.read_table(path, columns=_ORDER_COLUMNS) for path in staged_paths]
     sizes = [table.num_rows for table in tables]
@@ -267,23 +276,24 @@ def place_run(
     ).combine_chunks()
     codes = pc.dictionary_encode(all_hashes).indices.to_numpy().astype(np.int64)
     canonical_of_code = np.full(len(all_hashes), -1, dtype=np.int64)
-    stored_codes = codes[:first_new]
-    canonical_of_code[stored_codes[::-1]] = np.arange(first_new)[::-1]  # reversed: the first one wins
+    stored_codes, first_rank = np.unique(codes[:first_new], return_index=True)
+    canonical_of_code[stored_codes] = first_rank
     duplicate_codes = codes[first_new : first_new + len(stored.duplicate_hashes)]
     duplicate_of = pc.fill_null(pc.index_in(stored.duplicate_canonicals, value_set=stored.article_ids), -1)
     duplicate_of = duplicate_of.to_numpy().astype(np.int64)
-    unset = (canonical_of_code[duplicate_codes] < 0) & (duplicate_of >= 0)
-    canonical_of_code[duplicate_codes[unset][::-1]] = duplicate_of[unset][::-1]
+    usable = (canonical_of_code[duplicate_codes] < 0) & (duplicate_of >= 0)
+    unset_codes, first = np.unique(duplicate_codes[usable], return_index=True)
+    canonical_of_code[unset_codes] = duplicate_of[usable][first]
     run_codes = codes[first_new + len(stored.duplicate_hashes) :]
 
-    edges = _verified_edges(
+    edges, candidates = _verified_edges(
         stored.signature_files, staged_paths, rank_of_row, sizes, first_new, banding, rules, run_tasks, block_rows
     )
     ids = pa.chunked_array([stored.article_ids, run["article_id"].take(order)], pa.string()).combine_chunks()
     canonical, methods, similarity = place_in_order(
         first_new, run_codes, canonical_of_code, edges, lambda rank: ids[rank].as_py()
     )
-    return _decisions(rank_of_row, first_new, canonical, methods, similarity, ids, sizes)
+    return PlacedRun(_decisions(rank_of_row, first_new, canonical, methods, similarity, ids, sizes), candidates)
 
 
 def _verified_edges(
@@ -296,8 +306,9 @@ def _verified_edges(
     rules: MatchRules,
     run_tasks: TaskMap,
     block_rows: int,
-) -> Edges:
-    """Steps 1-4 over blocks of the stored signatures and the staged files."""
+) -> tuple[Edges, int]:
+    """Steps 1-4 over blocks of the stored signatures and the staged files: the verified
+    edges and the number of candidate pairs."""
     stored_rows = [pq.read_metadata(path).num_rows for path in signature_files]
     stored_ranks = np.split(np.arange(first_new, dtype=np.int64), np.cumsum(stored_rows)[:-1]) if stored_rows else []
     staged_ranks = np.split(rank_of_row, np.cumsum(sizes)[:-1]) if sizes else []
@@ -305,16 +316,18 @@ def _verified_edges(
         [*zip(signature_files, stored_ranks, strict=True), *zip(staged_paths, staged_ranks, strict=True)], block_rows
     )
     if not blocks:
-        return Edges.concatenate([])
+        return Edges.concatenate([]), 0
     block_of_rank = np.zeros(first_new + int(np.count_nonzero(rank_of_row >= 0)), dtype=np.int32)
     for block in blocks:
         block_of_rank[block.ranks[block.ranks >= 0]] = block.number
     np.save(_block_of_rank_path(banding), block_of_rank)
     count = len(blocks)
     band_files = run_tasks(band_block, [(block, banding) for block in blocks])
-    pair_files = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])
+    pairs = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])
+    pair_files = [path for path, _ in pairs]
     attached = run_tasks(attach_block, [(block, pair_files, banding, count) for block in blocks])
-    return Edges.concatenate(run_tasks(verify_block, [(block, attached, banding, rules) for block in blocks]))
+    edges = Edges.concatenate(run_tasks(verify_block, [(block, attached, banding, rules) for block in blocks]))
+    return edges, sum(found for _, found in pairs)
 
 
 def _decisions(

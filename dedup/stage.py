@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, lsh_banding
-from dedup.partitioned import Banding, StoredStories, TaskMap, place_run
+from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
 from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
@@ -115,7 +115,7 @@ def place_staged(
     work_dir: str,
     run_tasks: TaskMap,
     block_rows: int,
-) -> list[pa.Table]:
+) -> PlacedRun:
     """Decide where every staged row goes (``dedup.partitioned.place_run``), the block and
     part tasks run by ``run_tasks`` with intermediate files under ``work_dir``; band keys
     are cut into as many parts as there are blocks of ``block_rows`` signatures."""

@@ -11,14 +11,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from dedup.partitioned import StoredStories
+from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import load_stored_stories
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 from newsdedup.pipeline import (
@@ -106,13 +105,15 @@ def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
 @task(name="dedup", cache_policy=NO_CACHE)
 def place_task(
     staged: list[StagedBatch], stored: StoredStories, config: IngestConfig, staging_dir: str, pool: WorkerPool
-) -> list[pa.Table]:
-    return place_batches(staged, stored, config, staging_dir, pool)
+) -> PlacedRun:
+    placed = place_batches(staged, stored, config, staging_dir, pool)
+    get_run_logger().info("dedup: %d LSH candidate pairs verified", placed.candidates)
+    return placed
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(dataset, summary, staged, decisions, stored, files, inputs, config, started_at) -> RunSummary:
-    return commit_batches(dataset, summary, staged, decisions, stored, files, inputs, config, started_at)
+def commit_task(dataset, summary, staged, placed, stored, files, inputs, config, started_at) -> RunSummary:
+    return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started_at)
 
 
 #: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs
@@ -227,10 +228,10 @@ def ingest_flow(
             summary.files_read = len(files)
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
-            decisions = place_task(staged, stored.result(), config, staging_dir, pool)
+            placed = place_task(staged, stored.result(), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        summary = commit_task(dataset, summary, staged, decisions, stored.result(), files, inputs, config, started_at)
+        summary = commit_task(dataset, summary, staged, placed, stored.result(), files, inputs, config, started_at)
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)

@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pyarrow as pa
-
-from dedup.partitioned import StoredStories
+from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
 from newsdedup.workers import WorkerPool
@@ -42,7 +40,7 @@ class StagedBatch:
 
 def place_batches(
     staged: Sequence[StagedBatch], stored: StoredStories, config: IngestConfig, staging_dir: str, pool: WorkerPool
-) -> list[pa.Table]:
+) -> PlacedRun:
     """Dedup: where every staged row goes (see ``dedup.partitioned.place_run``), the block
     tasks run on ``pool`` with their files under ``staging_dir``."""
     work_dir = os.path.join(staging_dir, "dedup")
@@ -55,7 +53,7 @@ def commit_batches(
     dataset: Dataset,
     summary: RunSummary,
     staged: Sequence[StagedBatch],
-    decisions: Sequence[pa.Table],
+    placed: PlacedRun,
     stored: StoredStories,
     files: Sequence[InputFile],
     inputs: Sequence[str],
@@ -67,7 +65,7 @@ def commit_batches(
         dataset,
         summary,
         [s.documents_path for s in staged],
-        decisions,
+        placed.files,
         [s.rejects_path for s in staged],
         stored.record_keys,
         files,

@@ -75,7 +75,7 @@ def test_partitioned_placement_equals_per_document_lsh(tmp_path, block_rows, par
         in_process,
         block_rows=block_rows,
     )
-    got = pa.concat_tables(decisions)
+    got = pa.concat_tables(decisions.files)
     assert got["canonical_id"].to_pylist() == [p.canonical_id for p in expected]
     assert got["method"].to_pylist() == [p.method for p in expected]
     copies = [i for i, p in enumerate(expected) if p.canonical_id is not None]

@@ -40,7 +40,7 @@ def place_folder(folder: Path, scratch: Path, **settings) -> dict[str, tuple[str
     config = IngestConfig(dedup=replace(DedupSettings(), **settings), workers=1)
     files = discover_inputs([str(folder)])
     staged = stage_batch(files, 0, str(scratch), "test-run", datetime.now(UTC), config)
-    (decided,) = place_batches([staged], StoredStories.empty(), config, str(scratch), WorkerPool())
+    (decided,) = place_batches([staged], StoredStories.empty(), config, str(scratch), WorkerPool()).files
     placements = [
         Placement(row["canonical_id"], row["similarity"], row["method"]) if row["canonical_id"] else Placement(None)
         for row in decided.to_pylist()
