@@ -105,10 +105,24 @@ def test_html_page_and_text_dump_of_one_story_merge(tmp_path):
     assert canonical(placed, "post/library.html") != canonical(placed, "post/tram.html")
 
 
+#: More of the tram story, for a long original of which a partner ran only the start.
+TRAM_FOLLOW_UP = [
+    "Passenger groups said the authority should publish the full list of risks that remain, "
+    "including the signalling contract that was signed only in March after two failed tenders.",
+    "The airport operator said it would keep the express bus running at its current frequency "
+    "until the tram has carried passengers for at least six months without serious faults.",
+    "Cyclists asked for the promised bicycle lanes beside the tracks to be finished first, since "
+    "the temporary route along the ring road has seen four collisions since the works began.",
+    "A spokesman for the electricians' union said training places at the technical college had "
+    "been cut two years ago, and that the shortage had been predictable long before the works.",
+]
+
+
 def test_copy_cut_short_merges_as_contained(tmp_path):
     inbox = tmp_path / "in"
-    write(inbox, "courier/tram.txt", text_dump(TRAM_TITLE, TRAM))
-    # The partner ran only the first five paragraphs: too little of the whole for Jaccard.
+    write(inbox, "courier/tram.txt", text_dump(TRAM_TITLE, TRAM + TRAM_FOLLOW_UP))
+    # The partner ran only the first five paragraphs: about a third of the whole, so the
+    # Jaccard similarity (~0.36) is far below the threshold while nearly all of it is inside.
     write(
         inbox,
         "herald/tram-short.txt",
