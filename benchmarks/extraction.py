@@ -128,8 +128,7 @@ def _justext_methods() -> list[Method]:
         html = "<html><body>" + "".join(f"<p>{escape(b)}</p>" for b in blocks) + "</body></html>"
         return on_html(html)
 
-    return [Method("text", "jusText (blank-line paragraphs)", on_text),
-            Method("html", "jusText", on_html)]
+    return [Method("text", "jusText (blank-line paragraphs)", on_text), Method("html", "jusText", on_html)]
 
 
 def _trafilatura_methods() -> list[Method]:
@@ -152,8 +151,10 @@ def _trafilatura_methods() -> list[Method]:
         html = "<html><body>" + "".join(f"<p>{escape(b)}</p>" for b in blocks) + "</body></html>"
         return None, trafilatura.extract(html, include_comments=False) or ""
 
-    return [Method("text", "trafilatura (blank-line paragraphs)", on_text),
-            Method("html", "trafilatura extract", on_html)]
+    return [
+        Method("text", "trafilatura (blank-line paragraphs)", on_text),
+        Method("html", "trafilatura extract", on_html),
+    ]
 
 
 def all_methods() -> list[Method]:
@@ -206,8 +207,7 @@ def merge_results(results: list[Result]) -> Result:
 
 def format_table(rows: list[tuple[str, str, str, Result]]) -> str:
     """The results as one fixed-width table (split, input, method, P, R, F1, title, pages/s)."""
-    header = (f"{'split':<8} {'input':<5} {'method':<38} {'P':>6} {'R':>6} {'F1':>6} "
-              f"{'title':>6} {'pages/s':>8}")
+    header = f"{'split':<8} {'input':<5} {'method':<38} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'pages/s':>8}"
     lines = [header, "-" * len(header)]
     for split, kind, name, result in rows:
         mean = mean_score(result.scores)
@@ -222,13 +222,12 @@ def format_table(rows: list[tuple[str, str, str, Result]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="the extraction-dev directory (html/, text/, gold/)")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="the extraction-dev directory (html/, text/, gold/)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="score at most N pages")
-    parser.add_argument("--split", action="store_true",
-                        help="also report each crawl-year folder on its own")
-    parser.add_argument("--only", default=None,
-                        help="run only methods whose name contains this string")
+    parser.add_argument("--split", action="store_true", help="also report each crawl-year folder on its own")
+    parser.add_argument("--only", default=None, help="run only methods whose name contains this string")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     warnings.filterwarnings("ignore")

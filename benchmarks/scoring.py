@@ -119,8 +119,7 @@ def load_dev_set(data: Path = DEFAULT_DATA, limit: int | None = None) -> Iterato
     per_folder = [sorted(folder.glob("*.txt")) for folder in sorted(gold_root.iterdir())]
     ordered = [path for group in per_folder for path in group]
     if limit is not None:
-        round_robin = [g[i] for i in range(max(map(len, per_folder), default=0))
-                       for g in per_folder if i < len(g)]
+        round_robin = [g[i] for i in range(max(map(len, per_folder), default=0)) for g in per_folder if i < len(g)]
         chosen = set(round_robin[:limit])
         ordered = [path for path in ordered if path in chosen]
     for gold_path in ordered:
