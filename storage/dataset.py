@@ -45,6 +45,9 @@ STAGING = "_staging"
 #: readers skip by statistics without making files too fragmented.
 COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 64 * 1024
+#: A run's staged files are read once and deleted: lz4 writes twice and reads three times as
+#: fast as zstd (measured on staged batches: 17 vs 44 and 10 vs 33 µs per document).
+STAGING_COMPRESSION = "lz4"
 
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
@@ -65,10 +68,10 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def write_parquet(table: pa.Table, path: str) -> None:
+def write_parquet(table: pa.Table, path: str, compression: str = COMPRESSION) -> None:
     """Write ``table`` to ``path`` with the project's Parquet options and fsync it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    pq.write_table(table, path, compression=COMPRESSION, row_group_size=ROW_GROUP_SIZE)
+    pq.write_table(table, path, compression=compression, row_group_size=ROW_GROUP_SIZE)
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
