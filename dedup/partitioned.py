@@ -19,7 +19,6 @@ rows in the same order (tests/dedup/test_partitioned.py).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +26,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dedup.clusters import METHOD_NAMES, Edges, MatchRules, _pairs_within_groups, place_in_order, verify_signature_pairs
+from storage import fs
 
 #: Rank of a row that is not placed (its record was ingested by an earlier run).
 NOT_PLACED = -1
@@ -78,7 +77,7 @@ def plan_blocks(sources: Sequence[tuple[str, np.ndarray]], block_rows: int) -> l
 
 def _read_block(block: Block, num_perm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The placed rows of a block: ranks, hash values ``(rows, num_perm)``, shingle counts."""
-    tables = [pq.read_table(path, columns=["hashvalues", "shingle_count"]) for path in block.sources]
+    tables = [fs.read_parquet(path, ["hashvalues", "shingle_count"]) for path in block.sources]
     table = pa.concat_tables(tables)
     values = table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, num_perm)
     counts = table["shingle_count"].to_numpy()
@@ -103,20 +102,14 @@ def _write_parts(path: str, table: pa.Table, destination: np.ndarray, parts: int
     bounds = np.searchsorted(destination[order], np.arange(parts + 1))
     rows = table.take(order).combine_chunks().to_batches()
     whole = rows[0] if rows else _empty_batch(table.schema)
-    with pa.OSFile(path + ".tmp", "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        for part in range(parts):
-            writer.write_batch(whole.slice(bounds[part], bounds[part + 1] - bounds[part]))
-    os.replace(path + ".tmp", path)
+    batches = [whole.slice(bounds[part], bounds[part + 1] - bounds[part]) for part in range(parts)]
+    fs.write_arrow_batches(path, table.schema, batches)
     return path
 
 
 def _read_part(paths: Sequence[str], part: int) -> pa.Table:
     """Record batch ``part`` of each of ``paths``, as one table."""
-    batches = []
-    for path in paths:
-        with pa.memory_map(path) as source:
-            batches.append(pa.ipc.open_file(source).get_batch(part))
-    return pa.Table.from_batches(batches).combine_chunks()
+    return pa.Table.from_batches([fs.read_arrow_batch(path, part) for path in paths]).combine_chunks()
 
 
 def _group_starts(columns: Sequence[np.ndarray]) -> np.ndarray:
@@ -143,7 +136,7 @@ def band_block(block: Block, banding: Banding) -> str:
     destination = ((mixed >> np.uint64(32)) % np.uint64(banding.parts)).astype(np.int64)
     columns = {"band": band, "rank": np.tile(ranks, banding.bands)}
     columns.update({f"v{i}": keys[:, i] for i in range(banding.rows)})
-    path = os.path.join(banding.work_dir, f"bands-{block.number:05d}.arrow")
+    path = fs.join(banding.work_dir, f"bands-{block.number:05d}.arrow")
     return _write_parts(path, pa.table(columns), destination, banding.parts)
 
 
@@ -158,8 +151,8 @@ def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Ban
     earlier, later = _pairs_within_groups(ranks[order], _group_starts([key[order] for key in keys]))
     keep = later >= first_new
     pairs = np.unique(np.stack([earlier[keep], later[keep]]), axis=1)
-    block_of_rank = np.load(_block_of_rank_path(banding), mmap_mode="r")
-    path = os.path.join(banding.work_dir, f"pairs-{part:05d}.arrow")
+    block_of_rank = fs.load_array(_block_of_rank_path(banding))
+    path = fs.join(banding.work_dir, f"pairs-{part:05d}.arrow")
     table = pa.table({"earlier": pairs[0], "later": pairs[1]})
     return _write_parts(path, table, np.asarray(block_of_rank[pairs[0]]), blocks), pairs.shape[1]
 
@@ -180,8 +173,8 @@ def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, bloc
             "earlier_values": pa.FixedSizeListArray.from_arrays(flat, banding.num_perm),
         }
     )
-    block_of_rank = np.load(_block_of_rank_path(banding), mmap_mode="r")
-    path = os.path.join(banding.work_dir, f"attached-{block.number:05d}.arrow")
+    block_of_rank = fs.load_array(_block_of_rank_path(banding))
+    path = fs.join(banding.work_dir, f"attached-{block.number:05d}.arrow")
     return _write_parts(path, table, np.asarray(block_of_rank[later]), blocks)
 
 
@@ -199,7 +192,7 @@ def verify_block(block: Block, attached_files: Sequence[str], banding: Banding, 
 
 
 def _block_of_rank_path(banding: Banding) -> str:
-    return os.path.join(banding.work_dir, "block-of-rank.npy")
+    return fs.join(banding.work_dir, "block-of-rank.npy")
 
 
 @dataclass
@@ -257,7 +250,7 @@ def place_run(
     Returns:
         The decisions per staged file and the number of candidate pairs checked.
     """
-    tables = [pq.read_table(path, columns=_ORDER_COLUMNS) for path in staged_paths]
+    tables = [fs.read_parquet(path, _ORDER_COLUMNS) for path in staged_paths]
     sizes = [table.num_rows for table in tables]
     run = pa.concat_tables(tables) if tables else pa.table({c: pa.array([], pa.string()) for c in _ORDER_COLUMNS})
     del tables
@@ -309,7 +302,7 @@ def _verified_edges(
 ) -> tuple[Edges, int]:
     """Steps 1-4 over blocks of the stored signatures and the staged files: the verified
     edges and the number of candidate pairs."""
-    stored_rows = [pq.read_metadata(path).num_rows for path in signature_files]
+    stored_rows = [fs.parquet_rows(path) for path in signature_files]
     stored_ranks = np.split(np.arange(first_new, dtype=np.int64), np.cumsum(stored_rows)[:-1]) if stored_rows else []
     staged_ranks = np.split(rank_of_row, np.cumsum(sizes)[:-1]) if sizes else []
     blocks = plan_blocks(
@@ -320,7 +313,7 @@ def _verified_edges(
     block_of_rank = np.zeros(first_new + int(np.count_nonzero(rank_of_row >= 0)), dtype=np.int32)
     for block in blocks:
         block_of_rank[block.ranks[block.ranks >= 0]] = block.number
-    np.save(_block_of_rank_path(banding), block_of_rank)
+    fs.save_array(_block_of_rank_path(banding), block_of_rank)
     count = len(blocks)
     band_files = run_tasks(band_block, [(block, banding) for block in blocks])
     pairs = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])

@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, lsh_banding
 from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
 from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
+from storage import fs
 from storage.dataset import Dataset, DatasetError
 from storage.schema import Document
 
@@ -120,6 +120,6 @@ def place_staged(
     part tasks run by ``run_tasks`` with intermediate files under ``work_dir``; band keys
     are cut into as many parts as there are blocks of ``block_rows`` signatures."""
     bands, rows = lsh_banding(settings.num_perm, settings.lsh_threshold, settings.bands, settings.rows)
-    total = sum(pq.read_metadata(path).num_rows for path in staged_paths) + len(stored.article_ids)
+    total = sum(fs.parquet_rows(path) for path in staged_paths) + len(stored.article_ids)
     banding = Banding(settings.num_perm, bands, rows, max(1, -(-total // block_rows)), work_dir)
     return place_run(staged_paths, stored, banding, match_rules(settings), run_tasks, block_rows)

@@ -18,6 +18,7 @@ import sys
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
 from newsdedup.workers import ClusterError
+from storage import fs
 from storage.dataset import DatasetError
 
 EXIT_USAGE = 2
@@ -219,7 +220,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
     elif not args.quiet:
-        print(f"wrote {os.path.abspath(args.output)} (articles/, duplicates/, rejects/, runs/)")
+        where = args.output if fs.is_url(args.output) else os.path.abspath(args.output)
+        print(f"wrote {where} (articles/, duplicates/, rejects/, runs/)")
         print(RunSummary(**summary).one_line())
         print()
         print(run_markdown(RunSummary(**summary)))
@@ -229,7 +231,7 @@ def _ingest(args: argparse.Namespace) -> int:
 def _open_for_reading(output: str):
     from storage.dataset import Dataset
 
-    if not os.path.exists(os.path.join(output, "_manifest.json")):
+    if not fs.exists(fs.join(output, "_manifest.json")):
         raise DatasetError(f"{output} is not a newsdedup dataset (no _manifest.json)")
     return Dataset.for_reading(output)
 

@@ -9,7 +9,6 @@ is paths and small summaries.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from newsdedup.config import IngestConfig
 from newsdedup.workers import WorkerPool
 from parsers.batch import parse_files
 from parsers.discover import InputFile
+from storage import fs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import STAGING_COMPRESSION, Dataset, write_parquet
 from storage.tables import rejects_table, staged_table
@@ -43,8 +43,8 @@ def place_batches(
 ) -> PlacedRun:
     """Dedup: where every staged row goes (see ``dedup.partitioned.place_run``), the block
     tasks run on ``pool`` with their files under ``staging_dir``."""
-    work_dir = os.path.join(staging_dir, "dedup")
-    os.makedirs(work_dir, exist_ok=True)
+    work_dir = fs.join(staging_dir, "dedup")
+    fs.makedirs(work_dir)
     paths = [s.documents_path for s in staged]
     return place_staged(paths, stored, config.dedup, work_dir, pool.map, config.block_rows)
 
@@ -108,8 +108,8 @@ def stage_batch(
     """
     documents, rejects = parse_files(files, config.limits, config.jsonl_fields)
     hashvalues, shingle_counts = sign_documents(documents, config.dedup)
-    documents_path = os.path.join(staging_dir, f"documents-{batch_number:06d}.parquet")
-    rejects_path = os.path.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
+    documents_path = fs.join(staging_dir, f"documents-{batch_number:06d}.parquet")
+    rejects_path = fs.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
     write_parquet(staged_table(documents, hashvalues, shingle_counts), documents_path, STAGING_COMPRESSION)
     write_parquet(rejects_table(rejects, run_id, started_at), rejects_path, STAGING_COMPRESSION)
     return StagedBatch(documents_path, rejects_path, len(files), len(documents), len(rejects))

@@ -9,11 +9,11 @@ from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dedup.partitioned import KNOWN
 from dedup.signatures import SignatureSettings
 from parsers.discover import InputFile
+from storage import fs
 from storage.dataset import Dataset, RollingWriter
 from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
 from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
@@ -61,10 +61,10 @@ def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -
     """Rewrite committed article files whose stories gained copies; return their new sizes."""
     sizes: dict[str, int] = {}
     for relative, path in zip(dataset.manifest.files["articles"], dataset.files("articles"), strict=True):
-        ids = pq.read_table(path, columns=["article_id"])["article_id"]
+        ids = fs.read_parquet(path, ["article_id"])["article_id"]
         if not pc.any(pc.is_in(ids, pa.array(list(growth), pa.string()))).as_py():
             continue
-        table = with_cluster_sizes(pq.read_table(path), growth)
+        table = with_cluster_sizes(fs.read_parquet(path), growth)
         transaction.replace("articles", relative, table.cast(ARTICLES))
         for article_id, size in zip(table["article_id"].to_pylist(), table["cluster_size"].to_pylist(), strict=True):
             if article_id in growth:
@@ -109,7 +109,7 @@ def commit_run(
     )
     signatures = RollingWriter(transaction, "signatures", sig_schema, f"signatures/part-{run_id}")
     for path, decided in zip(staged_paths, decisions, strict=True):
-        staged = pq.read_table(path)
+        staged = fs.read_parquet(path)
         known = pc.equal(decided["method"], KNOWN)
         is_copy = pc.is_valid(decided["canonical_id"])
         is_new = pc.invert(pc.or_(is_copy, known))
@@ -147,7 +147,7 @@ def commit_run(
     reasons: Counter[str] = Counter()
     seen: set[str] = set()
     for path in reject_paths:
-        table = pq.read_table(path)
+        table = fs.read_parquet(path)
         stored = pc.is_in(table["record_key"], value_set=stored_record_keys).to_pylist()
         keep = []
         for row, (key, is_stored) in enumerate(zip(table["record_key"].to_pylist(), stored, strict=True)):

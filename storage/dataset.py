@@ -24,8 +24,9 @@ import fcntl
 import json
 import logging
 import os
+import posixpath
 import re
-import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from storage import fs
 from storage.schema import SCHEMA_VERSION, TABLES
 
 log = logging.getLogger(__name__)
@@ -60,23 +62,13 @@ class DatasetLockedError(DatasetError):
     """Another run is writing to the same output directory."""
 
 
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_parquet(table: pa.Table, path: str, compression: str = COMPRESSION) -> None:
-    """Write ``table`` to ``path`` with the project's Parquet options and fsync it."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    pq.write_table(table, path, compression=compression, row_group_size=ROW_GROUP_SIZE)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``table`` to ``path`` (a local path or URL) with the project's Parquet options,
+    durably."""
+    fs.makedirs(fs.dirname(path))
+    with fs.parquet_writer(path, table.schema, compression) as writer:
+        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+    fs.sync_file(path)
 
 
 @dataclass
@@ -146,6 +138,9 @@ class Dataset:
             dataset._release_lock()
 
     def _acquire_lock(self) -> None:
+        if fs.is_url(self.root):
+            self._acquire_store_lock()
+            return
         try:
             os.makedirs(self.root, exist_ok=True)
             handle = open(os.path.join(self.root, LOCK), "a+")  # noqa: SIM115 (held until release)
@@ -169,18 +164,41 @@ class Dataset:
             self._release_lock()
             raise DatasetError(f"cannot write to output {self.root}: permission denied")
 
+    def _acquire_store_lock(self) -> None:
+        """An object store has no flock: the ``_lock`` object names the run that writes, and
+        is deleted when it ends. A run that was killed leaves it behind (the message says
+        how to clear it); two runs started at the same instant are not told apart."""
+        lock = fs.join(self.root, LOCK)
+        try:
+            fs.makedirs(self.root)
+            if fs.exists(lock):
+                with fs.open_file(lock, "r") as handle:
+                    holder = handle.read().strip() or "another run"
+                raise DatasetLockedError(
+                    f"output {self.root} is being written by another run ({holder}); try again when it "
+                    f"ends, or delete {lock} if no run is writing"
+                )
+            with fs.open_file(lock, "w") as handle:
+                handle.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        except (OSError, ImportError, ValueError) as error:  # unreachable, or no fsspec package for it
+            raise DatasetError(f"cannot write to output {self.root}: {error}") from None
+        self._lock_handle = lock
+
     def _release_lock(self) -> None:
+        if isinstance(self._lock_handle, str):
+            fs.remove(self._lock_handle)
+            self._lock_handle = None
         if self._lock_handle is not None:
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
 
     def _read_manifest(self) -> Manifest:
-        path = os.path.join(self.root, MANIFEST)
-        if not os.path.exists(path):
+        path = fs.join(self.root, MANIFEST)
+        if not fs.exists(path):
             return Manifest()
         try:
-            with open(path, encoding="utf-8") as handle:
+            with fs.open_file(path, "r") as handle:
                 return Manifest.from_json(handle.read())
         except (ValueError, KeyError) as error:
             raise DatasetError(f"the output's manifest {path} is unreadable: {error}") from None
@@ -191,24 +209,22 @@ class Dataset:
         self.manifest = self._read_manifest()
         committed = {path for files in self.manifest.files.values() for path in files}
         for table in TABLES:
-            table_dir = os.path.join(self.root, table)
-            for dirpath, _, filenames in os.walk(table_dir):
-                for name in filenames:
-                    full = os.path.join(dirpath, name)
-                    rel = os.path.relpath(full, self.root)
-                    pending = _PENDING.match(name)
-                    if pending:
-                        final = os.path.join(os.path.dirname(rel), pending.group(2))
-                        if int(pending.group(1)) == self.manifest.generation and final in committed:
-                            log.info("completing interrupted commit: %s", final)
-                            os.replace(full, os.path.join(self.root, final))
-                        else:
-                            log.info("removing uncommitted file %s", rel)
-                            os.remove(full)
-                    elif rel not in committed and name.endswith(".parquet"):
-                        log.info("removing file not in the manifest: %s", rel)
-                        os.remove(full)
-        shutil.rmtree(os.path.join(self.root, STAGING), ignore_errors=True)
+            for full in fs.files_under(fs.join(self.root, table)):
+                name = fs.basename(full)
+                rel = fs.relative(full, self.root)
+                pending = _PENDING.match(name)
+                if pending:
+                    final = posixpath.join(posixpath.dirname(rel), pending.group(2))
+                    if int(pending.group(1)) == self.manifest.generation and final in committed:
+                        log.info("completing interrupted commit: %s", final)
+                        fs.replace(full, fs.join(self.root, final))
+                    else:
+                        log.info("removing uncommitted file %s", rel)
+                        fs.remove(full)
+                elif rel not in committed and name.endswith(".parquet"):
+                    log.info("removing file not in the manifest: %s", rel)
+                    fs.remove(full)
+        fs.remove_tree(fs.join(self.root, STAGING))
 
     # --- reading ---------------------------------------------------------------------
 
@@ -225,29 +241,29 @@ class Dataset:
         is not renamed into place yet is read from its pending name."""
         paths = []
         for rel in self.manifest.files[table]:
-            final = os.path.join(self.root, rel)
-            pending = os.path.join(os.path.dirname(final), f".g{self.manifest.generation}.{os.path.basename(final)}")
-            paths.append(pending if os.path.exists(pending) else final)
+            final = fs.join(self.root, rel)
+            pending = fs.join(fs.dirname(final), f".g{self.manifest.generation}.{fs.basename(final)}")
+            paths.append(pending if fs.exists(pending) else final)
         return paths
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
         """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
-        parts = [pq.read_table(path, columns=columns) for path in self.files(table)]
+        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
 
     def count(self, table: str) -> int:
         """Committed rows of ``table`` (from the Parquet footers, no data read)."""
-        return sum(pq.ParquetFile(path).metadata.num_rows for path in self.files(table))
+        return sum(fs.parquet_rows(path) for path in self.files(table))
 
     def staging_dir(self, run_id: str) -> str:
-        path = os.path.join(self.root, STAGING, run_id)
-        os.makedirs(path, exist_ok=True)
+        path = fs.join(self.root, STAGING, run_id)
+        fs.makedirs(path)
         return path
 
     def clear_staging(self, run_id: str) -> None:
-        shutil.rmtree(os.path.join(self.root, STAGING, run_id), ignore_errors=True)
+        fs.remove_tree(fs.join(self.root, STAGING, run_id))
 
     # --- committing ------------------------------------------------------------------
 
@@ -272,13 +288,13 @@ class Transaction:
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
-        final = os.path.join(self.dataset.root, relative)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        return os.path.join(os.path.dirname(final), f".g{self.generation}.{os.path.basename(final)}")
+        final = fs.join(self.dataset.root, relative)
+        fs.makedirs(fs.dirname(final))
+        return fs.join(fs.dirname(final), f".g{self.generation}.{fs.basename(final)}")
 
     def add(self, table: str, relative: str) -> None:
         """Register a file written at ``pending_path(relative)`` as a new file of ``table``."""
-        self._pending.append((self.pending_path(relative), os.path.join(self.dataset.root, relative)))
+        self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
         self._added[table].append(relative)
 
     def write(self, table: str, relative: str, data: pa.Table) -> None:
@@ -291,7 +307,7 @@ class Transaction:
         if relative not in self.dataset.manifest.files[table]:
             raise DatasetError(f"cannot replace {relative}: it is not a committed file")
         write_parquet(data, self.pending_path(relative))
-        self._pending.append((self.pending_path(relative), os.path.join(self.dataset.root, relative)))
+        self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
 
     def commit(self, signature_settings: dict[str, str] | None = None) -> None:
         """Make every registered file visible at once."""
@@ -299,16 +315,21 @@ class Transaction:
         old = dataset.manifest
         files = {t: old.files[t] + self._added[t] for t in TABLES}
         manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)
-        tmp = os.path.join(dataset.root, f".{MANIFEST}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(manifest.to_json())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, os.path.join(dataset.root, MANIFEST))  # the commit point
-        _fsync_dir(dataset.root)
+        if fs.is_url(dataset.root):
+            # One object written whole: atomic on object stores, the commit point.
+            with fs.open_file(fs.join(dataset.root, MANIFEST), "w") as handle:
+                handle.write(manifest.to_json())
+        else:
+            tmp = os.path.join(dataset.root, f".{MANIFEST}.{uuid.uuid4().hex}.tmp")
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(manifest.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, os.path.join(dataset.root, MANIFEST))  # the commit point
+            fs.sync_directory(dataset.root)
         dataset.manifest = manifest
         for hidden, final in self._pending:
-            os.replace(hidden, final)
+            fs.replace(hidden, final)
 
 
 class RollingWriter:
@@ -343,16 +364,12 @@ class RollingWriter:
     def _open_file(self) -> None:
         self._relative = f"{self.prefix}-{self._files:05d}.parquet"
         path = self.transaction.pending_path(self._relative)
-        self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
+        self._writer = fs.parquet_writer(path, self.schema, COMPRESSION)
         self._files += 1
 
     def _close_file(self) -> None:
         self._writer.close()
-        fd = os.open(self.transaction.pending_path(self._relative), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fs.sync_file(self.transaction.pending_path(self._relative))
         self.transaction.add(self.table, self._relative)
         self._writer, self._file_rows = None, 0
 

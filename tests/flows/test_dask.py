@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 
-import pyarrow.dataset as ds
 import pytest
 from distributed import LocalCluster
 
 from benchmarks.synthetic import generate
+from storage.dataset import Dataset
 from tests.conftest import SEEDS
 from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, text_dump
 
@@ -30,18 +30,14 @@ def dask_scheduler():
 
 
 def dataset_contents(output) -> dict[str, list[dict]]:
-    """Every committed row of the four tables, without run stamps, in a stable order."""
+    """Every committed row of the four tables (``output``: a path or URL), without run
+    stamps, in a stable order."""
+    dataset = Dataset.for_reading(str(output))
     contents = {}
     for table in ("articles", "duplicates", "rejects", "signatures"):
-        rows = ds.dataset(output / table, format="parquet", partitioning="hive").to_table().to_pylist()
-        rows = [{k: v for k, v in row.items() if k not in RUN_COLUMNS} for row in rows]
+        rows = [{k: v for k, v in row.items() if k not in RUN_COLUMNS} for row in dataset.read(table).to_pylist()]
         contents[table] = sorted(
-            rows,
-            key=lambda r: (
-                r.get("source_path", ""),
-                r.get("source_record", 0),
-                r.get("article_id", ""),
-            ),
+            rows, key=lambda r: (r.get("source_path", ""), r.get("source_record", 0), r.get("article_id", ""))
         )
     return contents
 
@@ -64,9 +60,11 @@ def dev_like_inbox(root):
 def test_dev_like_fixtures_on_dask_equal_single_process(run_ingest, tmp_path, dask_scheduler):
     inbox = dev_like_inbox(tmp_path)
     single = run_ingest([inbox], tmp_path / "single", workers=1, batch_size=3, dedup_block_rows=4)
-    on_dask = run_ingest([inbox], tmp_path / "dask", dask_address=dask_scheduler, batch_size=3, dedup_block_rows=4)
+    # The output as a URL: the workers write staged and shuffle files through fsspec.
+    url = f"file://{tmp_path}/dask"
+    on_dask = run_ingest([inbox], url, dask_address=dask_scheduler, batch_size=3, dedup_block_rows=4)
 
-    assert dataset_contents(tmp_path / "dask") == dataset_contents(tmp_path / "single")
+    assert dataset_contents(url) == dataset_contents(tmp_path / "single")
     counts = ("articles", "duplicates", "rejects")
     assert [on_dask[c] for c in counts] == [single[c] for c in counts]
     assert single["duplicates"] >= 10 and single["rejects"] == 2

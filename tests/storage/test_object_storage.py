@@ -1,0 +1,80 @@
+"""--output as an fsspec URL: the same dataset on an object store as on a local disk.
+
+``memory://`` (fsspec's in-process store) runs the whole flow in one process; ``s3://``
+runs it against a real S3 API server on loopback (moto's server, with s3fs as the client,
+as on AWS S3 or MinIO)."""
+
+from __future__ import annotations
+
+import fsspec
+import pytest
+
+from storage.dataset import Dataset, DatasetLockedError
+from tests.flows.test_dask import dataset_contents, dev_like_inbox
+
+pytestmark = pytest.mark.slow
+
+
+def test_memory_store_output_equals_local_output(run_ingest, tmp_path):
+    inbox = dev_like_inbox(tmp_path)
+    local = run_ingest([inbox], tmp_path / "local", workers=1, batch_size=3, dedup_block_rows=4)
+    url = "memory://newsdedup-test/out"
+    stored = run_ingest([inbox], url, workers=1, batch_size=3, dedup_block_rows=4)
+
+    assert dataset_contents(url) == dataset_contents(tmp_path / "local")
+    assert stored["duplicates"] == local["duplicates"] >= 10
+    again = run_ingest([inbox], url, workers=1)  # a re-run adds nothing
+    assert again["files_unchanged"] == again["files_read"] + again["files_unchanged"] > 0
+    assert again["articles"] == again["duplicates"] == again["rejects"] == 0
+    memory = fsspec.filesystem("memory")
+    assert not memory.exists("/newsdedup-test/out/_lock")  # released
+    assert not memory.find("/newsdedup-test/out/_staging")  # cleaned up
+
+
+def test_a_store_lock_refuses_a_second_writer_and_is_released():
+    url = "memory://newsdedup-lock/out"
+    with (
+        Dataset.open(url),
+        pytest.raises(DatasetLockedError, match="delete memory://newsdedup-lock/out/_lock"),
+        Dataset.open(url),
+    ):
+        pass
+    with Dataset.open(url):  # free again
+        pass
+
+
+@pytest.fixture
+def s3_bucket(monkeypatch):
+    """A bucket on an S3 API server on a free loopback port; s3fs pointed at it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    fsspec.config.conf["s3"] = {"client_kwargs": {"endpoint_url": endpoint}}
+    fsspec.filesystem("s3").mkdir("news")
+    yield "s3://news"
+    fsspec.config.conf.pop("s3", None)
+    server.stop()
+
+
+def test_s3_output_equals_local_output(run_ingest, tmp_path, s3_bucket):
+    inbox = dev_like_inbox(tmp_path)
+    local = run_ingest([inbox], tmp_path / "local", workers=1, batch_size=3)
+    url = f"{s3_bucket}/dataset"
+    on_s3 = run_ingest([inbox], url, workers=1, batch_size=3)
+
+    assert dataset_contents(url) == dataset_contents(tmp_path / "local")
+    assert [on_s3[k] for k in ("articles", "duplicates", "rejects")] == [
+        local[k] for k in ("articles", "duplicates", "rejects")
+    ]
+    s3 = fsspec.filesystem("s3")
+    assert s3.exists("news/dataset/_manifest.json") and not s3.exists("news/dataset/_lock")
