@@ -17,7 +17,7 @@ import os
 import sys
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
-from newsdedup.workers import ClusterError
+from newsdedup.workers import ClusterError, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
 
@@ -178,11 +178,14 @@ def _ingest(args: argparse.Namespace) -> int:
     from storage.dataset import Dataset
 
     try:
-        # Fail fast, with one line, on what would stop the run: no inputs, unusable output.
+        # Fail fast, with one line, on what would stop the run: no inputs, unusable output,
+        # an unreachable cluster.
         total_files = len(discover_inputs(args.inputs))
         with Dataset.open(args.output):
             pass
-    except (NoInputsError, DatasetError) as error:
+        if args.dask_address:
+            check_cluster(args.dask_address)
+    except (NoInputsError, DatasetError, ClusterError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
 

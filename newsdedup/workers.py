@@ -91,6 +91,16 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
         yield WorkerPool(executor)
 
 
+def check_cluster(address: str) -> None:
+    """Connect to the Dask scheduler at ``address`` once, and hang up.
+
+    Raises:
+        ClusterError: it does not answer within ``CONNECT_TIMEOUT_SECONDS``.
+    """
+    with _dask_client(0, address):
+        pass
+
+
 @contextmanager
 def _dask_client(workers: int, address: str | None) -> Iterator[Any]:
     """A client of the cluster at ``address``, or of a new loopback ``LocalCluster``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -47,6 +48,26 @@ def test_unwritable_output_is_one_line_and_exit_2(tmp_path):
     result = newsdedup("ingest", str(tmp_path / "in"), "--output", str(tmp_path / "blocker" / "out"))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "cannot write to output" in result.stderr
+
+
+def test_an_output_url_without_its_filesystem_package_is_one_line_and_exit_2(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", "nosuchstore://bucket/news")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsdedup: cannot write to output nosuchstore://bucket/news: Protocol not known: nosuchstore"
+    ]
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = newsdedup(
+        "ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--dask-address", f"tcp://127.0.0.1:{port}"
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsdedup: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
 
 
 def test_bad_settings_are_one_line_and_exit_2(tmp_path):
