@@ -19,7 +19,9 @@ the same run on the same files, trafilatura as its users call it: read the file'
 ``trafilatura.extract(data, with_metadata=True)`` (comments and tables off, as in
 ``benchmarks/extraction.py``), timed from the first read to the last result, once in this
 process and once in a pool of as many processes as the pipeline has workers (same cores).
-The pool is forked after trafilatura is imported here, so its start-up is nearly free.
+The pool is forked after trafilatura is imported here, so its start-up is nearly free. The
+runs follow one another, so load from other jobs can favour either side: CPU seconds of
+each (all processes) are printed too, and their ratio is the steadier comparison.
 """
 
 from __future__ import annotations
@@ -123,8 +125,18 @@ def signing_comparison(output: Path, sample: int) -> tuple[float, float]:
 
 def pipeline_workers(workers: int, files: int) -> int:
     """The worker processes ``newsdedup ingest --workers workers`` uses on ``files`` input
-    files (one per CPU when 0, never more than there are batches: ``newsdedup.workers``)."""
-    return max(1, min(workers or default_workers(), math.ceil(files / IngestConfig.batch_size)))
+    files (``newsdedup.workers``: 0 is one per CPU but never more than there are batches,
+    1 is in-process, N >= 2 is a Dask cluster of N)."""
+    if workers:
+        return workers
+    return max(1, min(default_workers(), math.ceil(files / IngestConfig.batch_size)))
+
+
+def cpu_seconds(who: int) -> float:
+    """User + system CPU seconds so far of ``resource.RUSAGE_SELF`` or ``RUSAGE_CHILDREN``
+    (reaped children, their own reaped children included)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def quiet_trafilatura() -> None:
@@ -142,11 +154,13 @@ def trafilatura_extract_file(path: Path) -> bool:
     return trafilatura.extract(data, include_comments=False, include_tables=False, with_metadata=True) is not None
 
 
-def time_trafilatura(paths: list[Path], processes: int | None) -> tuple[float, int]:
-    """Wall seconds for trafilatura to read and extract every page, and the pages where it
-    found no text. ``processes``: None runs in this process, a number in a pool of that
-    many processes (its start-up included)."""
+def time_trafilatura(paths: list[Path], processes: int | None) -> tuple[float, float, int]:
+    """Wall seconds and CPU seconds for trafilatura to read and extract every page, and the
+    pages where it found no text. ``processes``: None runs in this process, a number in a
+    pool of that many processes (its start-up included)."""
     quiet_trafilatura()
+    who = resource.RUSAGE_SELF if processes is None else resource.RUSAGE_CHILDREN
+    cpu = cpu_seconds(who)
     started = time.perf_counter()
     if processes is None:
         found = [trafilatura_extract_file(path) for path in paths]
@@ -154,7 +168,7 @@ def time_trafilatura(paths: list[Path], processes: int | None) -> tuple[float, i
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         with ProcessPoolExecutor(processes, mp_context=context, initializer=quiet_trafilatura) as pool:
             found = list(pool.map(trafilatura_extract_file, paths, chunksize=8))
-    return time.perf_counter() - started, found.count(False)
+    return time.perf_counter() - started, cpu_seconds(who) - cpu, found.count(False)
 
 
 def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
@@ -170,9 +184,11 @@ def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
     size = sum(path.stat().st_size for path in paths)
     workers = pipeline_workers(args.workers, len(paths))
     # newsdedup first: the peak RSS of reaped children must be the pipeline's alone.
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
     summary, wall, peak = run_cli(pages_dir, scratch / "out", args.workers)
-    alone, alone_missed = time_trafilatura(paths, None)
-    pooled, pooled_missed = time_trafilatura(paths, workers)
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+    alone, alone_cpu, alone_missed = time_trafilatura(paths, None)
+    pooled, pooled_cpu, pooled_missed = time_trafilatura(paths, workers)
     stages = summary["seconds_by_stage"]
     working = sum(stages.values())
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(summary["rejects_by_reason"].items()))
@@ -200,6 +216,14 @@ def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
         ("trafilatura pages without a text (1 process / pool)", f"{alone_missed:,} / {pooled_missed:,}"),
         (f"ratio: newsdedup end to end / trafilatura {workers}-process pool", f"{pooled / wall:,.2f}x"),
         (f"ratio: newsdedup excluding start-up / trafilatura {workers}-process pool", f"{pooled / working:,.2f}x"),
+        # CPU time hardly moves when other jobs share the cores; wall time does.
+        ("CPU s: newsdedup (all processes, start-up included)", f"{cpu:,.1f}"),
+        ("CPU s: trafilatura 1 process / pool", f"{alone_cpu:,.1f} / {pooled_cpu:,.1f}"),
+        (
+            "pages per CPU-second: newsdedup / trafilatura pool",
+            f"{len(paths) / cpu:,.1f} / {len(paths) / pooled_cpu:,.1f}",
+        ),
+        ("ratio: pages per CPU-second, newsdedup / trafilatura pool", f"{pooled_cpu / cpu:,.2f}x"),
     ]
 
 

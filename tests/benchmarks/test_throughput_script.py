@@ -80,6 +80,8 @@ def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):
         "trafilatura pages/s, 1-process pool",
         "ratio: newsdedup end to end / trafilatura 1-process pool",
         "ratio: newsdedup excluding start-up / trafilatura 1-process pool",
+        "CPU s: newsdedup (all processes, start-up included)",
+        "ratio: pages per CPU-second, newsdedup / trafilatura pool",
     ):
         assert float(table[measure].rstrip("x").replace(",", "")) > 0, measure
     assert int(table["newsdedup peak RSS of the largest process, MiB"].replace(",", "")) > 0
