@@ -237,7 +237,7 @@ class StoryIndex:
             order = np.lexsort(block.T[::-1])
             ordered = block[order]
             new_group = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
-            earlier, later = _pairs_within_groups(rows_with_shingles[order], new_group)
+            earlier, later = pairs_within_groups(rows_with_shingles[order], new_group)
             keep = later >= first_new
             pair_keys.append(earlier[keep].astype(np.int64) * len(values) + later[keep])
         keys = np.unique(np.concatenate(pair_keys)) if pair_keys else np.empty(0, np.int64)
@@ -280,7 +280,7 @@ class Edges:
             return cls(empty, empty, np.empty(0, np.int8), np.empty(0), np.empty(0))
         columns = [np.concatenate(column) for column in zip(*(part.columns() for part in parts), strict=True)]
         earlier, later = columns[0].astype(np.int64), columns[1].astype(np.int64)
-        _, first = np.unique(np.stack([later, earlier]), axis=1, return_index=True)
+        _, first = np.unique((later << 32) | earlier, return_index=True)  # ranks < 2**31
         return cls(*(column[first] for column in columns))
 
 
@@ -356,7 +356,7 @@ def place_in_order(
 _PAIRS_PER_STEP = 16384
 
 
-def _pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All pairs of ``members`` within each run of the sorted sequence (``group_starts``
     marks the first member of each run), oriented (smaller, larger)."""
     position = np.arange(len(members))

@@ -1,6 +1,6 @@
 """Dedup a whole run over partitioned signatures: LSH banding as a shuffle on band keys.
 
-    signature blocks --band--> band keys, one part per key range
+    signature blocks --band--> band keys, sent to parts by a hash of the key
         --pair--> candidate pairs (rows sharing a band), by block of the earlier row
         --attach--> the pairs with the earlier row's signature, by block of the later row
         --verify--> verified edges --(driver) place_in_order--> one decision per row
@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.clusters import METHOD_NAMES, Edges, MatchRules, _pairs_within_groups, place_in_order, verify_signature_pairs
+from dedup.clusters import METHOD_NAMES, Edges, MatchRules, pairs_within_groups, place_in_order, verify_signature_pairs
 from storage import fs
 
 #: Rank of a row that is not placed (its record was ingested by an earlier run).
@@ -130,10 +130,11 @@ def band_block(block: Block, banding: Banding) -> str:
     keys = values[:, : banding.bands * banding.rows].reshape(len(ranks), banding.bands, banding.rows)
     keys = keys.transpose(1, 0, 2).reshape(-1, banding.rows)  # band by band
     band = np.repeat(np.arange(banding.bands, dtype=np.int16), len(ranks))
-    # A band's first hash value is uniform already; mixed with the band number it spreads
-    # the keys evenly over the parts.
-    mixed = keys[:, 0].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + band.astype(np.uint64)
-    destination = ((mixed >> np.uint64(32)) % np.uint64(banding.parts)).astype(np.int64)
+    # Equal keys must meet in one part: the part is a multiplicative hash of the band number
+    # and the band's first value (a MinHash minimum: distinct across keys, but small).
+    key = (band.astype(np.uint64) << np.uint64(32)) | keys[:, 0].astype(np.uint64)
+    destination = ((key * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(33)) % np.uint64(banding.parts)
+    destination = destination.astype(np.int64)
     columns = {"band": band, "rank": np.tile(ranks, banding.bands)}
     columns.update({f"v{i}": keys[:, i] for i in range(banding.rows)})
     path = fs.join(banding.work_dir, f"bands-{block.number:05d}.arrow")
@@ -148,13 +149,15 @@ def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Ban
     band, ranks = table["band"].to_numpy(), table["rank"].to_numpy()
     keys = [band, *(table[f"v{i}"].to_numpy() for i in range(banding.rows))]
     order = np.lexsort(keys[::-1])
-    earlier, later = _pairs_within_groups(ranks[order], _group_starts([key[order] for key in keys]))
+    earlier, later = pairs_within_groups(ranks[order], _group_starts([key[order] for key in keys]))
     keep = later >= first_new
-    pairs = np.unique(np.stack([earlier[keep], later[keep]]), axis=1)
+    # Each pair once (it may share several bands): one int64 key per pair, ranks < 2**31.
+    pair_keys = np.unique((later[keep] << 32) | earlier[keep])
+    earlier, later = pair_keys & 0xFFFFFFFF, pair_keys >> 32
     block_of_rank = fs.load_array(_block_of_rank_path(banding))
     path = fs.join(banding.work_dir, f"pairs-{part:05d}.arrow")
-    table = pa.table({"earlier": pairs[0], "later": pairs[1]})
-    return _write_parts(path, table, np.asarray(block_of_rank[pairs[0]]), blocks), pairs.shape[1]
+    table = pa.table({"earlier": earlier, "later": later})
+    return _write_parts(path, table, np.asarray(block_of_rank[earlier]), blocks), len(pair_keys)
 
 
 def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, blocks: int) -> str:
