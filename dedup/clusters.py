@@ -8,7 +8,7 @@ Verification (``verify_candidate``) accepts a candidate when either
 
 * the estimated Jaccard similarity reaches ``threshold`` (``near``), or
 * the estimated containment of the smaller shingle set in the larger (a cautious estimate:
-  see ``_verify_pairs``) reaches ``containment_threshold`` and the smaller set has
+  see ``verify_signature_pairs``) reaches ``containment_threshold`` and the smaller set has
   at least ``min_containment_shingles`` shingles (``contained``: a copy cut short, or padded
   with notes or leftover chrome).
 """
@@ -91,14 +91,16 @@ def lsh_banding(num_perm: int, lsh_threshold: float, bands: int = 0, rows: int =
 
 
 class StoryIndex:
-    """The canonical copies known so far, searchable by content hash and by MinHash LSH.
+    """The canonical copies known so far, in memory, searchable by content hash and by
+    MinHash LSH: for placing documents as they come (a library user, the tests' reference).
+    Ingest runs use ``dedup.partitioned``, the same rules over signatures kept in files.
 
     Banding is datasketch's (``bands`` slices of ``rows`` consecutive hash values; two
     signatures are candidates when one slice is equal), but candidates are found for a whole
-    batch at once with numpy sorts instead of one dict per band: a million stories then cost
-    their signatures' memory, not tens of dict entries each. Verification is pairwise, so
+    batch at once with numpy sorts instead of one dict per band. Verification is pairwise, so
     finding and verifying all candidate pairs first and then placing the batch in order
-    gives exactly the placements of querying an LSH index document by document.
+    (``place_in_order``) gives exactly the placements of querying an LSH index document by
+    document.
 
     Args:
         settings: the signature settings every indexed signature was made with.
