@@ -14,10 +14,11 @@ INPUT_SUFFIXES = tuple(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """One file to read. ``source_path`` is its path relative to the input root it came from;
-    ``size`` and ``mtime_ns`` (-1 if unknown) tell a later run whether it changed."""
+    ``size`` and ``mtime_ns`` (-1 if unknown) tell a later run whether it changed. (Slots: a
+    run over a million files holds a million of these.)"""
 
     path: str
     source_path: str
