@@ -112,6 +112,13 @@ def _read_part(paths: Sequence[str], part: int) -> pa.Table:
     return pa.Table.from_batches([fs.read_arrow_batch(path, part) for path in paths]).combine_chunks()
 
 
+def _unique_pairs(earlier: np.ndarray, later: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each (earlier, later) pair once, ordered by later then earlier (ranks < 2**31: one
+    int64 key per pair)."""
+    keys = np.unique((later.astype(np.int64) << 32) | earlier.astype(np.int64))
+    return keys & 0xFFFFFFFF, keys >> 32
+
+
 def _group_starts(columns: Sequence[np.ndarray]) -> np.ndarray:
     """Where a new run of equal rows starts in sorted ``columns``."""
     starts = np.zeros(len(columns[0]), dtype=bool)
@@ -141,30 +148,28 @@ def band_block(block: Block, banding: Banding) -> str:
     return _write_parts(path, pa.table(columns), destination, banding.parts)
 
 
-def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding, blocks: int) -> tuple[str, int]:
+def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding, blocks: int) -> str:
     """Step 2: the candidate pairs of one part of the band keys (rows with an equal band,
-    the later one new in this run), sent to the block of the earlier row. Returns the
-    written file and the number of pairs."""
+    the later one new in this run), sent to the block of the earlier row."""
     table = _read_part(band_files, part)
     band, ranks = table["band"].to_numpy(), table["rank"].to_numpy()
     keys = [band, *(table[f"v{i}"].to_numpy() for i in range(banding.rows))]
     order = np.lexsort(keys[::-1])
     earlier, later = pairs_within_groups(ranks[order], _group_starts([key[order] for key in keys]))
     keep = later >= first_new
-    # Each pair once (it may share several bands): one int64 key per pair, ranks < 2**31.
-    pair_keys = np.unique((later[keep] << 32) | earlier[keep])
-    earlier, later = pair_keys & 0xFFFFFFFF, pair_keys >> 32
+    earlier, later = _unique_pairs(earlier[keep], later[keep])
     block_of_rank = fs.load_array(_block_of_rank_path(banding))
     path = fs.join(banding.work_dir, f"pairs-{part:05d}.arrow")
     table = pa.table({"earlier": earlier, "later": later})
-    return _write_parts(path, table, np.asarray(block_of_rank[earlier]), blocks), len(pair_keys)
+    return _write_parts(path, table, np.asarray(block_of_rank[earlier]), blocks)
 
 
-def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, blocks: int) -> str:
-    """Step 3: the pairs whose earlier row is in this block, with that row's signature and
-    shingle count, sent to the block of the later row."""
+def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, blocks: int) -> tuple[str, int]:
+    """Step 3: the pairs whose earlier row is in this block (each once: a pair sharing bands
+    in several parts arrives from each), with that row's signature and shingle count, sent
+    to the block of the later row. Returns the written file and the number of pairs."""
     pairs = _read_part(pair_files, block.number)
-    earlier, later = pairs["earlier"].to_numpy(), pairs["later"].to_numpy()
+    earlier, later = _unique_pairs(pairs["earlier"].to_numpy(), pairs["later"].to_numpy())
     ranks, values, counts = _read_block(block, banding.num_perm)
     rows = _rows_of(ranks, earlier)
     flat = pa.array(values[rows].reshape(-1), pa.uint32())
@@ -178,7 +183,7 @@ def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, bloc
     )
     block_of_rank = fs.load_array(_block_of_rank_path(banding))
     path = fs.join(banding.work_dir, f"attached-{block.number:05d}.arrow")
-    return _write_parts(path, table, np.asarray(block_of_rank[later]), blocks)
+    return _write_parts(path, table, np.asarray(block_of_rank[later]), blocks), len(earlier)
 
 
 def verify_block(block: Block, attached_files: Sequence[str], banding: Banding, rules: MatchRules) -> Edges:
@@ -319,11 +324,11 @@ def _verified_edges(
     fs.save_array(_block_of_rank_path(banding), block_of_rank)
     count = len(blocks)
     band_files = run_tasks(band_block, [(block, banding) for block in blocks])
-    pairs = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])
-    pair_files = [path for path, _ in pairs]
+    pair_files = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])
     attached = run_tasks(attach_block, [(block, pair_files, banding, count) for block in blocks])
-    edges = Edges.concatenate(run_tasks(verify_block, [(block, attached, banding, rules) for block in blocks]))
-    return edges, sum(found for _, found in pairs)
+    attached_files = [path for path, _ in attached]
+    edges = Edges.concatenate(run_tasks(verify_block, [(block, attached_files, banding, rules) for block in blocks]))
+    return edges, sum(pairs for _, pairs in attached)
 
 
 def _decisions(
