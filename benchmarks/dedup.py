@@ -287,6 +287,7 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
                 work_dir = tempfile.mkdtemp(dir=scratch)
                 placed = place_staged(
                     [p for p, _ in staged],
+                    sum(len(documents) for _, documents in staged),
                     StoredStories.empty(),
                     settings,
                     work_dir,

@@ -18,7 +18,6 @@ from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
 from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
-from storage import fs
 from storage.dataset import Dataset, DatasetError
 from storage.schema import Document
 
@@ -110,6 +109,7 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
 
 def place_staged(
     staged_paths: Sequence[str],
+    staged_rows: int,
     stored: StoredStories,
     settings: DedupSettings,
     work_dir: str,
@@ -118,8 +118,9 @@ def place_staged(
 ) -> PlacedRun:
     """Decide where every staged row goes (``dedup.partitioned.place_run``), the block and
     part tasks run by ``run_tasks`` with intermediate files under ``work_dir``; band keys
-    are cut into as many parts as there are blocks of ``block_rows`` signatures."""
+    are cut into as many parts as there are blocks of ``block_rows`` signatures among the
+    ``staged_rows`` rows of the staged files and the stored ones."""
     bands, rows = lsh_banding(settings.num_perm, settings.lsh_threshold, settings.bands, settings.rows)
-    total = sum(fs.parquet_rows(path) for path in staged_paths) + len(stored.article_ids)
+    total = staged_rows + len(stored.article_ids)
     banding = Banding(settings.num_perm, bands, rows, max(1, -(-total // block_rows)), work_dir)
     return place_run(staged_paths, stored, banding, match_rules(settings), run_tasks, block_rows)

@@ -46,7 +46,8 @@ def place_batches(
     work_dir = fs.join(staging_dir, "dedup")
     fs.makedirs(work_dir)
     paths = [s.documents_path for s in staged]
-    return place_staged(paths, stored, config.dedup, work_dir, pool.map, config.block_rows)
+    rows = sum(s.documents for s in staged)
+    return place_staged(paths, rows, stored, config.dedup, work_dir, pool.map, config.block_rows)
 
 
 def commit_batches(
