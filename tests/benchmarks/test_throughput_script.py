@@ -9,30 +9,31 @@ from benchmarks.scoring import DEFAULT_DATA
 from tests.conftest import REPO
 
 
-def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
+def run_script(*arguments: str) -> dict[str, str]:
+    """Run benchmarks/throughput.py; its printed table as measure -> value."""
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "throughput.py"),
-            "--n",
-            "300",
-            "--sign-sample",
-            "50",
-            "--corpus-dir",
-            str(tmp_path / "corpus"),
-        ],
+        [sys.executable, str(REPO / "benchmarks" / "throughput.py"), *arguments],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    table = dict(
-        (cells[1].strip(), cells[2].strip()) for cells in (line.split("|") for line in result.stdout.splitlines()[2:])
-    )
-    assert table["documents"] == "300"
+    rows = (line.split("|") for line in result.stdout.splitlines()[2:])
+    return {cells[1].strip(): cells[2].strip() for cells in rows}
+
+
+def record_counts(table: dict[str, str]) -> tuple[int, int, int]:
+    """Articles, duplicates and rejects from the table."""
     articles, duplicates, rejects = (
         int(n.replace(",", "")) for n in table["articles / duplicates / rejects"].split(" / ")
     )
+    return articles, duplicates, rejects
+
+
+def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
+    table = run_script("--n", "300", "--sign-sample", "50", "--corpus-dir", str(tmp_path / "corpus"))
+    assert table["documents"] == "300"
+    articles, duplicates, rejects = record_counts(table)
     assert articles + duplicates + rejects == 300 and duplicates > 0 and rejects == 0
     precision, recall, ari = (float(x) for x in table["dedup vs generator labels: P / R / ARI"].split(" / "))
     assert precision > 0.99 and recall > 0.9
@@ -43,32 +44,13 @@ def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
 def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):
     # The dev pages are third-party data next to the repository, as in CI: fail, not skip.
     assert (DEFAULT_DATA / "html").is_dir(), f"the HTML mode reads the dev pages from {DEFAULT_DATA / 'html'}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "throughput.py"),
-            "--html",
-            "--html-pages",
-            "40",
-            "--html-distinct",
-            "10",
-            "--corpus-dir",
-            str(tmp_path / "corpus"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    table = dict(
-        (cells[1].strip(), cells[2].strip()) for cells in (line.split("|") for line in result.stdout.splitlines()[2:])
+    table = run_script(
+        "--html", "--html-pages", "40", "--html-distinct", "10", "--corpus-dir", str(tmp_path / "corpus")
     )
     assert (table["pages"], table["distinct source pages"]) == ("40", "10")
     # 40 pages on one batch: the pipeline runs one worker, so the pool has one process.
     assert table["newsdedup workers = trafilatura pool processes"] == "1"
-    articles, duplicates, rejects = (
-        int(n.replace(",", "")) for n in table["articles / duplicates / rejects"].split(" / ")
-    )
+    articles, duplicates, rejects = record_counts(table)
     # Four copies of ten pages: every page is accounted for, and copies are found.
     assert articles + duplicates + rejects == 40 and 0 < articles <= 10 and duplicates >= 30 - rejects
     missed = [int(n) for n in table["trafilatura pages without a text (1 process / pool)"].split(" / ")]
