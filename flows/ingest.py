@@ -16,6 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import load_stored_stories
@@ -214,13 +215,15 @@ def ingest_flow(
     discovered = discover_task(inputs)
     with Dataset.open(output) as dataset:
         stored = load_stored_task.submit(dataset, config)
-        files, summary.files_unchanged = select_inputs_task(dataset, discovered)
+        # quote(): Prefect would otherwise walk every element of these lists looking for
+        # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).
+        files, summary.files_unchanged = select_inputs_task(dataset, quote(discovered))
         report_files(summary.files_unchanged, 0)
         staging_dir = dataset.staging_dir(run_id)
         work = batches(files, config.batch_size)
         with worker_pool(config.workers, len(work), dask_address) as pool:
             futures = [
-                stage_batch_task.submit(batch, number, staging_dir, run_id, started_at, config, pool)
+                stage_batch_task.submit(quote(batch), number, staging_dir, run_id, started_at, config, pool)
                 for number, batch in enumerate(work)
             ]
             staged = [future.result() for future in futures]
@@ -228,10 +231,20 @@ def ingest_flow(
             summary.files_read = len(files)
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
-            placed = place_task(staged, stored.result(), config, staging_dir, pool)
+            placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        summary = commit_task(dataset, summary, staged, placed, stored.result(), files, inputs, config, started_at)
+        summary = commit_task(
+            dataset,
+            summary,
+            quote(staged),
+            quote(placed),
+            quote(stored.result()),
+            quote(files),
+            inputs,
+            config,
+            started_at,
+        )
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)
