@@ -53,12 +53,45 @@ def _glob_root(pattern: str) -> str:
     return str(Path(*fixed)) if fixed else "."
 
 
-def _walk(root: str) -> list[str]:
-    """Every input file under ``root``; symlinked directories are not followed (no loops)."""
+def _walk(root: str) -> list[tuple[str, str, InputFile]]:
+    """Every input file under ``root`` as ``(real path, path, InputFile)``, directory by
+    directory in sorted order; symlinked directories are not followed (no loops).
+
+    A directory's real path and relative path are worked out once for all its files (per
+    file, ``os.path.realpath`` and ``relpath`` cost more than the walk itself); only a file
+    that is itself a symlink gets its own ``realpath``.
+    """
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if has_input_suffix(f))
+    pending = [(root, os.path.realpath(root), "")]
+    while pending:
+        directory, real_directory, relative = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:  # unreadable or vanished directory: nothing to read in it
+            continue
+        subdirectories = []
+        for entry in entries:
+            try:
+                is_directory = entry.is_dir()
+            except OSError:
+                is_directory = False
+            if is_directory:
+                if not entry.is_symlink():
+                    subdirectories.append(entry)
+                continue
+            if not has_input_suffix(entry.name):
+                continue
+            source_path = relative + entry.name
+            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_directory, entry.name)
+            try:
+                info = entry.stat()
+            except OSError:  # vanished or a dangling link: reading will say so, as a reject
+                found.append((real, entry.path, InputFile(entry.path, source_path)))
+                continue
+            found.append((real, entry.path, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)))
+        for entry in reversed(subdirectories):  # a stack: the first subdirectory is walked next
+            pending.append((entry.path, os.path.join(real_directory, entry.name), f"{relative}{entry.name}{os.sep}"))
     return found
 
 
@@ -76,9 +109,8 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
     missing = []
     for argument in arguments:
         if os.path.isdir(argument):
-            for path in _walk(argument):
-                rel = os.path.relpath(path, argument)
-                files.setdefault(os.path.realpath(path), _input_file(path, rel))
+            for real, _, item in _walk(argument):
+                files.setdefault(real, item)
         elif os.path.lexists(argument):
             rel = os.path.basename(argument)
             files.setdefault(os.path.realpath(argument), _input_file(argument, rel))
@@ -86,11 +118,11 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
             root = _glob_root(argument)
             matches = sorted(glob.glob(argument, recursive=True))
             for match in matches:
-                candidates = _walk(match) if os.path.isdir(match) else [match]
-                for path in candidates:
-                    if os.path.isdir(match) or has_input_suffix(path) or path == match:
-                        rel = os.path.relpath(path, root)
-                        files.setdefault(os.path.realpath(path), _input_file(path, rel))
+                if os.path.isdir(match):
+                    for real, path, _ in _walk(match):
+                        files.setdefault(real, _input_file(path, os.path.relpath(path, root)))
+                else:  # a file the pattern names is read whatever its suffix
+                    files.setdefault(os.path.realpath(match), _input_file(match, os.path.relpath(match, root)))
             if not matches:
                 missing.append(argument)
         else:
