@@ -17,6 +17,7 @@ import os
 import sys
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
+from newsdedup.server import EmbeddedServer
 from newsdedup.workers import ClusterError, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
@@ -189,6 +190,8 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
 
+    server = EmbeddedServer()
+    server.start()  # boots while the pipeline is imported
     from flows.ingest import ingest_flow
     from newsdedup.progress import ProgressBar
     from newsdedup.report import run_markdown
@@ -196,7 +199,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     watch = sys.stderr.isatty() and not (args.quiet or args.json)
     try:
-        with ProgressBar(total_files) if watch else contextlib.nullcontext():
+        with server.in_use(), ProgressBar(total_files) if watch else contextlib.nullcontext():
             summary = ingest_flow(
                 inputs=args.inputs,
                 output=args.output,

@@ -1,0 +1,113 @@
+"""Prefect's embedded API server, booted while the command line prepares the run.
+
+Without a Prefect API (PREFECT_API_URL), a flow starts a temporary server on its first API
+call: it imports the server's code in this process (~1.4 s) only to launch it, then waits
+for it to boot (~3 s). ``EmbeddedServer`` launches the same server, with the command and
+settings Prefect uses for it, as soon as the run's inputs are checked, so that it boots in
+its own process while this one imports the pipeline; the run is then pointed at it.
+
+If anything goes wrong here, the run falls back to Prefect's own start-up, which reports
+its errors as usual.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the server to answer before leaving the start-up to Prefect.
+BOOT_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedServer:
+    """A temporary Prefect server for one run (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.api_url = ""
+
+    def start(self) -> None:
+        """Launch the server unless a Prefect API is configured (or ephemeral mode is off)."""
+        import prefect
+        from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, get_current_settings
+
+        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            return
+        port = _free_port()
+        # As prefect.server.api.server.SubprocessASGIServer runs it (Prefect 3.8).
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent)]
+        command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--log-level", "error", "--lifespan", "on"]
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        try:
+            self.process = subprocess.Popen(command, env=env)
+        except OSError as error:
+            log.warning("could not start Prefect's server early (%s); the run starts it", error)
+            return
+        self.api_url = f"http://127.0.0.1:{port}/api"
+        atexit.register(self.stop)  # also when the run fails
+
+    def _ready(self) -> bool:
+        """Wait until the server answers; False if it exited or timed out."""
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Run the enclosed flow against this server once it answers (else as Prefect would)."""
+        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+        if self.process is None or not self._ready():
+            self.stop()
+            yield
+            return
+        # No UI is served: no "View at" links to it.
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: ""}):
+            yield
+
+    def stop(self) -> None:
+        """Let Prefect send the logs and events it still holds, then stop the server."""
+        if self.process is None:
+            return
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        for worker in (APILogWorker, EventsWorker):
+            with contextlib.suppress(Exception):  # what cannot be sent is Prefect's to report
+                worker.drain_all(timeout=5)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

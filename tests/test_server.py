@@ -1,0 +1,66 @@
+"""The embedded Prefect server the command line starts early: runs go to it, it stops after."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import REPO
+
+# In a fresh process (this one's Prefect settings belong to the test harness): start the
+# server, run a flow against it, ask the server for the run, stop it.
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from newsdedup.server import EmbeddedServer
+
+    @flow(name="early-server-check")
+    def check():
+        return 42
+
+    server = EmbeddedServer()
+    server.start()
+    print("started", server.process is not None)
+    with server.in_use():
+        state = check(return_state=True)
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(state.state_details.flow_run_id)
+            print("api", client.api_url)
+            print("recorded", run.name, run.state.type.value)
+    process = server.process
+    server.stop()
+    print("stopped", process.poll() is not None, server.api_url)
+    """
+)
+
+
+def run_script(**env_updates: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_SERVER_ANALYTICS_ENABLED="false", **env_updates)
+    return subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=180)
+
+
+def test_flows_run_on_the_early_server_and_it_stops_after():
+    result = run_script()
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
+    assert lines["started"] == "True"
+    api_url = lines["stopped"].split(" ", 1)[1]
+    assert lines["api"].rstrip("/") == api_url  # the flow talked to this server, not its own
+    assert lines["recorded"].endswith(" COMPLETED")
+    assert lines["stopped"].startswith("True ")
+    assert "Error logging to API" not in result.stderr
+
+
+def test_no_server_is_started_when_a_prefect_api_is_set():
+    # Nothing listens there: had the flow used it, the run would fail; the script only starts.
+    script = "from newsdedup.server import EmbeddedServer\ns = EmbeddedServer(); s.start(); print(s.process)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_API_URL="http://127.0.0.1:9/api")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None"
