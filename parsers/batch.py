@@ -11,7 +11,7 @@ from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
 from parsers.metadata import parse_date
 from parsers.reading import RawRecord
-from parsers.text_dump import CleanPage, clean_text_dump, template_lines
+from parsers.text_dump import CleanPage, SplitDump, clean_text_dump, split_dump, template_lines
 from storage.schema import Document, Reject
 
 log = logging.getLogger(__name__)
@@ -21,13 +21,16 @@ NO_ARTICLE = "no_article"
 PARSE_ERROR = "parse_error"
 
 
-def clean_record(record: RawRecord, templates: frozenset[str] = frozenset()) -> Document | Reject:
-    """Clean one raw record into a document, or reject it if no article text is found."""
+def clean_record(
+    record: RawRecord, templates: frozenset[str] = frozenset(), dump: SplitDump | None = None
+) -> Document | Reject:
+    """Clean one raw record into a document, or reject it if no article text is found.
+    ``dump`` is a text record's content already split (``split_dump``), if it was."""
     try:
         if record.format == "html":
             page: CleanPage = clean_html_page(record.content)
         else:
-            page = clean_text_dump(record.content, templates)
+            page = clean_text_dump(dump if dump is not None else record.content, templates)
     except Exception as error:  # a parser bug or pathological markup: reject, keep going
         log.exception("cleaning %s failed", record.source_path)
         detail = f"the {record.format} could not be parsed: {error!r}"[:500]
@@ -70,10 +73,12 @@ def parse_files(
     for item in files:
         for record in read_input(item, limits, fields or JsonlFields()):
             (rejects if isinstance(record, Reject) else records).append(record)
-    templates = template_lines(r.content for r in records if r.format == "txt")
+    # Text dumps are split into lines once, for the template search and for cleaning.
+    dumps = [split_dump(r.content) if r.format == "txt" else None for r in records]
+    templates = template_lines(d for d in dumps if d is not None)
     documents: list[Document] = []
-    for record in records:
-        result = clean_record(record, templates)
+    for record, dump in zip(records, dumps, strict=True):
+        result = clean_record(record, templates, dump)
         (rejects if isinstance(result, Reject) else documents).append(result)
     log.info("parsed %d files: %d documents, %d rejects", len(files), len(documents), len(rejects))
     return documents, rejects

@@ -32,6 +32,7 @@ threshold lives in ``parsers.rules``.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -56,7 +57,8 @@ class CleanPage:
 
 @dataclass(slots=True)
 class Block:
-    """A paragraph of the dump (its lines joined), or a run of furniture lines (``chrome``)."""
+    """A paragraph of the dump (its normalised lines joined by single spaces), or a run of
+    furniture lines (``chrome``)."""
 
     text: str
     first_line: int
@@ -102,6 +104,34 @@ def normalise_line(line: str) -> str:
     return " ".join(stripped.split())
 
 
+def dump_lines(text: str) -> list[str]:
+    """The lines of a dump: any line ending (\\n, \\r\\n, \\r) ends a line, tabs become spaces."""
+    # The tests first: most dumps have neither carriage returns nor tabs, and each pass copies the text.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text:
+        text = text.expandtabs()
+    return text.split("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class SplitDump:
+    """A dump split into lines once, for both the batch's template search (``template_lines``)
+    and cleaning (``clean_text_dump``), which would otherwise each split and normalise it."""
+
+    text: str
+    #: ``dump_lines(text)``.
+    lines: list[str]
+    #: ``normalise_line`` of each of ``lines``.
+    normalised: list[str]
+
+
+def split_dump(text: str) -> SplitDump:
+    """``text`` split into its lines and their normalised forms (see ``SplitDump``)."""
+    lines = dump_lines(text)
+    return SplitDump(text, lines, normalise_lines(lines))
+
+
 # --- step 1: columns ---------------------------------------------------------------------
 
 
@@ -111,7 +141,7 @@ def _column_gutters(lines: list[str]) -> tuple[list[int], dict[int, set[int]]]:
     inner: dict[int, set[int]] = {}
     counts: Counter[int] = Counter()
     for number, line in enumerate(lines):
-        if "  " in line.strip():
+        if "  " in line and "  " in line.strip():  # (most lines have no double space at all)
             starts = {m.end() for m in _INNER_CELL.finditer(line)}
             inner[number] = starts
             counts.update(starts)
@@ -202,10 +232,27 @@ def is_chrome_line(line: str, template_lines: frozenset[str] = frozenset()) -> b
     stripped = normalise_line(line)
     if not stripped:
         return False
-    known = rules.LEGAL_LINE.search(stripped) is not None or (
-        len(stripped) <= rules.UTILITY_MAX_CHARS and rules.UTILITY_LINE.match(stripped) is not None
-    )
+    known = (
+        _may_match(stripped, stripped.lower(), rules.LEGAL_KEYWORDS) and rules.LEGAL_LINE.search(stripped) is not None
+    ) or (len(stripped) <= rules.UTILITY_MAX_CHARS and rules.UTILITY_LINE.match(stripped) is not None)
     return _is_chrome(stripped, template_lines, known)
+
+
+#: Characters that case-insensitive patterns match to ASCII letters although they do not
+#: lowercase to them (dotted İ, dotless ı, long ſ; the Kelvin sign lowercases to k).
+_ODD_CASE = ("\u0130", "\u0131", "\u017f")
+
+
+def _may_match(text: str, lower: str, keywords: tuple[str, ...]) -> bool:
+    """False when a case-insensitive pattern whose every match holds one of ``keywords``
+    (lowercase; as ``LEGAL_KEYWORDS`` for ``LEGAL_LINE``) cannot match ``text`` (``lower``:
+    ``text.lower()``): a few substring tests instead of the pattern's search."""
+    for keyword in keywords:  # noqa: SIM110 (a loop: faster than any() here)
+        if keyword in lower:
+            return True
+    if text.isascii():
+        return False
+    return any(odd in text for odd in _ODD_CASE)
 
 
 def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bool:
@@ -227,17 +274,32 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
-def _is_legal(stripped: str) -> bool:
-    """A legal notice (``LEGAL_LINE``), tested only when one of its key words is in the line."""
+def _is_legal(stripped: str, keywords: tuple[str, ...] = rules.LEGAL_KEYWORDS) -> bool:
+    """A legal notice (``LEGAL_LINE``), tested only when one of its key words is in the line
+    (of ``keywords``: those the line may hold, see ``_ascii_keywords``)."""
+    if not keywords:
+        return False
     lower = stripped.lower()
-    for keyword in rules.LEGAL_KEYWORDS:  # a loop, not any(...): this runs for most lines
+    for keyword in keywords:  # a loop, not any(...): this runs for most lines
         if keyword in lower:
             return rules.LEGAL_LINE.search(stripped) is not None
     return False
 
 
+def _ascii_keywords(normalised: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The legal-notice and caption key words (``LEGAL_KEYWORDS``, ``CAPTION_KEYWORDS``) found
+    in a page's ASCII lines, lowercased and joined by spaces. An ASCII line of the page, or a
+    paragraph of such lines, holds no other key word, so only these are looked for in them:
+    a few searches of the page instead of sixteen of every line and paragraph."""
+    text = " ".join(filter(str.isascii, normalised)).lower()
+    return tuple([k for k in rules.LEGAL_KEYWORDS if k in text]), tuple(
+        [k for k in rules.CAPTION_KEYWORDS if k in text]
+    )
+
+
 #: What a line of a dump is on its own (``_line_shape``).
 _TEXT, _BULLET_TEXT, _CHROME, _COMMENTS, _HEADING = range(5)
+_BLANK = -1  # (an empty line)
 
 
 def _special_kind(line: str) -> str | None:
@@ -251,116 +313,178 @@ def _special_kind(line: str) -> str | None:
     return special.lastgroup if special else None
 
 
-def _line_shape(stripped: str) -> int:
+def _line_shape(stripped: str, legal_keywords: tuple[str, ...] = rules.LEGAL_KEYWORDS) -> int:
     """What a normalised, non-empty line is on its own, the batch's template aside: a comment
     opener, a link-list heading, furniture (``is_chrome_line``), a bullet item's first line,
-    or text."""
+    or text. (``legal_keywords``: the legal-notice key words the line may hold, if known.)"""
     kind = _special_kind(stripped)
     if kind == "comments":
         return _COMMENTS
     if kind == "heading":
         return _HEADING
-    if _is_chrome(stripped, frozenset(), kind == "utility" or _is_legal(stripped)):
+    if _is_chrome(stripped, frozenset(), kind == "utility" or _is_legal(stripped, legal_keywords)):
         return _CHROME
     if stripped[0] in _BULLET_STARTS and rules.BULLET_LINE.match(stripped):
         return _BULLET_TEXT
     return _TEXT
 
 
+class _Memo(dict):
+    """Results remembered by text, bounded: emptied when full (a dict lookup is cheaper than
+    ``functools.lru_cache``'s, and a miss may be computed with what the page tells)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key: str, value):  # noqa: ANN001, ANN201 (any value)
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+    cache_clear = dict.clear
+
+
 #: Short lines (menus, share bars, footers) recur across a batch's pages: their shapes are
-#: remembered (a bounded cache; long lines are paragraphs, seldom seen twice).
-_short_line_shape = functools.lru_cache(maxsize=1 << 16)(_line_shape)
+#: remembered (long lines are paragraphs, seldom seen twice).
+_short_shapes = _Memo(1 << 16)
 
 
-def _paragraph_ends(lines: list[str]) -> list[bool]:
-    """For a run of non-blank lines, whether each line ends its paragraph.
+def _short_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_KEYWORDS) -> int:
+    """``_line_shape`` of a line up to ``HEADING_MAX_CHARS`` long, remembered (``ascii_legal``:
+    the legal-notice key words an ASCII line of the page may hold, see ``_ascii_keywords``)."""
+    shape = _short_shapes.get(stripped)
+    if shape is None:
+        legal = ascii_legal if stripped.isascii() else rules.LEGAL_KEYWORDS
+        shape = _short_shapes.remember(stripped, _line_shape(stripped, legal))
+    return shape
+
+
+def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_KEYWORDS) -> int:
+    """``_line_shape`` of a line longer than ``HEADING_MAX_CHARS`` (``ascii_legal``: the
+    legal-notice key words an ASCII line may hold, see ``_ascii_keywords``)."""
+    first = stripped[0]
+    if first in _BULLET_STARTS or "[" in stripped:
+        return _line_shape(stripped)
+    # Neither a bullet item nor a placeholder or form: furniture only if a legal notice or a rule.
+    if _is_legal(stripped, ascii_legal if stripped.isascii() else rules.LEGAL_KEYWORDS) or (
+        not first.isalnum() and rules.RULE_LINE.match(stripped)
+    ):
+        return _CHROME
+    return _TEXT
+
+
+def _paragraph_ends(lines: list[str]) -> list[int]:
+    """For a run of non-blank lines, the indices of the lines that end a paragraph (the last
+    line always does). Only the run's first line may be a bullet item: an item starts a run.
 
     A wrapped line is cut at the wrap width; a line that stops while the next line's first
     word would still have fitted ends its paragraph. Lines longer than any wrap width were
     not wrapped at all and are one paragraph each.
     """
-    lengths = [len(line) for line in lines]
-    wrapped = [n for n in lengths if n <= rules.MAX_WRAP_WIDTH]
-    width = max(wrapped, default=0)
+    lengths = list(map(len, lines))
+    longest = rules.MAX_WRAP_WIDTH
+    width = max(lengths)
+    if width > longest:
+        width = max((n for n in lengths if n <= longest), default=0)
     if width < rules.MIN_WRAP_WIDTH:
-        return [True] * len(lines)  # a stack of short lines is a list, not wrapped text
-    ends = []
-    for index, length in enumerate(lengths):
-        if index + 1 == len(lines) or length > rules.MAX_WRAP_WIDTH:
-            ends.append(True)
-            continue
-        following = lines[index + 1]
-        next_word = following.find(" ")  # the length of the next line's first word
-        if next_word < 0:
-            next_word = lengths[index + 1]
-        ends.append(
-            length + 1 + next_word <= width - rules.WRAP_SLACK
-            or (following[:1] in _BULLET_STARTS and rules.BULLET_LINE.match(following) is not None)
-            or lengths[index + 1] > rules.MAX_WRAP_WIDTH
+        return list(range(len(lines)))  # a stack of short lines is a list, not wrapped text
+    room = width - rules.WRAP_SLACK - 1  # a line ends when it and the next line's first word fit in this
+    ends = [
+        index
+        for index, length, next_length, following in zip(
+            itertools.count(), lengths, lengths[1:], lines[1:], strict=False
         )
+        # (the next line's first word is the whole line when it has one word)
+        if length > longest
+        or next_length > longest
+        or length + (word if (word := following.find(" ")) >= 0 else next_length) <= room
+    ]
+    ends.append(len(lines) - 1)
     return ends
+
+
+def normalise_lines(lines: list[str]) -> list[str]:
+    """``normalise_line`` of every line (one pass: this runs for every line of every page)."""
+    return [
+        text if text.isascii() and "  " not in text and "\t" not in text else " ".join(text.split())
+        for text in map(str.strip, lines)
+    ]
 
 
 def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[Block]:
     """Group lines into paragraph blocks and furniture blocks, in page order."""
-    blocks: list[Block] = []
-    run: list[str] = []  # stripped text of consecutive text lines, the first at line run_start
-    run_start = 0
+    return _split_normalised(normalise_lines(lines), template_lines)
 
-    def flush_run() -> None:
-        ends = _paragraph_ends(run) if len(run) > 1 else (True,)
-        start = 0
-        for index, is_end in enumerate(ends):
-            if is_end:
-                text = " ".join(run[start : index + 1]) if index > start else run[start]
-                bullet = text[0] in _BULLET_STARTS and rules.BULLET_LINE.match(text)
-                if bullet:
-                    text = text[bullet.end() :]
-                blocks.append(Block(text, run_start + start, index + 1 - start, bullet=bool(bullet)))
-                start = index + 1
-        run.clear()
 
-    # normalise_line of every line, inlined: this runs for every line of every page.
-    stripped_lines = [
-        text if text.isascii() and "  " not in text and "\t" not in text else " ".join(text.split())
-        for text in map(str.strip, lines)
+def _split_normalised(
+    stripped_lines: list[str], template_lines: frozenset[str], ascii_legal: tuple[str, ...] = rules.LEGAL_KEYWORDS
+) -> list[Block]:
+    """``split_blocks`` of lines already normalised (``normalise_lines``; ``ascii_legal``: see
+    ``_long_line_shape``)."""
+    short = rules.HEADING_MAX_CHARS
+    shapes = [
+        _BLANK
+        if not line
+        else _short_line_shape(line, ascii_legal)
+        if len(line) <= short
+        # (``_long_line_shape`` of most lines of a paragraph, inlined)
+        else _TEXT
+        if not ascii_legal and line.isascii() and line[0].isalnum() and "[" not in line
+        else _long_line_shape(line, ascii_legal)
+        for line in stripped_lines
     ]
-    for number, stripped in enumerate(stripped_lines):
-        if not stripped:
-            if run:
-                flush_run()
-            continue
-        shape = _short_line_shape(stripped) if len(stripped) <= rules.HEADING_MAX_CHARS else _line_shape(stripped)
-        if shape == _COMMENTS:
-            if run:
-                flush_run()
-            blocks.append(Block(stripped, number, 1, chrome=True, barrier=True))
-            continue
-        if shape == _HEADING:
-            if run:
-                flush_run()
-            heading = Block(stripped, number, 1, chrome=True)
-            heading.score = -rules.LIST_HEADING_PENALTY
-            blocks.append(heading)
-            continue
-        if shape == _CHROME or stripped in template_lines:
-            if run:
-                flush_run()
-            if blocks and blocks[-1].chrome and blocks[-1].first_line + blocks[-1].line_count >= number - 1:
-                blocks[-1].line_count += 1
-                blocks[-1].text += "\n" + stripped
-            else:
-                blocks.append(Block(stripped, number, 1, chrome=True))
-            continue
-        # A bullet item starts a new paragraph; its indented continuation lines follow it.
-        if run and shape == _BULLET_TEXT:
-            flush_run()
-        if not run:
+    if template_lines:
+        for number in [n for n, line in enumerate(stripped_lines) if line in template_lines]:
+            if shapes[number] in (_TEXT, _BULLET_TEXT):
+                shapes[number] = _CHROME
+    # Runs of text lines are paragraphs; the lines between them make the other blocks.
+    blocks: list[Block] = []
+    run_start = 0  # first line of the run of text lines that ends at the next other line
+    for number in [n for n, shape in enumerate(shapes) if shape != _TEXT]:
+        if number > run_start:
+            _add_paragraphs(blocks, stripped_lines, run_start, number)
+        shape = shapes[number]
+        if shape == _BULLET_TEXT:  # a bullet item starts a run; its indented continuation lines follow it
             run_start = number
-        run.append(stripped)
-    if run:
-        flush_run()
+            continue
+        run_start = number + 1
+        if shape == _BLANK:
+            continue
+        line = stripped_lines[number]
+        if shape == _CHROME:
+            last = blocks[-1] if blocks else None
+            if last is not None and last.chrome and last.first_line + last.line_count >= number - 1:
+                last.line_count += 1
+                last.text += "\n" + line
+            else:
+                blocks.append(Block(line, number, 1, True))
+        elif shape == _COMMENTS:
+            blocks.append(Block(line, number, 1, True, barrier=True))
+        else:  # a link-list heading
+            blocks.append(Block(line, number, 1, True, score=-rules.LIST_HEADING_PENALTY))
+    if run_start < len(stripped_lines):
+        _add_paragraphs(blocks, stripped_lines, run_start, len(stripped_lines))
     return blocks
+
+
+def _add_paragraphs(blocks: list[Block], lines: list[str], start: int, end: int) -> None:
+    """Append the paragraphs of the run of text lines ``lines[start:end]`` to ``blocks``."""
+    if end - start == 1:  # one line, one paragraph: no wrap to check
+        run, ends = [lines[start]], [0]
+    else:
+        run = lines[start:end]
+        ends = _paragraph_ends(run)
+    first = 0
+    for last in ends:
+        text = " ".join(run[first : last + 1]) if last > first else run[first]
+        bullet = rules.BULLET_LINE.match(text) if text[0] in _BULLET_STARTS else None
+        if bullet:
+            blocks.append(Block(text[bullet.end() :], start + first, last + 1 - first, bullet=True))
+        else:
+            blocks.append(Block(text, start + first, last + 1 - first))
+        first = last + 1
 
 
 # --- step 3: scoring -------------------------------------------------------------------
@@ -385,23 +509,28 @@ def _class_and_size(block: Block) -> tuple[str, int, list[str] | None]:
     if block.chrome:
         return "bad", 0, None
     if len(block.text) <= _REPEATED_BLOCK_CHARS:
-        return _repeated_text_class(block.text)
+        return _short_text_class(block.text)
     return _text_class(block.text)
 
 
-def _text_class(text: str) -> tuple[str, int, list[str] | None]:
+def _text_class(
+    text: str, caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS
+) -> tuple[str, int, list[str] | None]:
     """``block_class`` of a block of text that is not furniture, its number of words, and its
     lowercase words (``_WORD``; None when the class was decided before reading them). The
-    word list may be cached: never change it."""
-    tokens = text.split()
-    size = len(tokens)
+    word list may be cached: never change it. ``caption_keywords``: the caption key words
+    the text may hold (see ``_ascii_keywords``)."""
+    # A block's text is normalised: single spaces split its words, unless an ASCII control
+    # character (a form feed) kept by ``normalise_line`` is one more space.
+    single_spaced = text.isprintable()
+    size = text.count(" ") + 1 if single_spaced else len(text.split())
     if size < rules.SHORT_BLOCK_WORDS:
         return "short", size, None  # context decides (subhead or menu item)
-    if _halves_equal(tokens):
+    if _halves_equal_text(text, size) if single_spaced else _halves_equal(text.split()):
         return "bad", size, None  # a caption printed with its image's alt text: "A flag ... A flag ..."
     lower = text.lower()
     if (
-        (_has_caption_keyword(lower) and rules.CAPTION_LINE.search(text))
+        (_has_caption_keyword(lower, caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
     ):
@@ -411,7 +540,7 @@ def _text_class(text: str) -> tuple[str, int, list[str] | None]:
         return "short", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
     if not ends_like_sentence and len(words) < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
-        capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
+        capitalised = sum(1 for t in text.split() if t[0].isupper() or t[0].isdigit())
         if capitalised >= rules.HEADLINE_CAPS_SHARE * size:
             return "short", size, words  # a headline: a subhead inside the article, a link elsewhere
     if stopword_density(words) < rules.MIN_STOPWORD_DENSITY:
@@ -424,11 +553,24 @@ def _text_class(text: str) -> tuple[str, int, list[str] | None]:
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
 #: pages: three in four blocks of the dev dumps were seen before. Their classes are remembered.
 _REPEATED_BLOCK_CHARS = 300
-_repeated_text_class = functools.lru_cache(maxsize=1 << 15)(_text_class)
+_short_classes = _Memo(1 << 15)
 
 
-def _has_caption_keyword(lower: str) -> bool:
-    for keyword in rules.CAPTION_KEYWORDS:  # noqa: SIM110 (a loop: faster than any() here)
+def _short_text_class(
+    text: str, ascii_captions: tuple[str, ...] = rules.CAPTION_KEYWORDS
+) -> tuple[str, int, list[str] | None]:
+    """``_text_class`` of a text up to ``_REPEATED_BLOCK_CHARS`` long, remembered
+    (``ascii_captions``: the caption key words an ASCII text of the page may hold)."""
+    known = _short_classes.get(text)
+    if known is None:
+        known = _short_classes.remember(
+            text, _text_class(text, ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS)
+        )
+    return known
+
+
+def _has_caption_keyword(lower: str, keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS) -> bool:
+    for keyword in keywords:  # noqa: SIM110 (a loop: faster than any() here)
         if keyword in lower:
             return True
     return False
@@ -441,15 +583,36 @@ def _halves_equal(words: list[str]) -> bool:
     return words[:half] == words[half : 2 * half] or words[:half] == words[half + 1 :]
 
 
+def _halves_equal_text(text: str, size: int) -> bool:
+    """``_halves_equal`` of the words of a normalised text of ``size`` words, split only when
+    its first two words recur after a space, as they must in a second half repeating the first."""
+    half = size // 2
+    if half < rules.SHORT_BLOCK_WORDS // 2:
+        return False
+    if half >= 3:  # (the second copy's first two words are then followed by a third)
+        second_space = text.find(" ", text.find(" ") + 1)
+        if " " + text[: second_space + 1] not in text:
+            return False
+    return _halves_equal(text.split(" "))
+
+
 def _repeats_itself(text: str) -> bool:
     """True when the text's second half repeats its first (caption + identical alt text)."""
     return _halves_equal(text.split())
 
 
-def score_blocks(blocks: list[Block]) -> list[str]:
+def score_blocks(blocks: list[Block], ascii_caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
-    lines and non-prose words against it. Returns the classes."""
-    decided = [_class_and_size(b) for b in blocks]
+    lines and non-prose words against it. Returns the classes. (``ascii_caption_keywords``:
+    the caption key words the page's ASCII lines hold, if known; see ``_ascii_keywords``.)"""
+    decided = [
+        ("bad", 0, None)
+        if b.chrome
+        else _short_text_class(b.text, ascii_caption_keywords)
+        if len(b.text) <= _REPEATED_BLOCK_CHARS
+        else _text_class(b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS)
+        for b in blocks
+    ]
     classes = [cls for cls, _, _ in decided]
     # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
     # slides, "related" boxes), not article text: the article says each thing once.
@@ -541,7 +704,7 @@ def _looks_like_title(line: str) -> bool:
         and not rules.BREADCRUMB.match(line)
         and not rules.BYLINE.match(line)
         and not rules.WIRE_CREDIT.search(line)
-        and not rules.CAPTION_LINE.search(line)
+        and not (_may_match(line, line.lower(), rules.CAPTION_KEYWORDS) and rules.CAPTION_LINE.search(line))
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
     )
@@ -559,7 +722,56 @@ def _content_prefixes(words: set[str]) -> set[str]:
     return {w[:size] for w in words - rules.STOPWORDS if not w.isdigit()}
 
 
-def _title_score(line: str, distance: int, following_words: set[str]) -> float:
+class _ProseWords:
+    """The content words (``_content_words``) of a stretch of prose, to compare headline
+    candidates with. A candidate has a few words and the prose a few hundred, so each of a
+    candidate's words is looked for in the prose's text; the prose's set of content words is
+    made only once many have been asked for."""
+
+    __slots__ = ("_text", "_found", "_prefixes")
+
+    #: Distinct words looked for in the text before making the set (about as costly).
+    LOOKUPS = 32
+
+    def __init__(self, words: Iterable[list[str]]) -> None:
+        """``words``: lists of the prose's lowercase words (``_words``), in any order."""
+        self._text = " " + " ".join(map(" ".join, words)) + " "  # every word between spaces
+        self._found: dict[str, bool] = {}
+        self._prefixes: set[str] | None = None
+
+    def shared(self, prefixes: set[str]) -> int:
+        """How many of ``prefixes`` (a line's ``_content_words``) the prose's content words have."""
+        if self._prefixes is None and len(self._found) + len(prefixes) > self.LOOKUPS:
+            self._prefixes = _content_prefixes(set(self._text.split()))
+        if self._prefixes is not None:
+            return len(prefixes & self._prefixes)
+        count = 0
+        for prefix in prefixes:
+            found = self._found.get(prefix)
+            if found is None:
+                found = self._found[prefix] = self._has(prefix)
+            count += found
+        return count
+
+    def _has(self, prefix: str) -> bool:
+        """Whether a content word of the prose starts with ``prefix``, cut as ``_content_prefixes`` cuts."""
+        size = rules.TITLE_WORD_PREFIX
+        if len(prefix) < size:  # only the word itself is cut to it
+            return f" {prefix} " in self._text and prefix not in rules.STOPWORDS and not prefix.isdigit()
+        if len(prefix) > size:
+            return False
+        text, start = self._text, " " + prefix
+        at = text.find(start)
+        while at >= 0:
+            end = text.index(" ", at + 1)
+            word = text[at + 1 : end]
+            if word not in rules.STOPWORDS and not word.isdigit():
+                return True
+            at = text.find(start, end)
+        return False
+
+
+def _title_score(line: str, distance: int, following: _ProseWords) -> float:
     """How headline-like a title-shaped line is: its content words recur in the text that
     follows it, it sits close above that text, and it is written like a headline."""
     words = _content_words(line)
@@ -567,7 +779,7 @@ def _title_score(line: str, distance: int, following_words: set[str]) -> float:
         return -1.0
     # Share of the line's words found below, damped for lines of one or two content words
     # (a fragment like "says Mr Jobs" matches fully by chance).
-    overlap = len(words & following_words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
+    overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
@@ -611,7 +823,7 @@ def find_title_and_section(
         upto += 1
     candidates: list[tuple[float, int, str]] = []
     next_good = None  # index of the first good block after the candidate
-    following: dict[int, set[str]] = {}  # content words of the prose after a good block
+    following: dict[int, _ProseWords] = {}  # content words of the prose after a good block
     for index in range(min(upto, len(blocks) - 1), -1, -1):
         block = blocks[index]
         if index + 1 < len(blocks) and classes[index + 1] == "good":
@@ -657,25 +869,25 @@ def find_title_and_section(
     return title, title_index, section
 
 
-def _following_words(blocks: list[Block], classes: list[str], start: int, last: int) -> set[str]:
+def _following_words(blocks: list[Block], classes: list[str], start: int, last: int) -> _ProseWords:
     """Content words of the prose blocks from ``start`` on (up to TITLE_BODY_WORDS words)."""
-    words: set[str] = set()
+    words: list[list[str]] = []
     count = 0
     for index in range(start, min(len(blocks), max(last, start) + 1)):
         if classes[index] == "good":
             block = blocks[index]
             # Scoring read most prose blocks' words; a short block it let its neighbours judge it did not.
-            words.update(block.words if block.words is not None else _words(block.text.lower()))
+            words.append(block.words if block.words is not None else _words(block.text.lower()))
             count += int(block.score)  # a prose block's score is its number of words
             if count >= rules.TITLE_BODY_WORDS:
                 break
-    return _content_prefixes(words)
+    return _ProseWords(words)
 
 
 def _find_page_url(text: str) -> str | None:
     """The first URL written out as text (not a truncated form-field value like the
     "[http://news.bbc.co.u]" of an archive's address box)."""
-    match = rules.PAGE_URL.search(text)
+    match = rules.PAGE_URL.search(text) if "://" in text else None  # (the substring test is much faster)
     return match.group(0).rstrip(".,;:)") if match else None
 
 
@@ -689,17 +901,20 @@ def _strip_trailing_utility(paragraph: str) -> str:
 # --- clean input ---------------------------------------------------------------------
 
 
-def is_furniture_paragraph(paragraph: str, template_lines: frozenset[str] = frozenset()) -> bool:
+def is_furniture_paragraph(
+    paragraph: str, template_lines: frozenset[str] = frozenset(), legal_keywords: tuple[str, ...] = rules.LEGAL_KEYWORDS
+) -> bool:
     """True for a one-line paragraph that is page furniture even in clean text: a bullet item,
     utility link, legal notice, comment opener, link-list heading, placeholder or form field,
-    or a template line. A rule ("***", "----") is not: in clean text it is a section break."""
+    or a template line. A rule ("***", "----") is not: in clean text it is a section break.
+    (``legal_keywords``: the legal-notice key words the paragraph may hold, if known.)"""
     if rules.RULE_LINE.match(paragraph):
         return False
     if _special_kind(paragraph) is not None:
         return True
     if paragraph[0] in _BULLET_STARTS and rules.BULLET_LINE.match(paragraph):
         return True
-    return _is_chrome(paragraph, template_lines, _is_legal(paragraph))
+    return _is_chrome(paragraph, template_lines, _is_legal(paragraph, legal_keywords))
 
 
 def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
@@ -737,7 +952,7 @@ def _clean_input_page(paragraphs: list[str]) -> CleanPage:
     first = paragraphs[0]
     title = None
     if len(paragraphs) > 1 and _looks_like_title(first):
-        following = _content_words(" ".join(paragraphs[1:]))
+        following = _ProseWords([_words(" ".join(paragraphs[1:]).lower())])
         if _title_score(first, 0, following) >= rules.MIN_TITLE_SCORE:
             title = first
     near = "\n".join(paragraphs[:2])
@@ -749,24 +964,32 @@ def _clean_input_page(paragraphs: list[str]) -> CleanPage:
     )
 
 
-def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> CleanPage:
+def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = frozenset()) -> CleanPage:
     """Extract headline, section, body and metadata from a plain-text page dump.
 
     Args:
-        text: the whole dump, decoded.
+        text: the whole dump, decoded (or already split by ``split_dump``, as for the
+            batch's ``template_lines``).
         template_lines: normalised lines that recur across the batch (see ``template_lines``).
 
     Returns:
         A ``CleanPage``; its ``text`` (paragraphs separated by a blank line) is empty when no
         article body was found.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n")
+    if isinstance(text, SplitDump):
+        lines, normalised = text.lines, text.normalised
+    else:
+        lines, normalised = dump_lines(text), None
     paragraphs = clean_paragraphs(lines, template_lines)
     if paragraphs is not None:
         return _clean_input_page(paragraphs)
-    lines = linearise_columns(lines)
-    blocks = split_blocks(lines, template_lines)
-    classes = score_blocks(blocks)
+    columns = linearise_columns(lines)
+    if columns is not lines or normalised is None:  # (a page without columns comes back as it was)
+        normalised = normalise_lines(columns)
+    lines = columns
+    ascii_legal, ascii_captions = _ascii_keywords(normalised)
+    blocks = _split_normalised(normalised, template_lines, ascii_legal)
+    classes = score_blocks(blocks, ascii_captions)
     span = body_span(blocks)
     if span is None:
         return CleanPage(title=None, text="")
@@ -784,7 +1007,11 @@ def clean_text_dump(text: str, template_lines: frozenset[str] = frozenset()) -> 
     # A paragraph that is furniture on its own (a legal notice wrapped over two lines) is
     # dropped, so that the text comes out clean and cleaning it again changes nothing.
     paragraphs = [_strip_trailing_utility(b.text) for b in kept]
-    paragraphs = [p for p in paragraphs if p and not is_furniture_paragraph(p)]
+    paragraphs = [
+        p
+        for p in paragraphs
+        if p and not is_furniture_paragraph(p, legal_keywords=ascii_legal if p.isascii() else rules.LEGAL_KEYWORDS)
+    ]
     near = "\n".join(lines[max(0, title_line - rules.DATE_LOOKAROUND_LINES) : body_start + 1])
     return CleanPage(
         title=title,
@@ -807,7 +1034,8 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
     stories; a story's text recurs only in its copies.
 
     Args:
-        documents: the batch's plain-text dumps.
+        documents: the batch's plain-text dumps (or the dumps split by ``split_dump``, so that
+            cleaning them does not split them again).
 
     Returns:
         Normalised template lines (compare with ``normalise_line(line)``).
@@ -815,7 +1043,7 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
     documents_lines: list[set[str]] = []  # each document's distinct normalised lines
     counts: Counter[str] = Counter()
     for document in documents:
-        unique = set(map(normalise_line, document.splitlines()))
+        unique = _distinct_lines(document)
         unique.discard("")  # blank lines
         documents_lines.append(unique)
         counts.update(unique)
@@ -850,6 +1078,25 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
         if _mean_overlap(sample) < rules.TEMPLATE_COPY_OVERLAP:
             template.update(lines)
     return frozenset(template)
+
+
+#: Line breaks of ``str.splitlines`` that ``dump_lines`` does not break at, and the tab it expands.
+_OTHER_BREAKS = ("\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _distinct_lines(document: str | SplitDump) -> set[str]:
+    """The distinct normalised lines of a document, split by ``str.splitlines``."""
+    if isinstance(document, SplitDump):
+        text = document.text
+        # The lines cleaning split are the same unless the text holds a tab or another break.
+        for mark in _OTHER_BREAKS:  # (a loop of one-character searches: fast, and rarely true)
+            if mark in text:
+                break
+        else:
+            return set(document.normalised)
+    else:
+        text = document
+    return set(map(normalise_line, text.splitlines()))
 
 
 def _mean_overlap(sets: list[frozenset[str]]) -> float:

@@ -13,11 +13,14 @@ import pytest
 
 from parsers.text_dump import (
     CleanPage,
+    _halves_equal,
+    _halves_equal_text,
     clean_paragraphs,
     clean_text_dump,
     is_chrome_line,
     linearise_columns,
     normalise_line,
+    split_dump,
     template_lines,
 )
 
@@ -331,6 +334,20 @@ def test_syndicated_copies_keep_their_text():
     assert body_paragraphs(page) == PARAGRAPHS
 
 
+def test_split_dumps_give_the_templates_and_pages_the_texts_give():
+    # parse_files splits each dump once for the template search and cleaning; the lines must
+    # be the same as the texts' own, also with carriage returns, tabs and form feeds.
+    documents = [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES] + [
+        news_dump().replace("\n", "\r\n"),
+        news_dump().replace("Share\n", "Share\tthis\n"),
+        news_dump().replace("Print\n", "Print\x0cPRINT\n"),
+    ]
+    templates = template_lines(documents)
+    assert template_lines(split_dump(d) for d in documents) == templates
+    for document in documents:
+        assert clean_text_dump(split_dump(document), templates) == clean_text_dump(document, templates)
+
+
 def test_template_lines_of_a_small_batch_are_empty():
     documents = [site_page(title, paragraphs) for title, paragraphs in OTHER_STORIES[:2]]
     assert template_lines(documents) == frozenset()
@@ -439,3 +456,24 @@ def test_clean_text_date_is_read_below_the_headline_not_deep_in_the_story():
     assert page.title == HEADLINE
     assert page.published is not None
     assert (page.published.year, page.published.month, page.published.day) == (2021, 2, 14)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a flag over the city hall a flag over the city hall",
+        "a flag over the city hall , a flag over the city hall",
+        "a flag over the city hall a flag over the city hall today",
+        "a flag over the city a flag over the town hall",
+        "the flag the flag the flag the flag the flag",
+        "Storm knocks out power to thousands as river rises past flood defences",
+    ],
+)
+def test_halves_of_a_normalised_text_compare_as_its_words_do(text):
+    assert _halves_equal_text(text, text.count(" ") + 1) == _halves_equal(text.split())
+
+
+def test_legal_notice_with_letters_only_a_case_blind_match_sees_is_chrome():
+    # "COOK\u0131ES" (dotless i) matches LEGAL_LINE case-insensitively but does not lowercase
+    # to "cookies": the key-word pre-filter must not hide it.
+    assert is_chrome_line("  \u2022 COOK\u0131ES HELP US: BY USING THIS SITE YOU ACCEPT THEIR USE FOR ADS")
