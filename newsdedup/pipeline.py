@@ -60,16 +60,12 @@ def commit_batches(
     inputs: Sequence[str],
     config: IngestConfig,
     started_at: datetime,
-    staging_dir: str,
-    pool: WorkerPool,
 ) -> RunSummary:
-    """Write the run's staged batches as decided, in one transaction (``storage.commit``);
-    the article, duplicate and signature files are written by tasks on ``pool``."""
+    """Write the run's staged batches as decided, in one transaction (``storage.commit``)."""
     return commit_run(
         dataset,
         summary,
         [s.documents_path for s in staged],
-        [s.documents for s in staged],
         placed.files,
         [s.rejects_path for s in staged],
         stored.record_keys,
@@ -79,8 +75,6 @@ def commit_batches(
         signature_settings(config.dedup),
         started_at,
         datetime.now(UTC),
-        staging_dir,
-        pool.map,
     )
 
 

@@ -272,34 +272,6 @@ class Dataset:
         return Transaction(self)
 
 
-def pending_path(root: str, generation: int, relative: str) -> str:
-    """Where a file to be committed as ``relative`` by the transaction of ``generation`` is
-    written: a hidden name in its final directory (``Dataset.recover`` removes it unless
-    that generation's manifest names the file)."""
-    final = fs.join(root, relative)
-    fs.makedirs(fs.dirname(final))
-    return fs.join(fs.dirname(final), f".g{generation}.{fs.basename(final)}")
-
-
-class PendingFiles:
-    """Files written for a transaction by a task outside it (another process or machine):
-    under the same hidden names, listed for the transaction to ``add`` afterwards."""
-
-    def __init__(self, root: str, generation: int) -> None:
-        self.root = root
-        self.generation = generation
-        self.written: list[tuple[str, str]] = []  # (table, relative), in writing order
-
-    def pending_path(self, relative: str) -> str:
-        return pending_path(self.root, self.generation, relative)
-
-    def add(self, table: str, relative: str) -> None:
-        self.written.append((table, relative))
-
-    def has_files(self, table: str) -> bool:
-        return True  # whether a table needs an (empty) file is the transaction's to decide
-
-
 class Transaction:
     """The files one run adds (or rewrites), committed together or not at all.
 
@@ -316,16 +288,14 @@ class Transaction:
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
-        return pending_path(self.dataset.root, self.generation, relative)
+        final = fs.join(self.dataset.root, relative)
+        fs.makedirs(fs.dirname(final))
+        return fs.join(fs.dirname(final), f".g{self.generation}.{fs.basename(final)}")
 
     def add(self, table: str, relative: str) -> None:
         """Register a file written at ``pending_path(relative)`` as a new file of ``table``."""
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
         self._added[table].append(relative)
-
-    def has_files(self, table: str) -> bool:
-        """Whether ``table`` has a committed file or one added by this transaction."""
-        return bool(self.dataset.manifest.files[table] or self._added[table])
 
     def write(self, table: str, relative: str, data: pa.Table) -> None:
         """Write a whole (small) table as a new file of ``table``."""
@@ -364,15 +334,10 @@ class Transaction:
 
 class RollingWriter:
     """Streams tables into Parquet files of at most ``max_rows`` rows each, all registered
-    with a transaction (or ``PendingFiles``). File names: ``<prefix>-<n>.parquet``."""
+    with a transaction. File names: ``<prefix>-<n>.parquet``."""
 
     def __init__(
-        self,
-        transaction: Transaction | PendingFiles,
-        table: str,
-        schema: pa.Schema,
-        prefix: str,
-        max_rows: int = 250_000,
+        self, transaction: Transaction, table: str, schema: pa.Schema, prefix: str, max_rows: int = 250_000
     ) -> None:
         self.transaction = transaction
         self.table = table
@@ -411,7 +376,7 @@ class RollingWriter:
     def close(self) -> None:
         """Finish the last file. A table with no file at all yet gets an empty one, so
         readers always find its directory and schema."""
-        if self._writer is None and not self._files and not self.transaction.has_files(self.table):
+        if self._writer is None and not self._files and not self.transaction.dataset.manifest.files[self.table]:
             self._open_file()
         if self._writer is not None:
             self._close_file()

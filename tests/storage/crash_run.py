@@ -8,7 +8,6 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-import storage.commit
 from dedup.stage import load_stored_stories
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
@@ -19,9 +18,7 @@ from storage.dataset import Dataset
 
 
 def ingest(inputs: list[str], output: str) -> RunSummary:
-    """The flow's steps, called directly; each batch's rows are written by their own write
-    task, so kills also land between the files of several tasks."""
-    storage.commit.WRITE_TASK_ROWS = 2
+    """The flow's steps, called directly."""
     config = IngestConfig(batch_size=2, workers=1)
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
@@ -32,9 +29,7 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         placed = place_batches(staged, stored, config, staging, WorkerPool())
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
-        return commit_batches(
-            dataset, summary, staged, placed, stored, files, inputs, config, started, staging, WorkerPool()
-        )
+        return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started)
 
 
 def main() -> None:
