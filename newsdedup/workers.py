@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import pyarrow as pa
+
 log = logging.getLogger(__name__)
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
@@ -37,6 +39,20 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def released(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, then Arrow's freed memory handed back to the system.
+
+    A worker process runs many tasks (batches, dedup blocks, write parts); Arrow's allocator
+    would otherwise keep the pages of every task's peak, so the process's footprint would be
+    the sum of its tasks' leftovers rather than the largest task (measured at 100,000
+    documents: workers grew from ~430 to ~880 MiB over the dedup and write tasks).
+    """
+    try:
+        return function(*args)
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
 class WorkerPool:
     """Calls functions in-process (no executor) or in a pool of worker processes."""
 
@@ -47,13 +63,13 @@ class WorkerPool:
         """``function(*args)``, run in a worker process when there is a pool."""
         if self._executor is None:
             return function(*args)
-        return self._executor.submit(function, *args).result()
+        return self._executor.submit(released, function, *args).result()
 
     def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
         """``[function(*args) for args in arguments]``, in parallel when there is a pool."""
         if self._executor is None:
             return [function(*args) for args in arguments]
-        return list(self._executor.map(function, *zip(*arguments, strict=True))) if arguments else []
+        return [future.result() for future in [self._executor.submit(released, function, *a) for a in arguments]]
 
 
 class DaskPool(WorkerPool):
@@ -64,10 +80,10 @@ class DaskPool(WorkerPool):
         self._client = client
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        return self._client.submit(function, *args, pure=False).result()
+        return self._client.submit(released, function, *args, pure=False).result()
 
     def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
-        futures = [self._client.submit(function, *args, pure=False) for args in arguments]
+        futures = [self._client.submit(released, function, *args, pure=False) for args in arguments]
         return self._client.gather(futures)
 
 
