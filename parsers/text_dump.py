@@ -31,8 +31,9 @@ threshold lives in ``parsers.rules``.
 
 from __future__ import annotations
 
-import functools
 import itertools
+import math
+import operator
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -69,13 +70,15 @@ class Block:
     barrier: bool = False
     score: float = 0.0
     #: Lowercase words of ``text`` (``_WORD``) once scoring has read them, for the headline
-    #: search to reuse (None: not read, as for blocks too short to judge alone).
+    #: search to reuse (None: not read, as for blocks too short to judge alone, or not kept).
     words: list[str] | None = None
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: ASCII characters that are not word characters (``_WORD``), mapped to spaces (``_words``).
 _ASCII_NON_WORD = str.maketrans(dict.fromkeys((c for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")), " "))
+#: The same, with capital letters lowercased: an ASCII text's words in one pass.
+_ASCII_LOWER_NON_WORD = {**_ASCII_NON_WORD, **{c: chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}}
 #: Typographic punctuation common in English text (quotes, dashes, ellipsis, no-break space).
 _COMMON_PUNCTUATION = "“”‘’–—…\xa0"
 
@@ -91,6 +94,20 @@ def _words(lower: str) -> list[str]:
         if not lower.isascii():
             return _WORD.findall(lower)
     return lower.translate(_ASCII_NON_WORD).split()
+
+
+def _text_words(text: str) -> list[str]:
+    """``_words(text.lower())``: the lowercase words of a text. Text that is ASCII once common
+    punctuation is replaced by spaces is lowercased and split in one pass."""
+    if not text.isascii():
+        spaced = text
+        for mark in _COMMON_PUNCTUATION:
+            if mark in spaced:
+                spaced = spaced.replace(mark, " ")
+        if not spaced.isascii():
+            return _words(text.lower())
+        text = spaced
+    return text.translate(_ASCII_LOWER_NON_WORD).split()
 
 
 _INNER_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
@@ -124,12 +141,18 @@ class SplitDump:
     lines: list[str]
     #: ``normalise_line`` of each of ``lines``.
     normalised: list[str]
+    #: How many lines normalising changed more than trimming them: at least as many as hold
+    #: a run of spaces inside, as the rows of a table layout do (see ``linearise_columns``).
+    collapsed: int
 
 
 def split_dump(text: str) -> SplitDump:
     """``text`` split into its lines and their normalised forms (see ``SplitDump``)."""
     lines = dump_lines(text)
-    return SplitDump(text, lines, normalise_lines(lines))
+    trimmed = list(map(str.strip, lines))
+    normalised = _normalise_trimmed(trimmed)
+    # (a line that normalising left as it was is the same object: the comparison is quick)
+    return SplitDump(text, lines, normalised, sum(map(operator.ne, trimmed, normalised)))
 
 
 # --- step 1: columns ---------------------------------------------------------------------
@@ -302,12 +325,22 @@ _TEXT, _BULLET_TEXT, _CHROME, _COMMENTS, _HEADING = range(5)
 _BLANK = -1  # (an empty line)
 
 
+#: ``COMMENT_WORD`` as a key word (``_may_match``), when it is a plain word matched case-blind.
+_COMMENT_KEYWORDS = (
+    (rules.COMMENT_WORD.pattern.lower(),)
+    if re.fullmatch("[A-Za-z]+", rules.COMMENT_WORD.pattern) and rules.COMMENT_WORD.flags & re.IGNORECASE
+    else ()
+)
+
+
 def _special_kind(line: str) -> str | None:
     """Which of ``SPECIAL_LINE``'s shapes a normalised line has ("comments", "heading",
     "utility"), or None. Lines longer than ``HEADING_MAX_CHARS`` have none."""
     if len(line) > rules.HEADING_MAX_CHARS:
         return None
-    if rules.COMMENT_WORD.search(line) and rules.COMMENT_NOTICE.match(line):
+    if (
+        _may_match(line, line.lower(), _COMMENT_KEYWORDS) if _COMMENT_KEYWORDS else rules.COMMENT_WORD.search(line)
+    ) and rules.COMMENT_NOTICE.match(line):
         return "comments"
     special = rules.SPECIAL_LINE.match(line)
     return special.lastgroup if special else None
@@ -407,9 +440,18 @@ def _paragraph_ends(lines: list[str]) -> list[int]:
 
 def normalise_lines(lines: list[str]) -> list[str]:
     """``normalise_line`` of every line (one pass: this runs for every line of every page)."""
+    return _normalise_trimmed(map(str.strip, lines))
+
+
+def _normalise_trimmed(lines: Iterable[str]) -> list[str]:
+    """``normalise_lines`` of lines already trimmed (``str.strip``). A non-ASCII line that is
+    printable (no space but U+0020) and has no double space is already normalised, as
+    ``normalise_line`` would find by splitting and joining it."""
     return [
-        text if text.isascii() and "  " not in text and "\t" not in text else " ".join(text.split())
-        for text in map(str.strip, lines)
+        text
+        if "  " not in text and ("\t" not in text if text.isascii() else text.isprintable())
+        else " ".join(text.split())
+        for text in lines
     ]
 
 
@@ -472,10 +514,12 @@ def _split_normalised(
 def _add_paragraphs(blocks: list[Block], lines: list[str], start: int, end: int) -> None:
     """Append the paragraphs of the run of text lines ``lines[start:end]`` to ``blocks``."""
     if end - start == 1:  # one line, one paragraph: no wrap to check
-        run, ends = [lines[start]], [0]
-    else:
-        run = lines[start:end]
-        ends = _paragraph_ends(run)
+        text = lines[start]
+        bullet = rules.BULLET_LINE.match(text) if text[0] in _BULLET_STARTS else None
+        blocks.append(Block(text[bullet.end() :], start, 1, bullet=True) if bullet else Block(text, start, 1))
+        return
+    run = lines[start:end]
+    ends = _paragraph_ends(run)
     first = 0
     for last in ends:
         text = " ".join(run[first : last + 1]) if last > first else run[first]
@@ -495,6 +539,22 @@ def stopword_density(words: list[str]) -> float:
     if not words:
         return 0.0
     return sum(map(rules.STOPWORDS.__contains__, words)) / len(words)
+
+
+def _stopwords_reach(words: list[str], share: float) -> bool:
+    """``stopword_density(words) >= share``, counting function words only until there are enough."""
+    total = len(words)
+    if not total:
+        return stopword_density(words) >= share
+    # The fewest function words that make the share (as the density's float division rounds).
+    needed = max(0, math.ceil(share * total))
+    while needed > 0 and (needed - 1) / total >= share:
+        needed -= 1
+    while needed <= total and needed / total < share:
+        needed += 1
+    if needed == 0:
+        return True
+    return next(itertools.islice(filter(rules.STOPWORDS.__contains__, words), needed - 1, None), None) is not None
 
 
 def block_class(block: Block) -> str:
@@ -528,14 +588,13 @@ def _text_class(
         return "short", size, None  # context decides (subhead or menu item)
     if _halves_equal_text(text, size) if single_spaced else _halves_equal(text.split()):
         return "bad", size, None  # a caption printed with its image's alt text: "A flag ... A flag ..."
-    lower = text.lower()
     if (
-        (_has_caption_keyword(lower, caption_keywords) and rules.CAPTION_LINE.search(text))
+        (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
     ):
         return "bad", size, None
-    words = _words(lower)
+    words = _text_words(text)
     if len(words) < rules.SHORT_BLOCK_WORDS:
         return "short", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
@@ -543,7 +602,7 @@ def _text_class(
         capitalised = sum(1 for t in text.split() if t[0].isupper() or t[0].isdigit())
         if capitalised >= rules.HEADLINE_CAPS_SHARE * size:
             return "short", size, words  # a headline: a subhead inside the article, a link elsewhere
-    if stopword_density(words) < rules.MIN_STOPWORD_DENSITY:
+    if not _stopwords_reach(words, rules.MIN_STOPWORD_DENSITY):
         return "bad", size, words
     if len(words) >= rules.MIN_PROSE_WORDS and (ends_like_sentence or len(words) >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
         return "good", size, words
@@ -563,9 +622,10 @@ def _short_text_class(
     (``ascii_captions``: the caption key words an ASCII text of the page may hold)."""
     known = _short_classes.get(text)
     if known is None:
-        known = _short_classes.remember(
-            text, _text_class(text, ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS)
-        )
+        known = _text_class(text, ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS)
+        # Without the words: those of the few blocks that need them again are read again, and a
+        # memo of atomic values is left alone by the garbage collector (word lists are not).
+        _short_classes.remember(text, (known[0], known[1], None))
     return known
 
 
@@ -686,8 +746,19 @@ def body_span(blocks: list[Block]) -> tuple[int, int] | None:
 # --- step 4: headline and metadata ---------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1 << 14)  # menu entries and teasers recur across a batch's pages
+#: Menu entries and teasers recur across a batch's pages: their headline shapes are remembered.
+_title_shapes = _Memo(1 << 14)
+
+
 def _looks_like_title(line: str) -> bool:
+    """``_title_shape`` of a line, remembered."""
+    known = _title_shapes.get(line)
+    if known is None:
+        known = _title_shapes.remember(line, _title_shape(line))
+    return known
+
+
+def _title_shape(line: str) -> bool:
     """A line shaped like a headline: a few words, no sentence end, not a byline, date,
     caption, breadcrumb or link, and not a fragment of a wrapped sentence (a headline
     neither starts with a lowercase word nor ends on a function word)."""
@@ -713,13 +784,17 @@ def _looks_like_title(line: str) -> bool:
 def _content_words(text: str) -> set[str]:
     """Content words of ``text``, cut to a short prefix so that a headline's "kills" meets
     the body's "killed" (a crude stemmer, enough to compare a headline with its text)."""
-    return _content_prefixes(set(_words(text.lower())))
+    return _content_prefixes(set(_text_words(text)))
 
 
 def _content_prefixes(words: set[str]) -> set[str]:
     """``_content_words`` of a set of lowercase words (stopwords and numbers left out)."""
     size = rules.TITLE_WORD_PREFIX
     return {w[:size] for w in words - rules.STOPWORDS if not w.isdigit()}
+
+
+#: The cut (``_content_prefixes``) of each function word.
+_STOP_PREFIXES = frozenset(w[: rules.TITLE_WORD_PREFIX] for w in rules.STOPWORDS)
 
 
 class _ProseWords:
@@ -761,6 +836,8 @@ class _ProseWords:
         if len(prefix) > size:
             return False
         text, start = self._text, " " + prefix
+        if prefix not in _STOP_PREFIXES and not prefix.isdigit():
+            return start in text  # every word starting so is a content word
         at = text.find(start)
         while at >= 0:
             end = text.index(" ", at + 1)
@@ -877,7 +954,7 @@ def _following_words(blocks: list[Block], classes: list[str], start: int, last: 
         if classes[index] == "good":
             block = blocks[index]
             # Scoring read most prose blocks' words; a short block it let its neighbours judge it did not.
-            words.append(block.words if block.words is not None else _words(block.text.lower()))
+            words.append(block.words if block.words is not None else _text_words(block.text))
             count += int(block.score)  # a prose block's score is its number of words
             if count >= rules.TITLE_BODY_WORDS:
                 break
@@ -917,6 +994,16 @@ def is_furniture_paragraph(
     return _is_chrome(paragraph, template_lines, _is_legal(paragraph, legal_keywords))
 
 
+def _is_furniture_text(paragraph: str, ascii_legal: tuple[str, ...]) -> bool:
+    """``is_furniture_paragraph`` of a kept paragraph of a dump (``ascii_legal``: see
+    ``_ascii_keywords``). A long paragraph that starts with a letter or digit and has no
+    brackets is furniture only if a legal notice (most paragraphs are so: a quick test)."""
+    legal = ascii_legal if paragraph.isascii() else rules.LEGAL_KEYWORDS
+    if len(paragraph) > rules.HEADING_MAX_CHARS and paragraph[0].isalnum() and "[" not in paragraph:
+        return _is_legal(paragraph, legal)
+    return is_furniture_paragraph(paragraph, legal_keywords=legal)
+
+
 def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
     """The paragraphs of text that is already clean, or None when it is not.
 
@@ -952,7 +1039,7 @@ def _clean_input_page(paragraphs: list[str]) -> CleanPage:
     first = paragraphs[0]
     title = None
     if len(paragraphs) > 1 and _looks_like_title(first):
-        following = _ProseWords([_words(" ".join(paragraphs[1:]).lower())])
+        following = _ProseWords([_text_words(" ".join(paragraphs[1:]))])
         if _title_score(first, 0, following) >= rules.MIN_TITLE_SCORE:
             title = first
     near = "\n".join(paragraphs[:2])
@@ -976,17 +1063,16 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
         A ``CleanPage``; its ``text`` (paragraphs separated by a blank line) is empty when no
         article body was found.
     """
-    if isinstance(text, SplitDump):
-        lines, normalised = text.lines, text.normalised
-    else:
-        lines, normalised = dump_lines(text), None
+    dump = text if isinstance(text, SplitDump) else split_dump(text)
+    lines, normalised = dump.lines, dump.normalised
     paragraphs = clean_paragraphs(lines, template_lines)
     if paragraphs is not None:
         return _clean_input_page(paragraphs)
-    columns = linearise_columns(lines)
-    if columns is not lines or normalised is None:  # (a page without columns comes back as it was)
-        normalised = normalise_lines(columns)
-    lines = columns
+    # A table layout needs many lines with runs of spaces inside (a page without comes back as it was).
+    if dump.collapsed >= rules.MIN_COLUMN_LINES:
+        columns = linearise_columns(lines)
+        if columns is not lines:
+            lines, normalised = columns, normalise_lines(columns)
     ascii_legal, ascii_captions = _ascii_keywords(normalised)
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
     classes = score_blocks(blocks, ascii_captions)
@@ -1007,11 +1093,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     # A paragraph that is furniture on its own (a legal notice wrapped over two lines) is
     # dropped, so that the text comes out clean and cleaning it again changes nothing.
     paragraphs = [_strip_trailing_utility(b.text) for b in kept]
-    paragraphs = [
-        p
-        for p in paragraphs
-        if p and not is_furniture_paragraph(p, legal_keywords=ascii_legal if p.isascii() else rules.LEGAL_KEYWORDS)
-    ]
+    paragraphs = [p for p in paragraphs if p and not _is_furniture_text(p, ascii_legal)]
     near = "\n".join(lines[max(0, title_line - rules.DATE_LOOKAROUND_LINES) : body_start + 1])
     return CleanPage(
         title=title,
@@ -1041,19 +1123,17 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
         Normalised template lines (compare with ``normalise_line(line)``).
     """
     documents_lines: list[set[str]] = []  # each document's distinct normalised lines
-    counts: Counter[str] = Counter()
     for document in documents:
         unique = _distinct_lines(document)
         unique.discard("")  # blank lines
         documents_lines.append(unique)
-        counts.update(unique)
+    counts = Counter(itertools.chain.from_iterable(documents_lines))  # (one count of all lines, in C)
     total = len(documents_lines)
     needed = max(rules.TEMPLATE_MIN_DOCS, rules.TEMPLATE_MIN_SHARE * total)
     needed_long = max(needed, rules.TEMPLATE_LONG_MIN_DOCS)
+    frequent = itertools.compress(counts.items(), map(operator.le, itertools.repeat(needed), counts.values()))
     candidates = {
-        line
-        for line, count in counts.items()
-        if count >= needed and (count >= needed_long or line.count(" ") < rules.TEMPLATE_LONG_WORDS)
+        line for line, count in frequent if count >= needed_long or line.count(" ") < rules.TEMPLATE_LONG_WORDS
     }
     # Which documents hold each candidate; only candidates are followed (most lines are not).
     holders: dict[str, list[int]] = {line: [] for line in candidates}
