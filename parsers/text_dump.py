@@ -31,13 +31,14 @@ threshold lives in ``parsers.rules``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import operator
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from parsers import rules
@@ -75,10 +76,11 @@ class Block:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-#: ASCII characters that are not word characters (``_WORD``), mapped to spaces (``_words``).
-_ASCII_NON_WORD = str.maketrans(dict.fromkeys((c for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")), " "))
-#: The same, with capital letters lowercased: an ASCII text's words in one pass.
-_ASCII_LOWER_NON_WORD = {**_ASCII_NON_WORD, **{c: chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}}
+#: ASCII text with its characters that are not word characters (``_WORD``) made spaces and
+#: its capitals lowercased (``_words``): a byte table, as bytes translate several times faster.
+_ASCII_WORD_BYTES = bytes(
+    ord(c.lower()) if c.isalnum() or c == "_" else ord(" ") for c in map(chr, range(128))
+) + bytes(range(128, 256))
 #: Typographic punctuation common in English text (quotes, dashes, ellipsis, no-break space).
 _COMMON_PUNCTUATION = "“”‘’–—…\xa0"
 
@@ -93,7 +95,12 @@ def _words(lower: str) -> list[str]:
                 lower = lower.replace(mark, " ")
         if not lower.isascii():
             return _WORD.findall(lower)
-    return lower.translate(_ASCII_NON_WORD).split()
+    return _ascii_words(lower)
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The lowercase words of an ASCII text."""
+    return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
 
 
 def _text_words(text: str) -> list[str]:
@@ -107,7 +114,7 @@ def _text_words(text: str) -> list[str]:
         if not spaced.isascii():
             return _words(text.lower())
         text = spaced
-    return text.translate(_ASCII_LOWER_NON_WORD).split()
+    return _ascii_words(text)
 
 
 _INNER_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
@@ -137,13 +144,22 @@ class SplitDump:
     and cleaning (``clean_text_dump``), which would otherwise each split and normalise it."""
 
     text: str
-    #: ``dump_lines(text)``.
-    lines: list[str]
+    #: ``dump_lines(text)`` (tuples: the garbage collector need not walk a batch's lines).
+    lines: tuple[str, ...]
     #: ``normalise_line`` of each of ``lines``.
-    normalised: list[str]
+    normalised: tuple[str, ...]
     #: How many lines normalising changed more than trimming them: at least as many as hold
     #: a run of spaces inside, as the rows of a table layout do (see ``linearise_columns``).
     collapsed: int
+    #: The odd whitespace characters (``_ODD_SPACES``) the text holds: usually none.
+    odd_spaces: str
+
+
+#: Whitespace that is neither a space nor a line end of ``dump_lines``: the tab, the line
+#: breaks of ``str.splitlines`` that ``dump_lines`` keeps within a line, and the unit separator.
+_ODD_SPACES = "\t\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+#: Of those, the ASCII controls that ``normalise_line`` keeps inside an ASCII line.
+_CONTROL_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def split_dump(text: str) -> SplitDump:
@@ -152,13 +168,15 @@ def split_dump(text: str) -> SplitDump:
     trimmed = list(map(str.strip, lines))
     normalised = _normalise_trimmed(trimmed)
     # (a line that normalising left as it was is the same object: the comparison is quick)
-    return SplitDump(text, lines, normalised, sum(map(operator.ne, trimmed, normalised)))
+    collapsed = sum(map(operator.ne, trimmed, normalised))
+    odd_spaces = "".join([c for c in _ODD_SPACES if c in text])
+    return SplitDump(text, tuple(lines), tuple(normalised), collapsed, odd_spaces)
 
 
 # --- step 1: columns ---------------------------------------------------------------------
 
 
-def _column_gutters(lines: list[str]) -> tuple[list[int], dict[int, set[int]]]:
+def _column_gutters(lines: Sequence[str]) -> tuple[list[int], dict[int, set[int]]]:
     """Positions where many lines start a cell after a run of spaces (table column starts),
     and each such line's inner cell starts."""
     inner: dict[int, set[int]] = {}
@@ -171,7 +189,7 @@ def _column_gutters(lines: list[str]) -> tuple[list[int], dict[int, set[int]]]:
     return sorted(p for p, n in counts.items() if n >= rules.MIN_COLUMN_LINES), inner
 
 
-def linearise_columns(lines: list[str]) -> list[str]:
+def linearise_columns(lines: Sequence[str]) -> Sequence[str]:
     """Read side-by-side table columns one after the other.
 
     Column starts (gutters) are found across the page; a line is cut at a gutter when no word
@@ -309,15 +327,19 @@ def _is_legal(stripped: str, keywords: tuple[str, ...] = rules.LEGAL_KEYWORDS) -
     return False
 
 
-def _ascii_keywords(normalised: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _ascii_keywords(normalised: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The legal-notice and caption key words (``LEGAL_KEYWORDS``, ``CAPTION_KEYWORDS``) found
     in a page's ASCII lines, lowercased and joined by spaces. An ASCII line of the page, or a
     paragraph of such lines, holds no other key word, so only these are looked for in them:
     a few searches of the page instead of sixteen of every line and paragraph."""
     text = " ".join(filter(str.isascii, normalised)).lower()
-    return tuple([k for k in rules.LEGAL_KEYWORDS if k in text]), tuple(
-        [k for k in rules.CAPTION_KEYWORDS if k in text]
-    )
+    return _keywords_in(text, rules.LEGAL_KEYWORDS), _keywords_in(text, rules.CAPTION_KEYWORDS)
+
+
+def _keywords_in(text: str, keywords: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``keywords`` in ``text``. One that starts with a punctuation mark ("(c) ") is
+    looked for only if the text holds the mark: a one-character search is several times faster."""
+    return tuple([k for k in keywords if (k[0].isalnum() or k[0] in text) and k in text])
 
 
 #: What a line of a dump is on its own (``_line_shape``).
@@ -408,7 +430,7 @@ def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_K
     return _TEXT
 
 
-def _paragraph_ends(lines: list[str]) -> list[int]:
+def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     """For a run of non-blank lines, the indices of the lines that end a paragraph (the last
     line always does). Only the run's first line may be a bullet item: an item starts a run.
 
@@ -438,7 +460,7 @@ def _paragraph_ends(lines: list[str]) -> list[int]:
     return ends
 
 
-def normalise_lines(lines: list[str]) -> list[str]:
+def normalise_lines(lines: Iterable[str]) -> list[str]:
     """``normalise_line`` of every line (one pass: this runs for every line of every page)."""
     return _normalise_trimmed(map(str.strip, lines))
 
@@ -455,21 +477,22 @@ def _normalise_trimmed(lines: Iterable[str]) -> list[str]:
     ]
 
 
-def split_blocks(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[Block]:
+def split_blocks(lines: Sequence[str], template_lines: frozenset[str] = frozenset()) -> list[Block]:
     """Group lines into paragraph blocks and furniture blocks, in page order."""
     return _split_normalised(normalise_lines(lines), template_lines)
 
 
 def _split_normalised(
-    stripped_lines: list[str], template_lines: frozenset[str], ascii_legal: tuple[str, ...] = rules.LEGAL_KEYWORDS
+    stripped_lines: Sequence[str], template_lines: frozenset[str], ascii_legal: tuple[str, ...] = rules.LEGAL_KEYWORDS
 ) -> list[Block]:
     """``split_blocks`` of lines already normalised (``normalise_lines``; ``ascii_legal``: see
     ``_long_line_shape``)."""
     short = rules.HEADING_MAX_CHARS
+    known = _short_shapes.get
     shapes = [
         _BLANK
         if not line
-        else _short_line_shape(line, ascii_legal)
+        else (shape if (shape := known(line)) is not None else _short_line_shape(line, ascii_legal))
         if len(line) <= short
         # (``_long_line_shape`` of most lines of a paragraph, inlined)
         else _TEXT
@@ -511,7 +534,7 @@ def _split_normalised(
     return blocks
 
 
-def _add_paragraphs(blocks: list[Block], lines: list[str], start: int, end: int) -> None:
+def _add_paragraphs(blocks: list[Block], lines: Sequence[str], start: int, end: int) -> None:
     """Append the paragraphs of the run of text lines ``lines[start:end]`` to ``blocks``."""
     if end - start == 1:  # one line, one paragraph: no wrap to check
         text = lines[start]
@@ -546,15 +569,21 @@ def _stopwords_reach(words: list[str], share: float) -> bool:
     total = len(words)
     if not total:
         return stopword_density(words) >= share
-    # The fewest function words that make the share (as the density's float division rounds).
+    needed = _needed_count(total, share)
+    if needed == 0:
+        return True
+    return next(itertools.islice(filter(rules.STOPWORDS.__contains__, words), needed - 1, None), None) is not None
+
+
+@functools.lru_cache(maxsize=1 << 12)  # (block lengths recur: a few hundred)
+def _needed_count(total: int, share: float) -> int:
+    """The fewest of ``total`` items that make ``share`` of them, as the float division rounds."""
     needed = max(0, math.ceil(share * total))
     while needed > 0 and (needed - 1) / total >= share:
         needed -= 1
     while needed <= total and needed / total < share:
         needed += 1
-    if needed == 0:
-        return True
-    return next(itertools.islice(filter(rules.STOPWORDS.__contains__, words), needed - 1, None), None) is not None
+    return needed
 
 
 def block_class(block: Block) -> str:
@@ -574,15 +603,17 @@ def _class_and_size(block: Block) -> tuple[str, int, list[str] | None]:
 
 
 def _text_class(
-    text: str, caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS
+    text: str, caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS, single_spaced: bool | None = None
 ) -> tuple[str, int, list[str] | None]:
     """``block_class`` of a block of text that is not furniture, its number of words, and its
     lowercase words (``_WORD``; None when the class was decided before reading them). The
     word list may be cached: never change it. ``caption_keywords``: the caption key words
     the text may hold (see ``_ascii_keywords``)."""
     # A block's text is normalised: single spaces split its words, unless an ASCII control
-    # character (a form feed) kept by ``normalise_line`` is one more space.
-    single_spaced = text.isprintable()
+    # character (a form feed) kept by ``normalise_line`` is one more space (``single_spaced``:
+    # whether the page has none, if known).
+    if single_spaced is None:
+        single_spaced = text.isprintable()
     size = text.count(" ") + 1 if single_spaced else len(text.split())
     if size < rules.SHORT_BLOCK_WORDS:
         return "short", size, None  # context decides (subhead or menu item)
@@ -616,13 +647,13 @@ _short_classes = _Memo(1 << 15)
 
 
 def _short_text_class(
-    text: str, ascii_captions: tuple[str, ...] = rules.CAPTION_KEYWORDS
+    text: str, ascii_captions: tuple[str, ...] = rules.CAPTION_KEYWORDS, single_spaced: bool | None = None
 ) -> tuple[str, int, list[str] | None]:
     """``_text_class`` of a text up to ``_REPEATED_BLOCK_CHARS`` long, remembered
     (``ascii_captions``: the caption key words an ASCII text of the page may hold)."""
     known = _short_classes.get(text)
     if known is None:
-        known = _text_class(text, ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS)
+        known = _text_class(text, ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS, single_spaced)
         # Without the words: those of the few blocks that need them again are read again, and a
         # memo of atomic values is left alone by the garbage collector (word lists are not).
         _short_classes.remember(text, (known[0], known[1], None))
@@ -661,16 +692,21 @@ def _repeats_itself(text: str) -> bool:
     return _halves_equal(text.split())
 
 
-def score_blocks(blocks: list[Block], ascii_caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS) -> list[str]:
+def score_blocks(
+    blocks: list[Block],
+    ascii_caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS,
+    single_spaced: bool | None = None,
+) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
-    lines and non-prose words against it. Returns the classes. (``ascii_caption_keywords``:
-    the caption key words the page's ASCII lines hold, if known; see ``_ascii_keywords``.)"""
+    lines and non-prose words against it. Returns the classes. (If known: the caption key
+    words the page's ASCII lines hold, see ``_ascii_keywords``, and whether single spaces
+    split the words of every block, see ``_text_class``.)"""
     decided = [
         ("bad", 0, None)
         if b.chrome
-        else _short_text_class(b.text, ascii_caption_keywords)
+        else _short_text_class(b.text, ascii_caption_keywords, single_spaced)
         if len(b.text) <= _REPEATED_BLOCK_CHARS
-        else _text_class(b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS)
+        else _text_class(b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS, single_spaced)
         for b in blocks
     ]
     classes = [cls for cls, _, _ in decided]
@@ -869,7 +905,7 @@ def _title_score(line: str, distance: int, following: _ProseWords) -> float:
 
 
 def find_title_and_section(
-    lines: list[str],
+    lines: Sequence[str],
     blocks: list[Block],
     classes: list[str],
     span: tuple[int, int],
@@ -1004,7 +1040,7 @@ def _is_furniture_text(paragraph: str, ascii_legal: tuple[str, ...]) -> bool:
     return is_furniture_paragraph(paragraph, legal_keywords=legal)
 
 
-def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
+def clean_paragraphs(lines: Sequence[str], template_lines: frozenset[str] = frozenset()) -> list[str] | None:
     """The paragraphs of text that is already clean, or None when it is not.
 
     Clean text is what this module (and the HTML cleaner) writes: one-line paragraphs, each
@@ -1019,9 +1055,9 @@ def clean_paragraphs(lines: list[str], template_lines: frozenset[str] = frozense
         end -= 1
     if start == end or (end - start) % 2 == 0:
         return None
-    paragraphs = lines[start:end:2]
     if any(lines[start + 1 : end : 2]):
         return None  # two lines in a row: a wrapped paragraph, a menu or a list
+    paragraphs = list(lines[start:end:2])
     for paragraph in paragraphs:
         if not paragraph or paragraph != normalise_line(paragraph) or is_furniture_paragraph(paragraph, template_lines):
             return None
@@ -1075,7 +1111,9 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
             lines, normalised = columns, normalise_lines(columns)
     ascii_legal, ascii_captions = _ascii_keywords(normalised)
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
-    classes = score_blocks(blocks, ascii_captions)
+    # Without ASCII control spaces in the page, single spaces split every block's words.
+    single_spaced = all(c not in _CONTROL_SPACES for c in dump.odd_spaces)
+    classes = score_blocks(blocks, ascii_captions, single_spaced)
     span = body_span(blocks)
     if span is None:
         return CleanPage(title=None, text="")
@@ -1160,20 +1198,13 @@ def template_lines(documents: Iterable[str]) -> frozenset[str]:
     return frozenset(template)
 
 
-#: Line breaks of ``str.splitlines`` that ``dump_lines`` does not break at, and the tab it expands.
-_OTHER_BREAKS = ("\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-
-
 def _distinct_lines(document: str | SplitDump) -> set[str]:
     """The distinct normalised lines of a document, split by ``str.splitlines``."""
     if isinstance(document, SplitDump):
-        text = document.text
         # The lines cleaning split are the same unless the text holds a tab or another break.
-        for mark in _OTHER_BREAKS:  # (a loop of one-character searches: fast, and rarely true)
-            if mark in text:
-                break
-        else:
+        if document.odd_spaces in ("", "\x1f"):
             return set(document.normalised)
+        text = document.text
     else:
         text = document
     return set(map(normalise_line, text.splitlines()))
