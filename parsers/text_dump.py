@@ -25,8 +25,9 @@ as headline, blank line and text, cleans to itself. A dump's kept paragraph that
 furniture on its own is dropped, so a dump's cleaned text is always clean text.
 
 ``template_lines`` finds the lines that recur across a batch's dumps (menus, footers, archive
-banners) without taking the shared text of syndicated copies of one story. Every pattern and
-threshold lives in ``parsers.rules``.
+banners) without taking the shared text of syndicated copies of one story; ``split_dump``
+splits a dump into its lines once for both (``parsers.batch.parse_files`` does). Every
+pattern and threshold lives in ``parsers.rules``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from parsers import rules
 from parsers.metadata import find_date
@@ -74,6 +76,8 @@ class Block:
     #: search to reuse (None: not read, as for blocks too short to judge alone, or not kept).
     words: list[str] | None = None
 
+
+_T = TypeVar("_T")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: ASCII text with its characters that are not word characters (``_WORD``) made spaces and
@@ -392,13 +396,12 @@ class _Memo(dict):
         super().__init__()
         self.limit = limit
 
-    def remember(self, key: str, value):  # noqa: ANN001, ANN201 (any value)
+    def remember(self, key: str, value: _T) -> _T:
+        """Remember ``value`` for ``key`` and return it."""
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
         return value
-
-    cache_clear = dict.clear
 
 
 #: Short lines (menus, share bars, footers) recur across a batch's pages: their shapes are
@@ -1207,7 +1210,7 @@ def _distinct_lines(document: str | SplitDump) -> set[str]:
         text = document.text
     else:
         text = document
-    return set(map(normalise_line, text.splitlines()))
+    return set(normalise_lines(text.splitlines()))
 
 
 def _mean_overlap(sets: list[frozenset[str]]) -> float:

@@ -11,7 +11,7 @@ import pytest
 
 from newsdedup.config import ReadLimits
 from parsers.discover import InputFile
-from parsers.reading import RawRecord, read_records
+from parsers.reading import _CONTROL_CHARS, RawRecord, _control_share, read_records
 from storage.schema import Reject
 
 STORY = "Le café de la gare a rouvert ses portes lundi matin après trois mois de travaux.\n" * 20
@@ -143,3 +143,15 @@ def test_permission_denied_is_rejected_at_once(tmp_path, monkeypatch):
     assert isinstance(result, Reject) and result.reason == "unreadable"
     assert result.detail == "cannot read the file: Permission denied"
     assert len(calls) == 1  # not transient: no retry
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain text\n", "caf\u00e9 \u201cquoted\u201d\x00\x07 bell", "\x1b[0m" * 500, "tab\tand\x0bvt\x7f" * 3000],
+)
+def test_control_share_counted_in_utf8_bytes_is_the_patterns(text):
+    # A UTF-8 text's control characters are its control bytes (the fast count); past the
+    # 20,000-character sample the pattern counts the sample.
+    sample = text[:20000]
+    expected = len(_CONTROL_CHARS.findall(sample)) / len(sample) if sample else 0.0
+    assert _control_share(text, text.encode("utf-8")) == expected == _control_share(text)

@@ -11,15 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from parsers import rules
 from parsers.text_dump import (
     CleanPage,
+    _content_prefixes,
     _halves_equal,
     _halves_equal_text,
+    _ProseWords,
+    _stopwords_reach,
+    _text_words,
+    _words,
     clean_paragraphs,
     clean_text_dump,
     is_chrome_line,
     linearise_columns,
     normalise_line,
+    normalise_lines,
     split_dump,
     template_lines,
 )
@@ -477,3 +484,48 @@ def test_legal_notice_with_letters_only_a_case_blind_match_sees_is_chrome():
     # "COOK\u0131ES" (dotless i) matches LEGAL_LINE case-insensitively but does not lowercase
     # to "cookies": the key-word pre-filter must not hide it.
     assert is_chrome_line("  \u2022 COOK\u0131ES HELP US: BY USING THIS SITE YOU ACCEPT THEIR USE FOR ADS")
+
+
+LINES = [
+    "  Kono\u00a0hurries   to meet  ",
+    "\u2022 Home",
+    "\u201cWe had sandbags out,\u201d she said.",
+    "tab\there",
+    "form\x0cfeed",
+    "thin\u2009space and\u3000ideographic",
+    "zero\u200bwidth",
+    "",
+    "   ",
+]
+
+
+def test_normalise_lines_is_normalise_line_of_each():
+    assert normalise_lines(LINES) == [normalise_line(line) for line in LINES]
+
+
+@pytest.mark.parametrize(
+    "text", [*LINES, *PARAGRAPHS, "Caf\u00c9 \u2014 na\u00efve \u2026 ROLE\u2019s", "\u0130stanbul K\u212a"]
+)
+def test_words_of_a_text_are_the_words_of_its_lowercase(text):
+    assert _text_words(text) == _words(text.lower())
+
+
+@pytest.mark.parametrize("size", [8, 9, 12, 40, 41, 100])
+def test_function_words_reach_a_share_as_the_density_says(size):
+    for stops in range(size + 1):
+        words = ["the"] * stops + ["flood"] * (size - stops)
+        for share in (rules.MIN_STOPWORD_DENSITY, 0.3, 1 / 3, 0.0, 1.0):
+            assert _stopwords_reach(words, share) == (stops / size >= share)
+
+
+def test_prose_words_share_what_the_set_of_their_prefixes_shares():
+    prose = [_words(paragraph.lower()) for paragraph in PARAGRAPHS] + [["there", "1234", "19905", "with"]]
+    prefixes = _content_prefixes({word for words in prose for word in words})
+    asked = [
+        _content_prefixes(set(_words(line.lower())))
+        for line in [HEADLINE, "Thereafter 1990s flooding", "Withdrawn power supplies", "The sea", "Water over town"]
+    ]
+    many = asked + [_content_prefixes(set(words)) for words in prose]  # (past LOOKUPS words the set is made)
+    for lines in (asked, many):
+        following = _ProseWords(prose)
+        assert [following.shared(words) for words in lines] == [len(words & prefixes) for words in lines]
