@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 #: Word tokens. Curly and straight quotes, dashes and no-break spaces are all non-word
 #: characters, so quote style and typography vanish with the punctuation (no folding pass).
@@ -150,9 +151,10 @@ def _hash_step(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     joined = _SEPARATOR.join(texts)
     codes = _code_points(joined)
     if codes.dtype == np.uint16 and not any(c in joined for c in _CONTEXTUAL_LOWER):
-        # Lower case and word test in one look-up: lower-cased code point, 0 if not a word one.
-        words = np.take(_bmp_lower_words(), codes)
+        # Lower case and word test in one look-up (lower-cased code point, 0 if not a word
+        # one), tokens found and hashed in the same pass.
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        return _tokenise_and_hash(codes, _bmp_lower_words(), np.cumsum(lengths + 1) - 1)
     else:
         lowered = [text.lower() for text in texts]
         words = _code_points(_NON_WORD.sub("\0", _SEPARATOR.join(lowered)))
@@ -165,6 +167,50 @@ def _hash_step(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     first_tokens = np.searchsorted(starts, text_starts)
     per_text = np.diff(np.append(first_tokens, len(starts)))
     return _span_hashes(words, starts, ends), per_text
+
+
+@njit(cache=True)
+def _tokenise_and_hash(codes: np.ndarray, lower_words: np.ndarray, text_ends: np.ndarray) -> tuple:
+    """Token hashes of texts joined by non-word code points (``text_ends``: where each text
+    ends), and each text's number of tokens, in one pass over the code points: ``_span_hashes``
+    of the tokens that ``lower_words`` (code point -> lower-cased word code point, or 0)
+    finds, computed as the token hash's definition reads."""
+    hashes = np.empty(codes.shape[0] // 2 + 1, np.uint64)  # a token and a boundary: 2 code points
+    per_text = np.zeros(text_ends.shape[0], np.int64)
+    count = counted = 0
+    start = 0
+    for text in range(text_ends.shape[0]):
+        end = min(text_ends[text], codes.shape[0])
+        total = np.uint64(0)
+        power = np.uint64(1)
+        length = 0
+        for i in range(start, end):
+            code = lower_words[codes[i]]
+            if code != 0:
+                total += np.uint64(code) * power
+                power *= np.uint64(_POLY)
+                length += 1
+            elif length:
+                hashes[count] = _fmix64_one(total ^ np.uint64(length))
+                count += 1
+                total, power, length = np.uint64(0), np.uint64(1), 0
+        if length:
+            hashes[count] = _fmix64_one(total ^ np.uint64(length))
+            count += 1
+        per_text[text] = count - counted
+        counted = count
+        start = end + 1
+    return hashes[:count].copy(), per_text
+
+
+@njit(cache=True, inline="always")
+def _fmix64_one(h: np.uint64) -> np.uint64:
+    """``fmix64`` of one value (for the kernel above)."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
 
 
 def _span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
