@@ -62,13 +62,13 @@ class WorkerPool:
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)``, run in a worker process when there is a pool."""
         if self._executor is None:
-            return function(*args)
+            return released(function, *args)
         return self._executor.submit(released, function, *args).result()
 
     def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
         """``[function(*args) for args in arguments]``, in parallel when there is a pool."""
         if self._executor is None:
-            return [function(*args) for args in arguments]
+            return [released(function, *args) for args in arguments]
         return [future.result() for future in [self._executor.submit(released, function, *a) for a in arguments]]
 
 
