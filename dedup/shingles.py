@@ -155,10 +155,10 @@ def _hash_step(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         # one), tokens found and hashed in the same pass.
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         return _tokenise_and_hash(codes, _bmp_lower_words(), np.cumsum(lengths + 1) - 1)
-    else:
-        lowered = [text.lower() for text in texts]
-        words = _code_points(_NON_WORD.sub("\0", _SEPARATOR.join(lowered)))
-        lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
+    # Code points above U+FFFF, or lower cases of more than one: str.lower and the regex.
+    lowered = [text.lower() for text in texts]
+    words = _code_points(_NON_WORD.sub("\0", _SEPARATOR.join(lowered)))
+    lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
     is_word = np.zeros(len(words) + 2, dtype=bool)
     np.not_equal(words, 0, out=is_word[1:-1])
     edges = np.flatnonzero(is_word[1:] != is_word[:-1])

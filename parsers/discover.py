@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 #: File name endings the pipeline reads (each also with .gz); anything else in a directory is
@@ -119,8 +119,8 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
             matches = sorted(glob.glob(argument, recursive=True))
             for match in matches:
                 if os.path.isdir(match):
-                    for real, path, _ in _walk(match):
-                        files.setdefault(real, _input_file(path, os.path.relpath(path, root)))
+                    for real, path, item in _walk(match):
+                        files.setdefault(real, replace(item, source_path=os.path.relpath(path, root)))
                 else:  # a file the pattern names is read whatever its suffix
                     files.setdefault(os.path.realpath(match), _input_file(match, os.path.relpath(match, root)))
             if not matches:
