@@ -42,10 +42,10 @@ def default_workers() -> int:
 def released(function: Callable[..., Any], *args: Any) -> Any:
     """``function(*args)``, then Arrow's freed memory handed back to the system.
 
-    A worker process runs many tasks (batches, dedup blocks, write parts); Arrow's allocator
-    would otherwise keep the pages of every task's peak, so the process's footprint would be
-    the sum of its tasks' leftovers rather than the largest task (measured at 100,000
-    documents: workers grew from ~430 to ~880 MiB over the dedup and write tasks).
+    A process runs many tasks (batches, dedup blocks and parts); Arrow's allocator would
+    otherwise keep the pages of every task's peak, so the process's footprint would be the
+    sum of its tasks' leftovers rather than its largest task (measured: one process at a
+    million documents peaked at 2,225 MiB with this, 2,595 MiB without).
     """
     try:
         return function(*args)

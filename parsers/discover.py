@@ -53,8 +53,8 @@ def _glob_root(pattern: str) -> str:
     return str(Path(*fixed)) if fixed else "."
 
 
-def _walk(root: str) -> list[tuple[str, str, InputFile]]:
-    """Every input file under ``root`` as ``(real path, path, InputFile)``, directory by
+def _walk(root: str) -> list[tuple[str, InputFile]]:
+    """Every input file under ``root`` as ``(real path, InputFile)``, directory by
     directory in sorted order; symlinked directories are not followed (no loops).
 
     A directory's real path and relative path are worked out once for all its files (per
@@ -87,9 +87,9 @@ def _walk(root: str) -> list[tuple[str, str, InputFile]]:
             try:
                 info = entry.stat()
             except OSError:  # vanished or a dangling link: reading will say so, as a reject
-                found.append((real, entry.path, InputFile(entry.path, source_path)))
+                found.append((real, InputFile(entry.path, source_path)))
                 continue
-            found.append((real, entry.path, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)))
+            found.append((real, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)))
         for entry in reversed(subdirectories):  # a stack: the first subdirectory is walked next
             pending.append((entry.path, os.path.join(real_directory, entry.name), f"{relative}{entry.name}{os.sep}"))
     return found
@@ -109,7 +109,7 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
     missing = []
     for argument in arguments:
         if os.path.isdir(argument):
-            for real, _, item in _walk(argument):
+            for real, item in _walk(argument):
                 files.setdefault(real, item)
         elif os.path.lexists(argument):
             rel = os.path.basename(argument)
@@ -119,8 +119,8 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
             matches = sorted(glob.glob(argument, recursive=True))
             for match in matches:
                 if os.path.isdir(match):
-                    for real, path, item in _walk(match):
-                        files.setdefault(real, replace(item, source_path=os.path.relpath(path, root)))
+                    for real, item in _walk(match):
+                        files.setdefault(real, replace(item, source_path=os.path.relpath(item.path, root)))
                 else:  # a file the pattern names is read whatever its suffix
                     files.setdefault(os.path.realpath(match), _input_file(match, os.path.relpath(match, root)))
             if not matches:
