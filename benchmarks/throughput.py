@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import multiprocessing
 import os
 import random
@@ -50,7 +49,8 @@ from benchmarks.html_corpus import build_html_corpus  # noqa: E402
 from benchmarks.scoring import DEFAULT_DATA  # noqa: E402
 from benchmarks.synthetic import generate  # noqa: E402
 from newsdedup.config import IngestConfig  # noqa: E402
-from newsdedup.workers import default_workers  # noqa: E402
+from newsdedup.pipeline import batches  # noqa: E402
+from newsdedup.workers import default_workers, planned_workers  # noqa: E402
 
 #: Documents signed by both the naive loop and ours for the signing comparison.
 SIGN_SAMPLE = 3000
@@ -129,7 +129,8 @@ def pipeline_workers(workers: int, files: int) -> int:
     1 is in-process, N >= 2 is a Dask cluster of N)."""
     if workers:
         return workers
-    return max(1, min(default_workers(), math.ceil(files / IngestConfig.batch_size)))
+    tasks = batches(range(files), IngestConfig.batch_size, planned_workers(workers))
+    return max(1, min(default_workers(), len(tasks)))
 
 
 def cpu_seconds(who: int) -> float:

@@ -31,7 +31,7 @@ from newsdedup.pipeline import (
 )
 from newsdedup.progress import report_files
 from newsdedup.report import largest_clusters, run_markdown
-from newsdedup.workers import WorkerPool, worker_pool
+from newsdedup.workers import WorkerPool, planned_workers, worker_pool
 from parsers.discover import InputFile, NoInputsError, discover_inputs
 from storage.commit import RunSummary
 from storage.dataset import Dataset
@@ -220,7 +220,7 @@ def ingest_flow(
         files, summary.files_unchanged = select_inputs_task(dataset, quote(discovered))
         report_files(summary.files_unchanged, 0)
         staging_dir = dataset.staging_dir(run_id)
-        work = batches(files, config.batch_size)
+        work = batches(files, config.batch_size, planned_workers(config.workers))
         with worker_pool(config.workers, len(work), dask_address) as pool:
             futures = [
                 stage_batch_task.submit(quote(batch), number, staging_dir, run_id, started_at, config, pool)

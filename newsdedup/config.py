@@ -73,8 +73,9 @@ class IngestConfig:
     dedup: DedupSettings = DedupSettings()
     limits: ReadLimits = ReadLimits()
     jsonl_fields: JsonlFields = JsonlFields()
-    #: Input files per parse task: keeps Prefect's task count proportional to batches.
-    batch_size: int = 500
+    #: Input files per parse task (at most: see ``newsdedup.pipeline.batches``): keeps
+    #: Prefect's task count proportional to batches.
+    batch_size: int = 2000
     #: Where reading, cleaning, signing and dedup run: 0 = a process pool of one per CPU,
     #: 1 = in process, N >= 2 = a local Dask cluster of N processes (``newsdedup.workers``).
     workers: int = 0

@@ -9,6 +9,7 @@ is paths and small summaries.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
 from newsdedup.workers import WorkerPool
+from parsers import rules
 from parsers.batch import parse_files
 from parsers.discover import InputFile
 from storage import fs
@@ -90,8 +92,24 @@ def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple
     return changed, len(files) - len(changed)
 
 
-def batches(files: Sequence[InputFile], size: int) -> list[list[InputFile]]:
-    """``files`` cut into consecutive batches of at most ``size``."""
+#: Parse tasks each worker process gets at least, where the run is big enough: the workers
+#: then finish at about the same time.
+TASKS_PER_WORKER = 4
+
+
+def batches(files: Sequence[InputFile], size: int, workers: int = 1) -> list[list[InputFile]]:
+    """``files`` cut into consecutive batches (one parse task each) of at most ``size``.
+
+    Big batches keep Prefect's task runs few (each costs its server ~30 ms of CPU); with
+    several ``workers``, a small run's batches are made smaller, so that each worker gets
+    ``TASKS_PER_WORKER``, but never smaller than a template window (``TEMPLATE_WINDOW_FILES``)
+    and always whole windows: what is template is then the same whatever the run's size
+    (when ``size`` is a multiple of the window, as the default is).
+    """
+    if workers > 1:
+        window = rules.TEMPLATE_WINDOW_FILES
+        share = math.ceil(len(files) / (workers * TASKS_PER_WORKER))
+        size = min(size, max(window, math.ceil(share / window) * window))
     return [list(files[start : start + size]) for start in range(0, len(files), size)]
 
 

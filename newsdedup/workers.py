@@ -39,6 +39,12 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def planned_workers(workers: int) -> int:
+    """How many processes a run's ``workers`` setting asks for (0: one per CPU of this
+    machine, which is also the guess for a cluster given by its address)."""
+    return workers or default_workers()
+
+
 def released(function: Callable[..., Any], *args: Any) -> Any:
     """``function(*args)``, then Arrow's freed memory handed back to the system.
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from newsdedup.config import JsonlFields, ReadLimits
+from parsers import rules
 from parsers.containers import read_input
 from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
@@ -61,24 +62,37 @@ def parse_files(
 ) -> tuple[list[Document], list[Reject]]:
     """Read and clean every record of ``files``.
 
-    Lines that recur across many plain-text dumps of the batch are treated as page template
-    (see ``parsers.text_dump.template_lines``). ``fields`` maps JSONL fields (default names
-    if None).
+    Lines that recur across many plain-text dumps of a window of ``TEMPLATE_WINDOW_FILES``
+    files are treated as page template (see ``parsers.text_dump.template_lines``).
+    ``fields`` maps JSONL fields (default names if None).
 
     Returns:
         The cleaned documents and the rejects, each in input order.
     """
-    records: list[RawRecord] = []
+    documents: list[Document] = []
     rejects: list[Reject] = []
+    window = rules.TEMPLATE_WINDOW_FILES
+    for start in range(0, len(files), window):
+        _parse_window(files[start : start + window], limits, fields or JsonlFields(), documents, rejects)
+    log.info("parsed %d files: %d documents, %d rejects", len(files), len(documents), len(rejects))
+    return documents, rejects
+
+
+def _parse_window(
+    files: Sequence[InputFile],
+    limits: ReadLimits,
+    fields: JsonlFields,
+    documents: list[Document],
+    rejects: list[Reject],
+) -> None:
+    """Read and clean the records of ``files``, one template window, into ``documents`` and ``rejects``."""
+    records: list[RawRecord] = []
     for item in files:
-        for record in read_input(item, limits, fields or JsonlFields()):
+        for record in read_input(item, limits, fields):
             (rejects if isinstance(record, Reject) else records).append(record)
     # Text dumps are split into lines once, for the template search and for cleaning.
     dumps = [split_dump(r.content) if r.format == "txt" else None for r in records]
     templates = template_lines(d for d in dumps if d is not None)
-    documents: list[Document] = []
     for record, dump in zip(records, dumps, strict=True):
         result = clean_record(record, templates, dump)
         (rejects if isinstance(result, Reject) else documents).append(result)
-    log.info("parsed %d files: %d documents, %d rejects", len(files), len(documents), len(rejects))
-    return documents, rejects

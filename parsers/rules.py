@@ -231,6 +231,10 @@ MIN_TITLE_SCORE = 0.35
 SECTION_LOOKBACK_LINES = 10
 #: Lines around the headline searched for the publication date.
 DATE_LOOKAROUND_LINES = 10
+#: Template lines are looked for among this many consecutive input files at a time (a
+#: parse task of more files looks in each such window on its own, so the size of a run's
+#: tasks does not change what is template).
+TEMPLATE_WINDOW_FILES = 500
 #: A line that recurs in at least this share of a batch's documents (and at least
 #: ``TEMPLATE_MIN_DOCS`` of them) is a template candidate (menus, footers, archive banners;
 #: a batch mixing nine sites gives each site's template ~10% of the documents).
