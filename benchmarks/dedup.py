@@ -254,7 +254,7 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
     from dedup.partitioned import StoredStories
     from dedup.stage import place_staged, sign_documents
     from newsdedup.config import DedupSettings, IngestConfig
-    from storage.dataset import write_parquet
+    from storage.dataset import write_staged
     from storage.tables import staged_table
 
     rejected = {r.source_path for _, rejects in parsed for r in rejects}
@@ -276,7 +276,7 @@ def sweep(parsed: list[tuple[list, list]], truth: Mapping[str, str], grid: Mappi
             for number, (documents, _) in enumerate(parsed):
                 hashvalues, counts = sign_documents(documents, base, tokenise)
                 path = os.path.join(scratch, f"documents-{number:06d}.parquet")
-                write_parquet(staged_table(documents, hashvalues, counts), path)
+                write_staged(staged_table(documents, hashvalues, counts), path)
                 staged.append((path, documents))
             sign_seconds = time.perf_counter() - clock
             for combo in group:

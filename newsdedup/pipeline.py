@@ -23,7 +23,7 @@ from parsers.batch import parse_files
 from parsers.discover import InputFile
 from storage import fs
 from storage.commit import RunSummary, commit_run
-from storage.dataset import STAGING_COMPRESSION, Dataset, write_parquet
+from storage.dataset import Dataset, write_staged
 from storage.tables import rejects_table, staged_table
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,6 @@ def stage_batch(
     hashvalues, shingle_counts = sign_documents(documents, config.dedup)
     documents_path = fs.join(staging_dir, f"documents-{batch_number:06d}.parquet")
     rejects_path = fs.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
-    write_parquet(staged_table(documents, hashvalues, shingle_counts), documents_path, STAGING_COMPRESSION)
-    write_parquet(rejects_table(rejects, run_id, started_at), rejects_path, STAGING_COMPRESSION)
+    write_staged(staged_table(documents, hashvalues, shingle_counts), documents_path)
+    write_staged(rejects_table(rejects, run_id, started_at), rejects_path)
     return StagedBatch(documents_path, rejects_path, len(files), len(documents), len(rejects))

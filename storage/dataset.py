@@ -47,9 +47,11 @@ STAGING = "_staging"
 #: readers skip by statistics without making files too fragmented.
 COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 64 * 1024
-#: A run's staged files are read once and deleted: lz4 writes twice and reads three times as
-#: fast as zstd (measured on staged batches: 17 vs 44 and 10 vs 33 µs per document).
-STAGING_COMPRESSION = "lz4"
+#: A run's staged files are read once, whole, and deleted: lz4 writes twice and reads three
+#: times as fast as zstd (measured on staged batches: 17 vs 44 and 10 vs 33 µs per document);
+#: no dictionary pages or column statistics, as no reader filters them (24 -> 15 µs per
+#: document written, 2,000 staged documents).
+STAGING_OPTIONS = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
 
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
@@ -62,13 +64,21 @@ class DatasetLockedError(DatasetError):
     """Another run is writing to the same output directory."""
 
 
-def write_parquet(table: pa.Table, path: str, compression: str = COMPRESSION) -> None:
+def write_parquet(table: pa.Table, path: str) -> None:
     """Write ``table`` to ``path`` (a local path or URL) with the project's Parquet options,
     durably."""
     fs.makedirs(fs.dirname(path))
-    with fs.parquet_writer(path, table.schema, compression) as writer:
+    with fs.parquet_writer(path, table.schema, compression=COMPRESSION) as writer:
         writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
     fs.sync_file(path)
+
+
+def write_staged(table: pa.Table, path: str) -> None:
+    """Write a run's staged ``table`` to ``path`` (``STAGING_OPTIONS``; not synced: a run that
+    dies is run again, and its staged files are not the dataset)."""
+    fs.makedirs(fs.dirname(path))
+    with fs.parquet_writer(path, table.schema, **STAGING_OPTIONS) as writer:
+        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
 
 
 @dataclass
@@ -364,7 +374,7 @@ class RollingWriter:
     def _open_file(self) -> None:
         self._relative = f"{self.prefix}-{self._files:05d}.parquet"
         path = self.transaction.pending_path(self._relative)
-        self._writer = fs.parquet_writer(path, self.schema, COMPRESSION)
+        self._writer = fs.parquet_writer(path, self.schema, compression=COMPRESSION)
         self._files += 1
 
     def _close_file(self) -> None:

@@ -16,7 +16,7 @@ import posixpath
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -153,11 +153,12 @@ def parquet_rows(path: str) -> int:
     return pq.read_metadata(path).num_rows
 
 
-def parquet_writer(path: str, schema: pa.Schema, compression: str) -> pq.ParquetWriter:
+def parquet_writer(path: str, schema: pa.Schema, **options: Any) -> pq.ParquetWriter:
+    """A Parquet writer of ``path`` (``options``: ``pyarrow.parquet.ParquetWriter``'s)."""
     if is_url(path):
         filesystem, inner = _fs_and_path(path)
-        return pq.ParquetWriter(inner, schema, compression=compression, filesystem=filesystem)
-    return pq.ParquetWriter(path, schema, compression=compression)
+        return pq.ParquetWriter(inner, schema, filesystem=filesystem, **options)
+    return pq.ParquetWriter(path, schema, **options)
 
 
 def write_arrow_batches(path: str, schema: pa.Schema, batches: list[pa.RecordBatch]) -> None:
