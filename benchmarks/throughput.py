@@ -69,8 +69,10 @@ def corpus(directory: Path, n: int, seed: int) -> Path:
     return directory
 
 
-def run_cli(docs: Path, output: Path, workers: int) -> tuple[dict, float, int]:
-    """Run ``newsdedup ingest`` in a child process: (summary, wall seconds, peak RSS bytes)."""
+def run_cli(docs: Path, output: Path, workers: int) -> tuple[dict, float, int, float]:
+    """Run ``newsdedup ingest`` in a child process: (summary, wall seconds, peak RSS bytes,
+    CPU seconds of all its processes: CPU time hardly moves when other jobs share the cores,
+    wall time does)."""
     command = [
         sys.executable,
         "-m",
@@ -84,14 +86,16 @@ def run_cli(docs: Path, output: Path, workers: int) -> tuple[dict, float, int]:
         str(workers),
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
     if completed.returncode != 0:
         raise SystemExit(f"newsdedup failed:\n{completed.stderr[-3000:]}")
     # ru_maxrss of reaped children: the largest single process (KiB on Linux).
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return json.loads(completed.stdout), wall, peak
+    return json.loads(completed.stdout), wall, peak, cpu
 
 
 def signing_comparison(output: Path, sample: int) -> tuple[float, float]:
@@ -185,9 +189,7 @@ def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
     size = sum(path.stat().st_size for path in paths)
     workers = pipeline_workers(args.workers, len(paths))
     # newsdedup first: the peak RSS of reaped children must be the pipeline's alone.
-    cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
-    summary, wall, peak = run_cli(pages_dir, scratch / "out", args.workers)
-    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+    summary, wall, peak, cpu = run_cli(pages_dir, scratch / "out", args.workers)
     alone, alone_cpu, alone_missed = time_trafilatura(paths, None)
     pooled, pooled_cpu, pooled_missed = time_trafilatura(paths, workers)
     stages = summary["seconds_by_stage"]
@@ -217,7 +219,6 @@ def html_rows(args: argparse.Namespace, scratch: Path) -> list[tuple[str, str]]:
         ("trafilatura pages without a text (1 process / pool)", f"{alone_missed:,} / {pooled_missed:,}"),
         (f"ratio: newsdedup end to end / trafilatura {workers}-process pool", f"{pooled / wall:,.2f}x"),
         (f"ratio: newsdedup excluding start-up / trafilatura {workers}-process pool", f"{pooled / working:,.2f}x"),
-        # CPU time hardly moves when other jobs share the cores; wall time does.
         ("CPU s: newsdedup (all processes, start-up included)", f"{cpu:,.1f}"),
         ("CPU s: trafilatura 1 process / pool", f"{alone_cpu:,.1f} / {pooled_cpu:,.1f}"),
         (
@@ -268,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = root / "docs"
     size = sum(p.stat().st_size for p in docs.rglob("*.txt"))
     output = scratch / "out"
-    summary, wall, peak = run_cli(docs, output, args.workers)
+    summary, wall, peak, cpu = run_cli(docs, output, args.workers)
     quality = score(read_labels(str(root / "labels.csv")), clusters_from_output(str(output)))
     naive, ours = signing_comparison(output, args.sign_sample)
     stages = summary["seconds_by_stage"]
@@ -282,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         ("MB/s end to end", f"{size / 1e6 / wall:,.1f}"),
         ("documents/s excluding start-up", f"{args.n / (wall - startup):,.0f}"),
         ("peak RSS of the largest process, MiB", f"{peak / 2**20:,.0f}"),
+        ("CPU s: all processes (start-up included)", f"{cpu:,.1f}"),
+        ("documents per CPU-second", f"{args.n / cpu:,.0f}"),
         ("s: start-up, discovery, flow overhead", f"{startup:,.1f}"),
         *((f"s: {stage}", f"{seconds:,.1f}") for stage, seconds in stages.items()),
         (

@@ -39,6 +39,9 @@ def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
     assert precision > 0.99 and recall > 0.9
     for measure in ("documents/s end to end", "peak RSS of the largest process, MiB", "signing speed-up"):
         assert table[measure]
+    # The pipeline's processes (CLI, Prefect's server, workers) are counted once reaped.
+    assert float(table["CPU s: all processes (start-up included)"].replace(",", "")) > 1
+    assert table["documents per CPU-second"]
 
 
 def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):
