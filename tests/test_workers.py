@@ -1,0 +1,41 @@
+"""Where the CPU-heavy steps run: in process, one call at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from newsdedup.workers import WorkerPool
+
+
+class Overlap:
+    """Counts how many calls run at once (the flow's task threads call the pool together)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+
+    def work(self, number: int) -> int:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.02)  # long enough for the other threads to arrive
+        with self._lock:
+            self.running -= 1
+        return number * 2
+
+
+def test_in_process_calls_from_many_threads_run_one_at_a_time():
+    pool, overlap = WorkerPool(), Overlap()
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        results = list(threads.map(lambda n: pool.call(overlap.work, n), range(16)))
+    assert results == [n * 2 for n in range(16)]
+    assert overlap.most == 1
+
+
+def test_in_process_map_keeps_the_order():
+    pool, overlap = WorkerPool(), Overlap()
+    assert pool.map(overlap.work, [(n,) for n in range(5)]) == [0, 2, 4, 6, 8]
+    assert overlap.most == 1
