@@ -17,9 +17,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -63,28 +62,33 @@ def released(function: Callable[..., Any], *args: Any) -> Any:
 class WorkerPool:
     """Calls functions in-process (no executor) or in a pool of worker processes.
 
-    In process, one call runs at a time: the flow's task threads would otherwise parse
-    several batches at once, taking turns on the GIL every few milliseconds, each with its
-    own documents (measured, 100,000 dumps in one process: 95-98 s with up to eight batches
-    at a time, 76-78 s one at a time).
+    In process, calls run one at a time on one thread of their own. The flow's task threads
+    would otherwise parse several batches at once, taking turns on the GIL every few
+    milliseconds, and each thread's allocations would keep a malloc arena of their own.
+    Measured in one process: 100,000 dumps 95-98 s with up to eight batches at a time, 76-78 s
+    one at a time; 200,000 dumps held ~815 MiB while parsing on the task threads, ~520 MiB on
+    one thread (peak 1,174 -> 865 MiB). A called function must not call the pool again (it
+    would wait on itself).
     """
 
     def __init__(self, executor: ProcessPoolExecutor | None = None) -> None:
         self._executor = executor
-        self._in_process = threading.Lock()
+        # (its thread starts with the first in-process call)
+        self._in_process = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdedup-in-process")
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)``, run in a worker process when there is a pool."""
-        if self._executor is None:
-            with self._in_process:
-                return released(function, *args)
-        return self._executor.submit(released, function, *args).result()
+        executor = self._executor or self._in_process
+        return executor.submit(released, function, *args).result()
 
     def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
         """``[function(*args) for args in arguments]``, in parallel when there is a pool."""
-        if self._executor is None:
-            return [self.call(function, *args) for args in arguments]
-        return [future.result() for future in [self._executor.submit(released, function, *a) for a in arguments]]
+        executor = self._executor or self._in_process
+        return [future.result() for future in [executor.submit(released, function, *a) for a in arguments]]
+
+    def close(self) -> None:
+        """Stop the in-process thread (a process pool is shut down by its owner)."""
+        self._in_process.shutdown()
 
 
 class DaskPool(WorkerPool):
@@ -116,7 +120,11 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
         return
     count = min(default_workers(), batches) if workers == 0 else 1
     if count <= 1:
-        yield WorkerPool()
+        pool = WorkerPool()
+        try:
+            yield pool
+        finally:
+            pool.close()
         return
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as executor:
         yield WorkerPool(executor)

@@ -1,4 +1,4 @@
-"""Where the CPU-heavy steps run: in process, one call at a time."""
+"""Where the CPU-heavy steps run: in process, one call at a time, on one thread."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ class Overlap:
         self._lock = threading.Lock()
         self.running = 0
         self.most = 0
+        self.threads: set[int] = set()
 
     def work(self, number: int) -> int:
         with self._lock:
             self.running += 1
             self.most = max(self.most, self.running)
+            self.threads.add(threading.get_ident())
         time.sleep(0.02)  # long enough for the other threads to arrive
         with self._lock:
             self.running -= 1
@@ -33,9 +35,13 @@ def test_in_process_calls_from_many_threads_run_one_at_a_time():
         results = list(threads.map(lambda n: pool.call(overlap.work, n), range(16)))
     assert results == [n * 2 for n in range(16)]
     assert overlap.most == 1
+    # All on one thread, not the callers' (each thread's allocations keep a malloc arena).
+    assert len(overlap.threads) == 1 and threading.get_ident() not in overlap.threads
+    pool.close()
 
 
 def test_in_process_map_keeps_the_order():
     pool, overlap = WorkerPool(), Overlap()
     assert pool.map(overlap.work, [(n,) for n in range(5)]) == [0, 2, 4, 6, 8]
     assert overlap.most == 1
+    pool.close()
