@@ -29,7 +29,7 @@ from newsdedup.pipeline import (
     select_changed_inputs,
     stage_batch,
 )
-from newsdedup.progress import report_files
+from newsdedup.progress import report_files, report_total
 from newsdedup.report import largest_clusters, run_markdown
 from newsdedup.workers import WorkerPool, planned_workers, worker_pool
 from parsers.discover import InputFile, NoInputsError, discover_inputs
@@ -64,6 +64,7 @@ def discover_task(inputs: list[str]) -> list[InputFile]:
     # An empty inbox is a quiet hour for the scheduled run, not a failure.
     files = discover_inputs(inputs, allow_empty=True)
     get_run_logger().info("found %d input files in %s", len(files), ", ".join(inputs))
+    report_total(len(files))
     return files
 
 

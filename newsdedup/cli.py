@@ -175,13 +175,13 @@ def _ingest(args: argparse.Namespace) -> int:
     # The embedded server's telemetry service races the run for its SQLite lock and logs
     # "database is locked" tracebacks; it sends nothing useful from here anyway.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from parsers.discover import NoInputsError, discover_inputs
+    from parsers.discover import NoInputsError, check_inputs
     from storage.dataset import Dataset
 
     try:
         # Fail fast, with one line, on what would stop the run: no inputs, unusable output,
-        # an unreachable cluster.
-        total_files = len(discover_inputs(args.inputs))
+        # an unreachable cluster. (The inputs are walked only to the first file: the run walks them.)
+        check_inputs(args.inputs)
         with Dataset.open(args.output):
             pass
         if args.dask_address:
@@ -199,7 +199,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     watch = sys.stderr.isatty() and not (args.quiet or args.json)
     try:
-        with server.in_use(), ProgressBar(total_files) if watch else contextlib.nullcontext():
+        with server.in_use(), ProgressBar() if watch else contextlib.nullcontext():
             summary = ingest_flow(
                 inputs=args.inputs,
                 output=args.output,

@@ -16,6 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 LOGGER = "newsdedup.progress"
 
 
+def report_total(files: int) -> None:
+    """Record that the run has ``files`` input files in all."""
+    logging.getLogger(LOGGER).debug("files found", extra={"files_total": files})
+
+
 def report_files(files: int, records: int) -> None:
     """Record that ``files`` more input files (holding ``records`` records) are done."""
     # DEBUG: only a listener that asked for it (the progress bar) sees these.
@@ -23,12 +28,13 @@ def report_files(files: int, records: int) -> None:
 
 
 class ProgressBar(logging.Handler):
-    """A rich progress bar (files, records/s) driven by ``report_files`` records.
+    """A rich progress bar (files, records/s) driven by ``report_total`` and ``report_files``
+    records (until the total is known, the bar pulses).
 
     Use as a context manager around the run; it draws on standard error.
     """
 
-    def __init__(self, total_files: int) -> None:
+    def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self._progress = Progress(
             TextColumn("ingesting"),
@@ -39,11 +45,14 @@ class ProgressBar(logging.Handler):
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task("ingest", total=total_files, records=0, rate=0.0)
+        self._task = self._progress.add_task("ingest", total=None, records=0, rate=0.0)
         self._records = 0
         self._started = time.perf_counter()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if hasattr(record, "files_total"):
+            self._progress.update(self._task, total=record.files_total)
+            return
         self._records += getattr(record, "records_done", 0)
         rate = self._records / max(time.perf_counter() - self._started, 1e-9)
         self._progress.update(self._task, advance=getattr(record, "files_done", 0), records=self._records, rate=rate)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import glob
+import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -53,15 +55,15 @@ def _glob_root(pattern: str) -> str:
     return str(Path(*fixed)) if fixed else "."
 
 
-def _walk(root: str) -> list[tuple[str, InputFile]]:
+def _walk(root: str) -> Iterator[tuple[str, InputFile]]:
     """Every input file under ``root`` as ``(real path, InputFile)``, directory by
-    directory in sorted order; symlinked directories are not followed (no loops).
+    directory in sorted order, found as they are asked for; symlinked directories are not
+    followed (no loops).
 
     A directory's real path and relative path are worked out once for all its files (per
     file, ``os.path.realpath`` and ``relpath`` cost more than the walk itself); only a file
     that is itself a symlink gets its own ``realpath``.
     """
-    found = []
     pending = [(root, os.path.realpath(root), "")]
     while pending:
         directory, real_directory, relative = pending.pop()
@@ -87,12 +89,52 @@ def _walk(root: str) -> list[tuple[str, InputFile]]:
             try:
                 info = entry.stat()
             except OSError:  # vanished or a dangling link: reading will say so, as a reject
-                found.append((real, InputFile(entry.path, source_path)))
+                yield real, InputFile(entry.path, source_path)
                 continue
-            found.append((real, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)))
+            yield real, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)
         for entry in reversed(subdirectories):  # a stack: the first subdirectory is walked next
             pending.append((entry.path, os.path.join(real_directory, entry.name), f"{relative}{entry.name}{os.sep}"))
-    return found
+
+
+def _named(argument: str) -> Iterator[tuple[str, InputFile]] | None:
+    """The input files one INPUT argument names, as ``(real path, InputFile)`` (a directory
+    is walked as the files are asked for), or None if it names nothing."""
+    if os.path.isdir(argument):
+        return _walk(argument)
+    if os.path.lexists(argument):
+        return iter([(os.path.realpath(argument), _input_file(argument, os.path.basename(argument)))])
+    if glob.has_magic(argument):
+        matches = sorted(glob.glob(argument, recursive=True))
+        if matches:
+            return _matched(matches, _glob_root(argument))
+    return None
+
+
+def _matched(matches: list[str], root: str) -> Iterator[tuple[str, InputFile]]:
+    """The input files of a glob's ``matches``, their source paths relative to ``root``."""
+    for match in matches:
+        if os.path.isdir(match):
+            for real, item in _walk(match):
+                yield real, replace(item, source_path=os.path.relpath(item.path, root))
+        else:  # a file the pattern names is read whatever its suffix
+            yield os.path.realpath(match), _input_file(match, os.path.relpath(match, root))
+
+
+def _expand(arguments: list[str]) -> Iterator[tuple[str, InputFile]]:
+    """The input files all ``arguments`` name, in order, found as they are asked for.
+
+    Raises:
+        NoInputsError: if an argument names nothing (before any file is given).
+    """
+    named = [(argument, _named(argument)) for argument in arguments]
+    missing = [argument for argument, found in named if found is None]
+    if missing:
+        raise NoInputsError(f"no such input: {', '.join(missing)}")
+    return itertools.chain.from_iterable(found for _, found in named)
+
+
+def _no_input_files(arguments: list[str]) -> NoInputsError:
+    return NoInputsError(f"no input files (.txt, .html, .htm, .jsonl, .warc, optionally .gz) in: {' '.join(arguments)}")
 
 
 def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[InputFile]:
@@ -106,31 +148,19 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
             ``allow_empty``: then existing but empty directories give an empty list).
     """
     files: dict[str, InputFile] = {}
-    missing = []
-    for argument in arguments:
-        if os.path.isdir(argument):
-            for real, item in _walk(argument):
-                files.setdefault(real, item)
-        elif os.path.lexists(argument):
-            rel = os.path.basename(argument)
-            files.setdefault(os.path.realpath(argument), _input_file(argument, rel))
-        elif glob.has_magic(argument):
-            root = _glob_root(argument)
-            matches = sorted(glob.glob(argument, recursive=True))
-            for match in matches:
-                if os.path.isdir(match):
-                    for real, item in _walk(match):
-                        files.setdefault(real, replace(item, source_path=os.path.relpath(item.path, root)))
-                else:  # a file the pattern names is read whatever its suffix
-                    files.setdefault(os.path.realpath(match), _input_file(match, os.path.relpath(match, root)))
-            if not matches:
-                missing.append(argument)
-        else:
-            missing.append(argument)
-    if missing:
-        raise NoInputsError(f"no such input: {', '.join(missing)}")
+    for real, item in _expand(arguments):
+        files.setdefault(real, item)
     if not files and not allow_empty:
-        raise NoInputsError(
-            f"no input files (.txt, .html, .htm, .jsonl, .warc, optionally .gz) in: {' '.join(arguments)}"
-        )
+        raise _no_input_files(arguments)
     return sorted(files.values(), key=lambda f: (f.source_path, f.path))
+
+
+def check_inputs(arguments: list[str]) -> None:
+    """Raise what ``discover_inputs`` would if the arguments name no input file, walking only
+    up to the first input file (a run's CLI checks this before starting; the run walks them all).
+
+    Raises:
+        NoInputsError: as ``discover_inputs`` does.
+    """
+    if next(_expand(arguments), None) is None:
+        raise _no_input_files(arguments)

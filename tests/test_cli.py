@@ -141,6 +141,7 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
     stdout, _ = process.communicate(timeout=300)
     assert process.returncode == 0
     assert b"ingesting" in drawn and b"records/s" in drawn  # the bar, on the terminal
+    assert b"2/2" in drawn  # the total, from the run's own walk of the inputs
     assert "2 files read" in stdout
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from parsers.discover import NoInputsError, discover_inputs
+from parsers.discover import NoInputsError, check_inputs, discover_inputs
 
 
 def make(root, *names):
@@ -40,3 +40,33 @@ def test_missing_inputs_are_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(NoInputsError, match="no input files"):
         discover_inputs([str(tmp_path / "empty")])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["inbox"],
+        ["inbox/sub/deeper/c.html"],
+        ["inbox/*/deeper"],
+        ["empty", "inbox/notes.md"],
+        ["empty"],
+        ["inbox/*.png"],
+        ["nope", "inbox"],
+        ["empty/*"],
+    ],
+)
+def test_the_quick_check_agrees_with_the_walk(tmp_path, arguments):
+    """The CLI's check (which stops at the first input file) fails exactly when discovery
+    would, with the same message."""
+    make(tmp_path, "inbox/notes.md", "inbox/image.png", "inbox/sub/deeper/c.html", "inbox/sub/z.txt")
+    (tmp_path / "empty").mkdir()
+    paths = [str(tmp_path / argument) for argument in arguments]
+    try:
+        found = discover_inputs(paths)
+    except NoInputsError as error:
+        with pytest.raises(NoInputsError) as checked:
+            check_inputs(paths)
+        assert str(checked.value) == str(error)
+    else:
+        assert found
+        check_inputs(paths)
