@@ -43,30 +43,30 @@ def test_missing_inputs_are_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "arguments",
+    ("arguments", "error"),
     [
-        ["inbox"],
-        ["inbox/sub/deeper/c.html"],
-        ["inbox/*/deeper"],
-        ["empty", "inbox/notes.md"],
-        ["empty"],
-        ["inbox/*.png"],
-        ["nope", "inbox"],
-        ["empty/*"],
+        (["inbox"], None),
+        (["inbox/sub/deeper/c.html"], None),
+        (["inbox/*/deeper"], None),
+        (["empty", "inbox/notes.md"], None),  # a file named outright is read whatever its suffix
+        (["inbox/*.png"], None),  # so is a file a pattern names
+        (["empty"], "no input files"),
+        (["empty/*"], "no such input"),
+        (["nope", "inbox"], "no such input"),
     ],
 )
-def test_the_quick_check_agrees_with_the_walk(tmp_path, arguments):
+def test_the_quick_check_agrees_with_the_walk(tmp_path, arguments, error):
     """The CLI's check (which stops at the first input file) fails exactly when discovery
     would, with the same message."""
     make(tmp_path, "inbox/notes.md", "inbox/image.png", "inbox/sub/deeper/c.html", "inbox/sub/z.txt")
     (tmp_path / "empty").mkdir()
     paths = [str(tmp_path / argument) for argument in arguments]
-    try:
-        found = discover_inputs(paths)
-    except NoInputsError as error:
-        with pytest.raises(NoInputsError) as checked:
-            check_inputs(paths)
-        assert str(checked.value) == str(error)
-    else:
-        assert found
+    if error is None:
+        assert discover_inputs(paths)
         check_inputs(paths)
+        return
+    with pytest.raises(NoInputsError, match=error) as walked:
+        discover_inputs(paths)
+    with pytest.raises(NoInputsError, match=error) as checked:
+        check_inputs(paths)
+    assert str(checked.value) == str(walked.value)
