@@ -2,9 +2,10 @@
 
 Without a Prefect API (PREFECT_API_URL), a flow starts a temporary server on its first API
 call: it imports the server's code in this process (~1.4 s) only to launch it, then waits
-for it to boot (~3 s). ``EmbeddedServer`` launches the same server, with the command and
-settings Prefect uses for it, as soon as the run's inputs are checked, so that it boots in
-its own process while this one imports the pipeline; the run is then pointed at it.
+for it to boot (~3 s). ``EmbeddedServer`` launches the same server, with the command Prefect
+uses for it, as soon as the run's inputs are checked and before Prefect is imported here
+(~1.2 s), so that it boots in its own process while this one imports Prefect and the
+pipeline; the run is then pointed at it.
 
 If anything goes wrong here, the run falls back to Prefect's own start-up, which reports
 its errors as usual.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import logging
 import os
 import socket
@@ -22,6 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +46,22 @@ class EmbeddedServer:
         self.api_url = ""
 
     def start(self) -> None:
-        """Launch the server unless a Prefect API is configured (or ephemeral mode is off)."""
-        import prefect
-        from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, get_current_settings
+        """Launch the server, unless the environment sets ``PREFECT_API_URL``.
 
-        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        Prefect is not imported for this: the server reads Prefect's settings (environment,
+        profile, prefect.toml) as this process will. Whether those name an API or turn the
+        embedded server off is checked once Prefect is imported (``in_use``), which then
+        stops the server unused.
+        """
+        spec = importlib.util.find_spec("prefect")
+        if os.environ.get("PREFECT_API_URL") or spec is None or spec.origin is None:
             return
         port = _free_port()
         # As prefect.server.api.server.SubprocessASGIServer runs it (Prefect 3.8).
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent)]
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent)]
         command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--log-level", "error", "--lifespan", "on"]
-        env = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-            **get_current_settings().to_environment_variables(exclude_unset=True),
-        }
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         try:
             self.process = subprocess.Popen(command, env=env)
         except OSError as error:
@@ -84,9 +85,20 @@ class EmbeddedServer:
     @contextlib.contextmanager
     def in_use(self) -> Iterator[None]:
         """Run the enclosed flow against this server once it answers (else as Prefect would)."""
-        from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_SERVER_EPHEMERAL_ENABLED,
+            PREFECT_UI_URL,
+            temporary_settings,
+        )
 
-        if self.process is None or not self._ready():
+        # (a Prefect profile may name an API, or turn the embedded server off)
+        if (
+            self.process is None
+            or PREFECT_API_URL.value()
+            or not PREFECT_SERVER_EPHEMERAL_ENABLED.value()
+            or not self._ready()
+        ):
             self.stop()
             yield
             return

@@ -64,3 +64,31 @@ def test_no_server_is_started_when_a_prefect_api_is_set():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None"
+
+
+def test_a_server_started_early_is_stopped_unused_when_a_profile_names_an_api(tmp_path):
+    # The server is launched before Prefect is imported, so only the environment is read
+    # then; a profile naming an API is found once Prefect is, and the server is stopped.
+    (tmp_path / "profiles.toml").write_text(
+        'active = "remote"\n\n[profiles.remote]\nPREFECT_API_URL = "http://127.0.0.1:9/api"\n'
+    )
+    script = textwrap.dedent(
+        """
+        from prefect.settings import PREFECT_API_URL
+        from newsdedup.server import EmbeddedServer
+
+        server = EmbeddedServer()
+        server.start()
+        process = server.process
+        print("launched", process is not None)
+        with server.in_use():
+            print("api", PREFECT_API_URL.value())
+            print("stopped", process.poll() is not None)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
+    assert lines == {"launched": "True", "api": "http://127.0.0.1:9/api", "stopped": "True"}
