@@ -87,6 +87,7 @@ class EmbeddedServer:
         """Run the enclosed flow against this server once it answers (else as Prefect would)."""
         from prefect.settings import (
             PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
             PREFECT_SERVER_EPHEMERAL_ENABLED,
             PREFECT_UI_URL,
             temporary_settings,
@@ -102,8 +103,12 @@ class EmbeddedServer:
             self.stop()
             yield
             return
-        # No UI is served: no "View at" links to it.
-        with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_UI_URL: ""}):
+        # No UI is served: no "View at" links to it. No flow-run heartbeats: they let a lasting
+        # server mark the runs of a process that died as crashed, and this server dies with
+        # the run; their thread sleeps in steps of a second, which each flow run's end waits
+        # out (measured: an empty flow 1.16 s with them, 0.20 s without).
+        updates = {PREFECT_API_URL: self.api_url, PREFECT_UI_URL: "", PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        with temporary_settings(updates=updates):
             yield
 
     def stop(self) -> None:

@@ -16,6 +16,7 @@ SCRIPT = textwrap.dedent(
     import sys
     from prefect import flow
     from prefect.client.orchestration import get_client
+    from prefect.settings import get_current_settings
     from newsdedup.server import EmbeddedServer
 
     @flow(name="early-server-check")
@@ -26,6 +27,7 @@ SCRIPT = textwrap.dedent(
     server.start()
     print("started", server.process is not None)
     with server.in_use():
+        print("heartbeats", get_current_settings().flows.heartbeat_frequency)
         state = check(return_state=True)
         with get_client(sync_client=True) as client:
             run = client.read_flow_run(state.state_details.flow_run_id)
@@ -52,6 +54,7 @@ def test_flows_run_on_the_early_server_and_it_stops_after():
     api_url = lines["stopped"].split(" ", 1)[1]
     assert lines["api"].rstrip("/") == api_url  # the flow talked to this server, not its own
     assert lines["recorded"].endswith(" COMPLETED")
+    assert lines["heartbeats"] == "None"  # nobody watches them on a server that ends with the run
     assert lines["stopped"].startswith("True ")
     assert "Error logging to API" not in result.stderr
 
