@@ -72,6 +72,10 @@ class EmbeddedServer:
 
     def _ready(self) -> bool:
         """Wait until the server answers; False if it exited or timed out."""
+        # Prefect imports FastAPI's JSON encoder for a flow run's parameters at the first run
+        # (~0.45 s): here it is imported while the server boots, which takes longer.
+        import fastapi.encoders  # noqa: F401
+
         deadline = time.monotonic() + BOOT_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
