@@ -71,7 +71,8 @@ class EmbeddedServer:
         atexit.register(self.stop)  # also when the run fails
 
     def _ready(self) -> bool:
-        """Wait until the server answers; False if it exited or timed out."""
+        """Wait until the server answers (importing meanwhile what the first flow run needs);
+        False if it exited or timed out."""
         # Prefect imports FastAPI's JSON encoder for a flow run's parameters at the first run
         # (~0.45 s): here it is imported while the server boots, which takes longer.
         import fastapi.encoders  # noqa: F401
