@@ -40,10 +40,11 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_script(**env_updates: str) -> subprocess.CompletedProcess:
+def run_script(script: str = SCRIPT, **env_updates: str) -> subprocess.CompletedProcess:
+    """``script`` in a fresh Python, with none of this process's Prefect settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PYTHONPATH=str(REPO), PREFECT_SERVER_ANALYTICS_ENABLED="false", **env_updates)
-    return subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=180)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=180)
 
 
 def test_flows_run_on_the_early_server_and_it_stops_after():
@@ -62,9 +63,7 @@ def test_flows_run_on_the_early_server_and_it_stops_after():
 def test_no_server_is_started_when_a_prefect_api_is_set():
     # Nothing listens there: had the flow used it, the run would fail; the script only starts.
     script = "from newsdedup.server import EmbeddedServer\ns = EmbeddedServer(); s.start(); print(s.process)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PYTHONPATH=str(REPO), PREFECT_API_URL="http://127.0.0.1:9/api")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    result = run_script(script, PREFECT_API_URL="http://127.0.0.1:9/api")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None"
 
@@ -89,9 +88,7 @@ def test_a_server_started_early_is_stopped_unused_when_a_profile_names_an_api(tm
             print("stopped", process.poll() is not None)
         """
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    result = run_script(script, PREFECT_HOME=str(tmp_path))
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
     assert lines == {"launched": "True", "api": "http://127.0.0.1:9/api", "stopped": "True"}
