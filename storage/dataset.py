@@ -47,6 +47,24 @@ STAGING = "_staging"
 #: readers skip by statistics without making files too fragmented.
 COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 64 * 1024
+#: Columns whose values are (nearly) all different: written without a dictionary, which the
+#: Parquet writer would otherwise build for each row group only to drop it when it grows too
+#: big (signatures: 4.5 -> 2.3 µs per row written, and a 5% smaller file). Other columns (a
+#: run's id, a format, a section, a reason, counts) keep pyarrow's default dictionary.
+UNIQUE_COLUMNS = frozenset(
+    {
+        "article_id",
+        "canonical_id",
+        "content_hash",
+        "record_key",
+        "source_path",
+        "title",
+        "text",
+        "url",
+        "detail",
+        "hashvalues",
+    }
+)
 #: A run's staged files are read once, whole, and deleted: lz4 writes twice and reads three
 #: times as fast as zstd (measured on staged batches: 17 vs 44 and 10 vs 33 µs per document);
 #: no dictionary pages or column statistics, as no reader filters them (24 -> 15 µs per
@@ -68,9 +86,14 @@ def write_parquet(table: pa.Table, path: str) -> None:
     """Write ``table`` to ``path`` (a local path or URL) with the project's Parquet options,
     durably."""
     fs.makedirs(fs.dirname(path))
-    with fs.parquet_writer(path, table.schema, compression=COMPRESSION) as writer:
+    with fs.parquet_writer(path, table.schema, **_dataset_options(table.schema)) as writer:
         writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
     fs.sync_file(path)
+
+
+def _dataset_options(schema: pa.Schema) -> dict:
+    """Parquet writer options of a dataset file of ``schema`` (``COMPRESSION``, ``UNIQUE_COLUMNS``)."""
+    return {"compression": COMPRESSION, "use_dictionary": [n for n in schema.names if n not in UNIQUE_COLUMNS]}
 
 
 def write_staged(table: pa.Table, path: str) -> None:
@@ -374,7 +397,7 @@ class RollingWriter:
     def _open_file(self) -> None:
         self._relative = f"{self.prefix}-{self._files:05d}.parquet"
         path = self.transaction.pending_path(self._relative)
-        self._writer = fs.parquet_writer(path, self.schema, compression=COMPRESSION)
+        self._writer = fs.parquet_writer(path, self.schema, **_dataset_options(self.schema))
         self._files += 1
 
     def _close_file(self) -> None:

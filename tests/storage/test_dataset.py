@@ -6,9 +6,11 @@ import json
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
-from storage.dataset import Dataset, DatasetError, DatasetLockedError
+from storage.dataset import Dataset, DatasetError, DatasetLockedError, RollingWriter
+from storage.schema import signatures_schema
 
 SCHEMA = pa.schema([("n", pa.int64())])
 
@@ -62,3 +64,32 @@ def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
     (tmp_path / "_manifest.json").write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(DatasetError, match="not a newsdedup manifest"), Dataset.open(str(tmp_path)):
         pass
+
+
+def test_unique_columns_are_written_without_a_dictionary_and_repeated_ones_with_one(tmp_path):
+    schema = signatures_schema(4)
+    rows = 3_000
+    table = pa.table(
+        {
+            "article_id": [f"{n:032x}" for n in range(rows)],
+            "hashvalues": [[n, n * 7 + 1, n * 13 + 2, n * 31 + 3] for n in range(rows)],
+            "shingle_count": [n % 50 for n in range(rows)],
+            "word_count": [n % 60 for n in range(rows)],
+            "run_id": ["20261203T120000-0abc1234"] * rows,
+        },
+        schema=schema,
+    )
+    with Dataset.open(str(tmp_path)) as dataset:
+        transaction = dataset.transaction()
+        writer = RollingWriter(transaction, "signatures", schema, "signatures/part-a")
+        writer.write(table)
+        writer.close()
+        transaction.commit()
+        (path,) = dataset.files("signatures")
+    metadata = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {metadata.column(i).path_in_schema: metadata.column(i).encodings for i in range(metadata.num_columns)}
+    dictionary = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+    assert not dictionary & set(encodings["article_id"])
+    assert not dictionary & set(encodings["hashvalues.list.element"])
+    assert dictionary & set(encodings["run_id"])
+    assert pq.read_table(path).equals(table)
