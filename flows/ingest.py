@@ -114,8 +114,8 @@ def place_task(
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(dataset, summary, staged, placed, stored, files, inputs, config, started_at) -> RunSummary:
-    return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started_at)
+def commit_task(dataset, summary, staged, placed, stored, files, inputs, config, started_at, pool) -> RunSummary:
+    return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started_at, pool)
 
 
 #: Batch tasks running at once; the worker pool bounds the CPU work, this bounds task runs
@@ -234,18 +234,19 @@ def ingest_flow(
             clock = time.perf_counter()
             placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        summary = commit_task(
-            dataset,
-            summary,
-            quote(staged),
-            quote(placed),
-            quote(stored.result()),
-            quote(files),
-            inputs,
-            config,
-            started_at,
-        )
+            clock = time.perf_counter()
+            summary = commit_task(
+                dataset,
+                summary,
+                quote(staged),
+                quote(placed),
+                quote(stored.result()),
+                quote(files),
+                inputs,
+                config,
+                started_at,
+                pool,
+            )
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
-from newsdedup.workers import WorkerPool
+from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
 from parsers.discover import InputFile
@@ -62,8 +62,10 @@ def commit_batches(
     inputs: Sequence[str],
     config: IngestConfig,
     started_at: datetime,
+    pool: WorkerPool,
 ) -> RunSummary:
-    """Write the run's staged batches as decided, in one transaction (``storage.commit``)."""
+    """Write the run's staged batches as decided, in one transaction (``storage.commit``),
+    the articles, duplicates and signatures by tasks on ``pool``."""
     return commit_run(
         dataset,
         summary,
@@ -77,6 +79,8 @@ def commit_batches(
         signature_settings(config.dedup),
         started_at,
         datetime.now(UTC),
+        pool.map,
+        planned_workers(config.workers),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -10,11 +11,11 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.partitioned import KNOWN
+from dedup.partitioned import KNOWN, TaskMap
 from dedup.signatures import SignatureSettings
 from parsers.discover import InputFile
 from storage import fs
-from storage.dataset import Dataset, RollingWriter
+from storage.dataset import Dataset, PendingNames, RollingWriter
 from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
 from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
 
@@ -72,48 +73,64 @@ def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -
     return sizes
 
 
-def commit_run(
-    dataset: Dataset,
-    summary: RunSummary,
+#: A task of the final write gets at least this many staged rows (unless the run has fewer):
+#: smaller tasks would make small files and save little time.
+MIN_WRITE_TASK_ROWS = 20_000
+#: Rows in one file of a table, at most.
+MAX_FILE_ROWS = 250_000
+
+
+def write_groups(rows: Sequence[int], workers: int, max_rows: int = MAX_FILE_ROWS) -> list[range]:
+    """Consecutive staged files (``rows``: the rows of each) cut into groups, one task of the
+    final write each: about a worker's share of the rows, at least ``MIN_WRITE_TASK_ROWS`` and
+    at most ``max_rows`` (a group of one staged file may have more)."""
+    target = min(max_rows, max(MIN_WRITE_TASK_ROWS, math.ceil(sum(rows) / max(workers, 1))))
+    groups: list[range] = []
+    start = count = 0
+    for index, n in enumerate(rows):
+        if index > start and count + n > target:
+            groups.append(range(start, index))
+            start, count = index, 0
+        count += n
+    if start < len(rows):
+        groups.append(range(start, len(rows)))
+    return groups
+
+
+@dataclass(frozen=True)
+class WrittenGroup:
+    """What one task of the final write wrote: files and rows per table, and the rows it
+    skipped because an earlier run stored their records."""
+
+    files: dict[str, list[str]]
+    rows: dict[str, int]
+    skipped_known: int
+
+
+def write_decided(
     staged_paths: Sequence[str],
     decisions: Sequence[pa.Table],
-    reject_paths: Sequence[str],
-    stored_record_keys: pa.Array,
-    read_inputs: Sequence[InputFile],
-    inputs: Sequence[str],
-    settings_json: str,
-    signature_settings: SignatureSettings,
+    final_sizes: dict[str, int],
+    names: PendingNames,
+    prefixes: dict[str, str],
+    signature_schema: pa.Schema,
+    run_id: str,
     started_at: datetime,
-    finished_at: datetime,
-) -> RunSummary:
-    """Write articles, duplicates, signatures, rejects and the run row, then commit.
-
-    ``decisions[i]`` decides the staged rows of ``staged_paths[i]`` (``dedup.partitioned.
-    place_run``); rejects whose record key is in ``stored_record_keys`` were stored by an
-    earlier run and are skipped.
-    ``read_inputs`` (the files this run read) are added to the ``inputs/`` ledger.
-    Counts are added to ``summary``, which is returned.
-    """
-    run_id = summary.run_id
-    day = started_at.strftime("%Y-%m-%d")
-    transaction = dataset.transaction()
-    growth = _cluster_growth(decisions)
-    final_sizes = _stored_cluster_sizes(dataset, transaction, growth) if dataset.manifest.files["articles"] else {}
-    for canonical, added in growth.items():
-        final_sizes.setdefault(canonical, 1 + added)
-
-    articles = RollingWriter(transaction, "articles", ARTICLES, f"articles/ingest_date={day}/part-{run_id}")
-    duplicates = RollingWriter(transaction, "duplicates", DUPLICATES, f"duplicates/ingest_date={day}/part-{run_id}")
-    sig_schema = signatures_schema(signature_settings.num_perm).with_metadata(
-        {**signatures_schema(signature_settings.num_perm).metadata, **signature_settings.as_metadata()}
-    )
-    signatures = RollingWriter(transaction, "signatures", sig_schema, f"signatures/part-{run_id}")
+) -> WrittenGroup:
+    """Write the articles, duplicates and signatures of ``staged_paths`` as ``decisions``
+    decided (one table per staged file, see ``commit_run``), at the transaction's pending
+    ``names``, in files named ``prefixes[table]-<n>.parquet``. A task: runs in a worker.
+    ``final_sizes``: the cluster size of each story that has copies."""
+    articles = RollingWriter(names, ARTICLES, prefixes["articles"], MAX_FILE_ROWS)
+    duplicates = RollingWriter(names, DUPLICATES, prefixes["duplicates"], MAX_FILE_ROWS)
+    signatures = RollingWriter(names, signature_schema, prefixes["signatures"], MAX_FILE_ROWS)
+    skipped_known = 0
     for path, decided in zip(staged_paths, decisions, strict=True):
         staged = fs.read_parquet(path)
         known = pc.equal(decided["method"], KNOWN)
         is_copy = pc.is_valid(decided["canonical_id"])
         is_new = pc.invert(pc.or_(is_copy, known))
-        summary.skipped_known += pc.sum(known).as_py() or 0
+        skipped_known += pc.sum(known).as_py() or 0
         if pc.any(is_new).as_py():
             rows = staged.filter(is_new)
             ids = rows["article_id"].to_pylist()
@@ -143,7 +160,82 @@ def commit_run(
                     started_at,
                 )
             )
-    rejects = RollingWriter(transaction, "rejects", REJECTS, f"rejects/ingest_date={day}/part-{run_id}")
+    writers = {"articles": articles, "duplicates": duplicates, "signatures": signatures}
+    return WrittenGroup(
+        {table: writer.close() for table, writer in writers.items()},
+        {table: writer.rows for table, writer in writers.items()},
+        skipped_known,
+    )
+
+
+def commit_run(
+    dataset: Dataset,
+    summary: RunSummary,
+    staged_paths: Sequence[str],
+    decisions: Sequence[pa.Table],
+    reject_paths: Sequence[str],
+    stored_record_keys: pa.Array,
+    read_inputs: Sequence[InputFile],
+    inputs: Sequence[str],
+    settings_json: str,
+    signature_settings: SignatureSettings,
+    started_at: datetime,
+    finished_at: datetime,
+    run_tasks: TaskMap,
+    workers: int,
+) -> RunSummary:
+    """Write articles, duplicates, signatures, rejects and the run row, then commit.
+
+    ``decisions[i]`` decides the staged rows of ``staged_paths[i]`` (``dedup.partitioned.
+    place_run``); rejects whose record key is in ``stored_record_keys`` were stored by an
+    earlier run and are skipped.
+    ``read_inputs`` (the files this run read) are added to the ``inputs/`` ledger.
+    Articles, duplicates and signatures are written by tasks on ``run_tasks`` (``write_decided``
+    over ``write_groups`` for ``workers``), all under the transaction's pending names.
+    Counts are added to ``summary``, which is returned.
+    """
+    run_id = summary.run_id
+    day = started_at.strftime("%Y-%m-%d")
+    transaction = dataset.transaction()
+    growth = _cluster_growth(decisions)
+    final_sizes = _stored_cluster_sizes(dataset, transaction, growth) if dataset.manifest.files["articles"] else {}
+    for canonical, added in growth.items():
+        final_sizes.setdefault(canonical, 1 + added)
+
+    sig_schema = signatures_schema(signature_settings.num_perm).with_metadata(
+        {**signatures_schema(signature_settings.num_perm).metadata, **signature_settings.as_metadata()}
+    )
+    schemas = {"articles": ARTICLES, "duplicates": DUPLICATES, "signatures": sig_schema}
+    folders = {
+        "articles": f"articles/ingest_date={day}",
+        "duplicates": f"duplicates/ingest_date={day}",
+        "signatures": "signatures",
+    }
+    groups = write_groups([d.num_rows for d in decisions], workers)
+    written: list[WrittenGroup] = run_tasks(
+        write_decided,
+        [
+            (
+                [staged_paths[i] for i in group],
+                [decisions[i] for i in group],
+                final_sizes,
+                transaction.names,
+                {table: f"{folder}/part-{run_id}-{number:04d}" for table, folder in folders.items()},
+                sig_schema,
+                run_id,
+                started_at,
+            )
+            for number, group in enumerate(groups)
+        ],
+    )
+    for table, schema in schemas.items():
+        files = [name for group in written for name in group.files[table]]
+        if not files and not dataset.manifest.files[table]:  # readers find the table's schema
+            files = RollingWriter(transaction.names, schema, f"{folders[table]}/part-{run_id}").close(empty_file=True)
+        for name in files:
+            transaction.add(table, name)
+    summary.skipped_known += sum(group.skipped_known for group in written)
+    rejects = RollingWriter(transaction.names, REJECTS, f"rejects/ingest_date={day}/part-{run_id}", MAX_FILE_ROWS)
     reasons: Counter[str] = Counter()
     seen: set[str] = set()
     for path in reject_paths:
@@ -159,10 +251,10 @@ def commit_run(
         table = table.take(pa.array(keep, pa.int64()))
         reasons.update(table["reason"].to_pylist())
         rejects.write(table)
-    for writer in (articles, duplicates, signatures, rejects):
-        writer.close()
-    summary.articles = articles.rows
-    summary.duplicates = duplicates.rows
+    for name in rejects.close(empty_file=not dataset.manifest.files["rejects"]):
+        transaction.add("rejects", name)
+    summary.articles = sum(group.rows["articles"] for group in written)
+    summary.duplicates = sum(group.rows["duplicates"] for group in written)
     summary.rejects = rejects.rows
     summary.rejects_by_reason = dict(sorted(reasons.items()))
     if read_inputs:

@@ -5,9 +5,9 @@ Layout under the output root::
     _manifest.json                      committed files of every table (the source of truth)
     _lock                               held (flock) by the run that is writing
     _staging/<run_id>/                  a running run's intermediate files
-    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet
+    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<group>-<n>.parquet
     duplicates/ingest_date=.../...      rejects/ingest_date=.../...
-    signatures/part-<run_id>-<n>.parquet
+    signatures/part-<run_id>-<group>-<n>.parquet
     runs/part-<run_id>.parquet
 
 A run writes its files under hidden names (``.g<generation>.<name>``, which pyarrow, pandas,
@@ -305,6 +305,20 @@ class Dataset:
         return Transaction(self)
 
 
+@dataclass(frozen=True)
+class PendingNames:
+    """The hidden names of a transaction's files before its commit (``.g<generation>.<name>``)."""
+
+    root: str
+    generation: int
+
+    def path(self, relative: str) -> str:
+        """Where to write the file that will be committed as ``relative`` (its folder is made)."""
+        final = fs.join(self.root, relative)
+        fs.makedirs(fs.dirname(final))
+        return fs.join(fs.dirname(final), f".g{self.generation}.{fs.basename(final)}")
+
+
 class Transaction:
     """The files one run adds (or rewrites), committed together or not at all.
 
@@ -316,14 +330,14 @@ class Transaction:
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.generation = dataset.manifest.generation + 1
+        #: Where files are written before the commit (picklable: worker processes write too).
+        self.names = PendingNames(dataset.root, self.generation)
         self._pending: list[tuple[str, str]] = []
         self._added: dict[str, list[str]] = {t: [] for t in TABLES}
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
-        final = fs.join(self.dataset.root, relative)
-        fs.makedirs(fs.dirname(final))
-        return fs.join(fs.dirname(final), f".g{self.generation}.{fs.basename(final)}")
+        return self.names.path(relative)
 
     def add(self, table: str, relative: str) -> None:
         """Register a file written at ``pending_path(relative)`` as a new file of ``table``."""
@@ -366,22 +380,21 @@ class Transaction:
 
 
 class RollingWriter:
-    """Streams tables into Parquet files of at most ``max_rows`` rows each, all registered
-    with a transaction. File names: ``<prefix>-<n>.parquet``."""
+    """Streams tables into Parquet files of at most ``max_rows`` rows each, at the pending
+    names of a transaction (``PendingNames``), which registers them (``files``) when they
+    are done. File names: ``<prefix>-<n>.parquet``."""
 
-    def __init__(
-        self, transaction: Transaction, table: str, schema: pa.Schema, prefix: str, max_rows: int = 250_000
-    ) -> None:
-        self.transaction = transaction
-        self.table = table
+    def __init__(self, names: PendingNames, schema: pa.Schema, prefix: str, max_rows: int = 250_000) -> None:
+        self.names = names
         self.schema = schema
         self.prefix = prefix
         self.max_rows = max_rows
         self.rows = 0
+        #: The finished files (relative to the dataset's root).
+        self.files: list[str] = []
         self._writer: pq.ParquetWriter | None = None
         self._relative = ""
         self._file_rows = 0
-        self._files = 0
 
     def write(self, batch: pa.Table) -> None:
         if batch.num_rows == 0:
@@ -395,21 +408,21 @@ class RollingWriter:
         self.rows += batch.num_rows
 
     def _open_file(self) -> None:
-        self._relative = f"{self.prefix}-{self._files:05d}.parquet"
-        path = self.transaction.pending_path(self._relative)
+        self._relative = f"{self.prefix}-{len(self.files):05d}.parquet"
+        path = self.names.path(self._relative)
         self._writer = fs.parquet_writer(path, self.schema, **_dataset_options(self.schema))
-        self._files += 1
 
     def _close_file(self) -> None:
         self._writer.close()
-        fs.sync_file(self.transaction.pending_path(self._relative))
-        self.transaction.add(self.table, self._relative)
+        fs.sync_file(self.names.path(self._relative))
+        self.files.append(self._relative)
         self._writer, self._file_rows = None, 0
 
-    def close(self) -> None:
-        """Finish the last file. A table with no file at all yet gets an empty one, so
-        readers always find its directory and schema."""
-        if self._writer is None and not self._files and not self.transaction.dataset.manifest.files[self.table]:
+    def close(self, empty_file: bool = False) -> list[str]:
+        """Finish the last file and return the files written. With ``empty_file``, a writer
+        that got no rows writes a file of none (so that readers find the table's schema)."""
+        if self._writer is None and not self.files and empty_file:
             self._open_file()
         if self._writer is not None:
             self._close_file()
+        return self.files

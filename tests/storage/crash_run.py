@@ -27,9 +27,10 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
-        placed = place_batches(staged, stored, config, staging, WorkerPool())
+        pool = WorkerPool()
+        placed = place_batches(staged, stored, config, staging, pool)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
-        return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started)
+        return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)
 
 
 def main() -> None:

@@ -81,9 +81,10 @@ def test_unique_columns_are_written_without_a_dictionary_and_repeated_ones_with_
     )
     with Dataset.open(str(tmp_path)) as dataset:
         transaction = dataset.transaction()
-        writer = RollingWriter(transaction, "signatures", schema, "signatures/part-a")
+        writer = RollingWriter(transaction.names, schema, "signatures/part-a")
         writer.write(table)
-        writer.close()
+        (name,) = writer.close()
+        transaction.add("signatures", name)
         transaction.commit()
         (path,) = dataset.files("signatures")
     metadata = pq.ParquetFile(path).metadata.row_group(0)

@@ -1,0 +1,112 @@
+"""The final write: articles, duplicates and signatures written by tasks over groups of
+staged files, in worker processes when there are several."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+
+import pyarrow.dataset as ds
+
+from dedup.stage import load_stored_stories
+from newsdedup.config import IngestConfig
+from newsdedup.pipeline import batches, commit_batches, place_batches, stage_batch
+from newsdedup.workers import WorkerPool
+from parsers.discover import discover_inputs
+from storage import commit
+from storage.commit import MAX_FILE_ROWS, MIN_WRITE_TASK_ROWS, RunSummary, write_groups
+from storage.dataset import Dataset
+from tests.conftest import SEEDS
+from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, text_dump
+
+
+def test_a_big_run_is_written_in_a_group_per_worker():
+    groups = write_groups([2_000] * 50, workers=2)
+    assert groups == [range(0, 25), range(25, 50)]
+
+
+def test_a_small_run_is_written_by_one_task():
+    assert write_groups([1_500, 2_000, 700], workers=2) == [range(0, 3)]
+    assert sum(len(g) for g in write_groups([MIN_WRITE_TASK_ROWS // 2] * 4, workers=8)) == 4
+    assert all(len(g) == 2 for g in write_groups([MIN_WRITE_TASK_ROWS // 2] * 4, workers=8))
+
+
+def test_a_group_holds_at_most_a_file_of_rows_unless_one_staged_file_has_more():
+    rows = [100_000] * 7 + [600_000, 10]
+    groups = write_groups(rows, workers=1)
+    assert groups == [range(0, 2), range(2, 4), range(4, 6), range(6, 7), range(7, 8), range(8, 9)]
+    assert all(sum(rows[i] for i in group) <= MAX_FILE_ROWS for group in groups if len(group) > 1)
+
+
+def test_groups_cover_every_staged_file_once_in_order():
+    rows = [0, 3, 25_000, 1, 0, 40_000, 7, 12_345, 0]
+    for workers in (1, 2, 3, 8):
+        groups = write_groups(rows, workers)
+        assert [i for g in groups for i in g] == list(range(len(rows)))
+    assert write_groups([], 2) == []
+
+
+def ingest(inputs: list[str], output: str, pool: WorkerPool, workers: int) -> RunSummary:
+    """The flow's steps, called directly, with the final write's tasks on ``pool``."""
+    config = IngestConfig(batch_size=2, workers=workers)
+    started = datetime.now(UTC)
+    run_id = f"{started:%Y%m%dT%H%M%S%f}"
+    with Dataset.open(output) as dataset:
+        stored = load_stored_stories(dataset, config.dedup)
+        files = discover_inputs(inputs)
+        staging = dataset.staging_dir(run_id)
+        staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
+        placed = place_batches(staged, stored, config, staging, pool)
+        summary = RunSummary(run_id, output, files_read=len(files))
+        summary = commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)
+        dataset.clear_staging(run_id)
+        return summary
+
+
+def test_the_write_split_over_worker_processes_gives_the_tables_of_one_task(tmp_path, monkeypatch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number in range(5):
+        (inbox / f"ferry-{number}.txt").write_text(text_dump(FERRY_TITLE, FERRY[: 3 + number % 4], site=f"S{number}"))
+        (inbox / f"orchard-{number}.txt").write_text(text_dump(ORCHARD_TITLE, ORCHARD[number % 2 :], width=70 + number))
+    shutil.copytree(SEEDS, inbox / "seeds")
+    (inbox / "empty.txt").write_text("")
+
+    def tables(output):
+        found = {}
+        for table in ("articles", "duplicates", "signatures", "rejects"):
+            rows = ds.dataset(output / table, format="parquet", partitioning="hive").to_table().to_pylist()
+            for row in rows:
+                row.pop("run_id", None), row.pop("ingested_at", None)
+            found[table] = sorted(rows, key=repr)
+        return found
+
+    one_pool = WorkerPool()
+    try:
+        one = ingest([str(inbox)], str(tmp_path / "one"), one_pool, workers=1)
+    finally:
+        one_pool.close()
+    monkeypatch.setattr(commit, "MIN_WRITE_TASK_ROWS", 1)  # so that these few rows make several tasks
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as executor:
+        split = ingest([str(inbox)], str(tmp_path / "split"), WorkerPool(executor), workers=2)
+
+    assert len(Dataset.for_reading(str(tmp_path / "one")).files("articles")) == 1
+    assert len(Dataset.for_reading(str(tmp_path / "split")).files("articles")) >= 2
+    assert len(Dataset.for_reading(str(tmp_path / "split")).files("signatures")) >= 2
+    assert tables(tmp_path / "one") == tables(tmp_path / "split")
+    counts = ("articles", "duplicates", "rejects")
+    assert [getattr(one, c) for c in counts] == [getattr(split, c) for c in counts]
+    assert one.articles >= 3 and one.duplicates >= 4 and one.rejects == 1
+    # The manifest names exactly the files on disk; no hidden file is left.
+    for output in ("one", "split"):
+        dataset = Dataset.for_reading(str(tmp_path / output))
+        listed = {f for t in ("articles", "duplicates", "signatures", "rejects") for f in dataset.files(t)}
+        on_disk = {
+            str(p)
+            for t in ("articles", "duplicates", "signatures", "rejects")
+            for p in (tmp_path / output / t).rglob("*.parquet")
+        }
+        assert listed == on_disk
+        assert not [p for p in (tmp_path / output).rglob(".g*")]
