@@ -20,7 +20,7 @@ from newsdedup.config import IngestConfig
 from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
-from parsers.discover import InputFile
+from parsers.discover import InputFile, printable_path
 from storage import fs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
@@ -85,14 +85,16 @@ def commit_batches(
 
 
 def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple[list[InputFile], int]:
-    """The files an earlier run has not ingested as they are now (by path, size and mtime),
-    and how many were skipped. Files whose size or mtime are unknown are always read;
-    content that did not change is still recognised later, by its record key."""
-    ledger = dataset.read("inputs", ["source_path", "size", "mtime_ns"])
-    if ledger is None:
+    """The files an earlier run has not ingested as they are now (by real path, size and
+    mtime), and how many were skipped. Files whose size or mtime are unknown are always read;
+    content that did not change is still recognised later, by its record key. (Ledgers written
+    before ``path`` was kept name no file: their files are read once more, their records
+    skipped by key.)"""
+    ledger = dataset.read("inputs")
+    if ledger is None or "path" not in ledger.column_names:
         return list(files), 0
-    seen = set(zip(*(ledger[c].to_pylist() for c in ("source_path", "size", "mtime_ns")), strict=True))
-    changed = [f for f in files if f.size < 0 or (f.source_path, f.size, f.mtime_ns) not in seen]
+    seen = set(zip(*(ledger[c].to_pylist() for c in ("path", "size", "mtime_ns")), strict=True))
+    changed = [f for f in files if f.size < 0 or (printable_path(f.path), f.size, f.mtime_ns) not in seen]
     return changed, len(files) - len(changed)
 
 

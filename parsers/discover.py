@@ -18,9 +18,10 @@ INPUT_SUFFIXES = tuple(
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """One file to read. ``source_path`` is its path relative to the input root it came from;
-    ``size`` and ``mtime_ns`` (-1 if unknown) tell a later run whether it changed. (Slots: a
-    run over a million files holds a million of these.)"""
+    """One file to read. ``path`` is its real path (absolute, symlinks resolved: what a later
+    run knows it by); ``source_path`` is its path relative to the input root it came from,
+    as printable text (see ``printable_path``); ``size`` and ``mtime_ns`` (-1 if unknown) tell
+    a later run whether it changed. (Slots: a run over a million files holds a million.)"""
 
     path: str
     source_path: str
@@ -28,12 +29,26 @@ class InputFile:
     mtime_ns: int = -1
 
 
-def _input_file(path: str, source_path: str) -> InputFile:
+def printable_path(path: str) -> str:
+    """``path`` as text that can be stored: the bytes of a file name that are not UTF-8
+    (which Python keeps as lone surrogates, and Parquet cannot store) written as ``\\xNN``."""
+    if path.isascii():
+        return path
     try:
-        info = os.stat(path)
+        path.encode()
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+def _input_file(path: str, source_path: str) -> InputFile:
+    """The input file at ``path`` (made real here), known as ``source_path``."""
+    real, source_path = os.path.realpath(path), printable_path(source_path)
+    try:
+        info = os.stat(real)
     except OSError:  # vanished or unreadable: reading will say so, as a reject
-        return InputFile(path, source_path)
-    return InputFile(path, source_path, info.st_size, info.st_mtime_ns)
+        return InputFile(real, source_path)
+    return InputFile(real, source_path, info.st_size, info.st_mtime_ns)
 
 
 class NoInputsError(Exception):
@@ -84,14 +99,14 @@ def _walk(root: str) -> Iterator[tuple[str, InputFile]]:
                 continue
             if not has_input_suffix(entry.name):
                 continue
-            source_path = relative + entry.name
+            source_path = printable_path(relative + entry.name)
             real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_directory, entry.name)
             try:
                 info = entry.stat()
             except OSError:  # vanished or a dangling link: reading will say so, as a reject
-                yield real, InputFile(entry.path, source_path)
+                yield real, InputFile(real, source_path)
                 continue
-            yield real, InputFile(entry.path, source_path, info.st_size, info.st_mtime_ns)
+            yield real, InputFile(real, source_path, info.st_size, info.st_mtime_ns)
         for entry in reversed(subdirectories):  # a stack: the first subdirectory is walked next
             pending.append((entry.path, os.path.join(real_directory, entry.name), f"{relative}{entry.name}{os.sep}"))
 
@@ -102,7 +117,8 @@ def _named(argument: str) -> Iterator[tuple[str, InputFile]] | None:
     if os.path.isdir(argument):
         return _walk(argument)
     if os.path.lexists(argument):
-        return iter([(os.path.realpath(argument), _input_file(argument, os.path.basename(argument)))])
+        item = _input_file(argument, os.path.basename(argument))
+        return iter([(item.path, item)])
     if glob.has_magic(argument):
         matches = sorted(glob.glob(argument, recursive=True))
         if matches:
@@ -114,10 +130,12 @@ def _matched(matches: list[str], root: str) -> Iterator[tuple[str, InputFile]]:
     """The input files of a glob's ``matches``, their source paths relative to ``root``."""
     for match in matches:
         if os.path.isdir(match):
+            folder = printable_path(os.path.relpath(match, root))
             for real, item in _walk(match):
-                yield real, replace(item, source_path=os.path.relpath(item.path, root))
+                yield real, replace(item, source_path=os.path.normpath(os.path.join(folder, item.source_path)))
         else:  # a file the pattern names is read whatever its suffix
-            yield os.path.realpath(match), _input_file(match, os.path.relpath(match, root))
+            item = _input_file(match, os.path.relpath(match, root))
+            yield item.path, item
 
 
 def _expand(arguments: list[str]) -> Iterator[tuple[str, InputFile]]:

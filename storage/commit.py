@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from dedup.partitioned import KNOWN, TaskMap
 from dedup.signatures import SignatureSettings
-from parsers.discover import InputFile
+from parsers.discover import InputFile, printable_path
 from storage import fs
 from storage.dataset import Dataset, PendingNames, RollingWriter
 from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
@@ -257,16 +257,19 @@ def commit_run(
     summary.duplicates = sum(group.rows["duplicates"] for group in written)
     summary.rejects = rejects.rows
     summary.rejects_by_reason = dict(sorted(reasons.items()))
-    if read_inputs:
+    # (a file whose size is unknown is read again by every run: the ledger does not list it)
+    ledger = [f for f in read_inputs if f.size >= 0]
+    if ledger:
         transaction.write(
             "inputs",
             f"inputs/part-{run_id}.parquet",
             pa.table(
                 {
-                    "source_path": [f.source_path for f in read_inputs],
-                    "size": [f.size for f in read_inputs],
-                    "mtime_ns": [f.mtime_ns for f in read_inputs],
-                    "run_id": [run_id] * len(read_inputs),
+                    "source_path": [f.source_path for f in ledger],
+                    "path": [printable_path(f.path) for f in ledger],
+                    "size": [f.size for f in ledger],
+                    "mtime_ns": [f.mtime_ns for f in ledger],
+                    "run_id": [run_id] * len(ledger),
                 },
                 schema=INPUTS,
             ),
@@ -279,7 +282,7 @@ def commit_run(
                 "run_id": [run_id],
                 "started_at": [started_at],
                 "finished_at": [finished_at],
-                "inputs": [list(inputs)],
+                "inputs": [[printable_path(i) for i in inputs]],
                 "files_read": [summary.files_read],
                 "files_unchanged": [summary.files_unchanged],
                 "records_read": [summary.records_read],

@@ -137,6 +137,9 @@ INPUTS = _with_version(
     pa.schema(
         [
             pa.field("source_path", pa.string(), nullable=False),
+            # The file's real path: what a later run knows it by (null in ledgers written
+            # before it was kept).
+            pa.field("path", pa.string()),
             pa.field("size", pa.int64(), nullable=False),
             pa.field("mtime_ns", pa.int64(), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),

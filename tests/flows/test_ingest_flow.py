@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 
 import pyarrow.dataset as ds
@@ -126,6 +127,60 @@ def test_rerun_adds_nothing_and_later_copies_join_stored_stories(run_ingest, tmp
     (duplicate,) = rows(output, "duplicates")
     assert duplicate["canonical_id"] == articles["ferry.txt"]["article_id"]
     assert duplicate["source_path"] == "ferry-syndicated.txt"
+
+
+def test_a_file_from_another_folder_with_the_same_name_size_and_time_is_read(run_ingest, tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "c").mkdir()
+    first, second = tmp_path / "a" / "story.txt", tmp_path / "c" / "story.txt"
+    texts = [text_dump(FERRY_TITLE, FERRY).encode(), text_dump(ORCHARD_TITLE, ORCHARD).encode()]
+    width = max(map(len, texts))
+    first.write_bytes(texts[0].ljust(width, b"\n"))  # the same size: padded with blank lines
+    second.write_bytes(texts[1].ljust(width, b"\n"))
+    os.utime(second, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns))
+    assert (first.stat().st_size, first.stat().st_mtime_ns) == (second.stat().st_size, second.stat().st_mtime_ns)
+    output = tmp_path / "out"
+
+    run_ingest([tmp_path / "a"], output)
+    later = run_ingest([tmp_path / "c"], output)
+
+    assert (later["files_read"], later["files_unchanged"], later["articles"]) == (1, 0, 1)
+    titles = {a["title"] for a in rows(output, "articles")}
+    assert titles == {FERRY_TITLE, ORCHARD_TITLE}
+    ledger = read(output, "inputs").to_pylist()
+    assert sorted(r["path"] for r in ledger) == sorted(os.path.realpath(p) for p in (first, second))
+    assert {r["source_path"] for r in ledger} == {"story.txt"}
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_printable(run_ingest, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with open(os.path.join(os.fsencode(inbox), b"caf\xe9-ferry.txt"), "w", encoding="utf-8") as handle:
+        handle.write(text_dump(FERRY_TITLE, FERRY))
+    (inbox / "empty\u00e9.txt").write_text("")  # a UTF-8 name stays as it is
+
+    summary = run_ingest([inbox], tmp_path / "out")
+
+    assert (summary["articles"], summary["rejects"]) == (1, 1)
+    (article,) = rows(tmp_path / "out", "articles")
+    assert article["source_path"] == "caf\\xe9-ferry.txt" and article["title"] == FERRY_TITLE
+    assert rows(tmp_path / "out", "rejects")[0]["source_path"] == "empty\u00e9.txt"
+    again = run_ingest([inbox], tmp_path / "out")  # the ledger knows the file by its printable path
+    assert (again["files_read"], again["files_unchanged"]) == (0, 2)
+
+
+def test_a_dangling_link_is_rejected_on_every_run_but_not_listed_in_the_ledger(run_ingest, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ferry.txt").write_text(text_dump(FERRY_TITLE, FERRY))
+    (inbox / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+
+    first = run_ingest([inbox], tmp_path / "out")
+    again = run_ingest([inbox], tmp_path / "out")
+
+    assert (first["articles"], first["rejects"]) == (1, 1)
+    assert (again["files_read"], again["files_unchanged"], again["skipped_known"]) == (1, 1, 1)
+    assert [r["source_path"] for r in read(tmp_path / "out", "inputs").to_pylist()] == ["ferry.txt"]
+    assert read(tmp_path / "out", "rejects").num_rows == 1
 
 
 def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_path):
