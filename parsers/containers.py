@@ -10,6 +10,7 @@ cleaning handles a few hundred pages/s, so the faster (compiled) fastwarc would 
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import io
@@ -18,15 +19,20 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import WARCIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from newsdedup.config import JsonlFields, ReadLimits
 from parsers.discover import InputFile
 from parsers.reading import (
+    EMPTY,
     GZIP_BOMB,
     GZIP_MAGIC,
     TOO_LARGE,
+    UNDECODABLE,
     UNREADABLE,
     VANISHED,
     RawRecord,
@@ -47,6 +53,16 @@ CORRUPT_GZIP = "corrupt_gzip"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".warc": "warc"}
+
+#: Byte-order marks of the wide Unicode encodings a JSONL file is decoded from before it is
+#: split into lines (0x0a is half a character there). UTF-32-LE's mark begins with
+#: UTF-16-LE's, so it is tried first. (UTF-8's mark json.loads skips by itself.)
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def container_kind(source_path: str) -> str | None:
@@ -97,98 +113,216 @@ def _open(item: InputFile, limits: ReadLimits) -> Iterator[io.BufferedIOBase]:
 
 def jsonl_records(item: InputFile, limits: ReadLimits, fields: JsonlFields) -> Iterator[RawRecord | Reject]:
     """One record per non-blank line: ``fields.text`` (cleaned as a text dump) or
-    ``fields.html`` (cleaned as a page), with url, title and date taken from their fields."""
+    ``fields.html`` (cleaned as a page), with url, title and date taken from their fields.
+    A line that is not UTF-8 is ``undecodable`` (JSON is UTF-8, RFC 8259), unless the file
+    starts with a UTF-16/32 byte-order mark; a file without a non-blank line is ``empty``."""
     with _open(item, limits) as handle:
-        for position, line in enumerate(iter(lambda: handle.readline(limits.max_file_bytes + 1), b"")):
-            if not line.strip():
-                continue
-            fingerprint = _fingerprint(line)
-            key = record_key(item.source_path, position, fingerprint)
-            if len(line) > limits.max_file_bytes:
-                yield Reject(item.source_path, position, TOO_LARGE, "the line is longer than the size limit", key)
-                # Skip the rest of the over-long line.
-                while line and not line.endswith(b"\n"):
-                    line = handle.readline(limits.max_file_bytes + 1)
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError as error:
-                yield Reject(item.source_path, position, BAD_JSON, f"not a JSON object: {error}"[:300], key)
-                continue
-            if not isinstance(data, dict):
-                yield Reject(item.source_path, position, BAD_JSON, "the line is JSON but not an object", key)
-                continue
-            html, text = data.get(fields.html), data.get(fields.text)
-            content, fmt = (html, "html") if isinstance(html, str) and html.strip() else (text, "txt")
-            if not isinstance(content, str) or not content.strip():
-                detail = f"neither a '{fields.text}' nor an '{fields.html}' string field"
-                yield Reject(item.source_path, position, NO_CONTENT, detail, key)
-                continue
-            title = _string(data.get(fields.title))
-            if fmt == "txt" and title:
-                # Headline above the text, as on a page: the cleaner then takes it as the
-                # headline instead of mistaking the first paragraph for one.
-                content = f"{title}\n\n{content}"
-            yield decode_record(
-                item,
-                position,
-                content.encode("utf-8", "surrogatepass"),
-                fingerprint,
-                format_hint=fmt,
-                charset="utf-8",
-                title=title,
-                url=_string(data.get(fields.url)),
-                published=_string(data.get(fields.date)),
-                container="jsonl",
+        lines = _jsonl_lines(handle, limits.max_file_bytes + 1)
+        position = -1
+        seen_record = False
+        try:
+            for position, line in enumerate(lines):
+                if not line.strip():
+                    continue
+                seen_record = True
+                yield from _jsonl_record(item, position, line, lines, limits, fields)
+        except UnicodeDecodeError as error:
+            # A file marked UTF-16/32 by its BOM that breaks that encoding: its line breaks
+            # cannot be found past this point (decoding goes by blocks: "near").
+            detail = (
+                f"not valid {error.encoding}, as its byte-order mark says, near line {position + 1}:"
+                f" {error.reason}; the rest of the file is not read"
             )
+            yield _file_reject(item, position + 1, UNDECODABLE, detail)
+            return
+    if not seen_record:
+        yield _file_reject(item, 0, EMPTY, "the file holds no record (no non-blank line)")
+
+
+def _jsonl_lines(handle: io.BufferedIOBase, size: int) -> Iterator[bytes]:
+    """The lines of a JSONL stream as UTF-8 bytes; longer lines come in pieces of ``size``
+    bytes. A file that starts with a UTF-16 or UTF-32 byte-order mark is decoded as such
+    before it is split (its pieces are ``size`` characters), and its lines re-encoded."""
+    head = handle.peek(4)[:4]
+    wide = next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+    if wide is None:
+        yield from iter(lambda: handle.readline(size), b"")
+        return
+    text = io.TextIOWrapper(handle, encoding=wide, newline="\n")
+    try:
+        # ``size`` characters are at least ``size`` bytes in UTF-8: the length check holds.
+        for line in iter(lambda: text.readline(size), ""):
+            yield line.encode("utf-8", "surrogatepass")
+    finally:
+        text.detach()  # the file is closed by its own context manager
+
+
+def _jsonl_record(
+    item: InputFile, position: int, line: bytes, lines: Iterator[bytes], limits: ReadLimits, fields: JsonlFields
+) -> Iterator[RawRecord | Reject]:
+    """The record (or reject) of one non-blank line; ``lines`` is advanced past the rest of
+    a line over the size limit."""
+    fingerprint = _fingerprint(line)
+    key = record_key(item.source_path, position, fingerprint)
+    if len(line) > limits.max_file_bytes:
+        yield Reject(item.source_path, position, TOO_LARGE, "the line is longer than the size limit", key)
+        # Skip the rest of the over-long line.
+        while line and not line.endswith(b"\n"):
+            line = next(lines, b"")
+        return
+    try:
+        data = json.loads(line)
+    except UnicodeDecodeError as error:
+        # JSON exchanged between systems is UTF-8 (RFC 8259): no guessing of legacy code pages.
+        detail = f"the line is not UTF-8, as JSON must be: {error}"[:300]
+        yield Reject(item.source_path, position, UNDECODABLE, detail, key)
+        return
+    except RecursionError:
+        yield Reject(item.source_path, position, BAD_JSON, "not a JSON object: nested too deeply", key)
+        return
+    except ValueError as error:
+        yield Reject(item.source_path, position, BAD_JSON, f"not a JSON object: {error}"[:300], key)
+        return
+    if not isinstance(data, dict):
+        yield Reject(item.source_path, position, BAD_JSON, "the line is JSON but not an object", key)
+        return
+    html, text = data.get(fields.html), data.get(fields.text)
+    content, fmt = (html, "html") if isinstance(html, str) and html.strip() else (text, "txt")
+    if not isinstance(content, str) or not content.strip():
+        detail = f"neither a '{fields.text}' nor an '{fields.html}' string field"
+        yield Reject(item.source_path, position, NO_CONTENT, detail, key)
+        return
+    title = _string(data.get(fields.title))
+    if fmt == "txt" and title:
+        # Headline above the text, as on a page: the cleaner then takes it as the
+        # headline instead of mistaking the first paragraph for one.
+        content = f"{title}\n\n{content}"
+    yield decode_record(
+        item,
+        position,
+        content.encode("utf-8", "surrogatepass"),
+        fingerprint,
+        format_hint=fmt,
+        charset="utf-8",
+        title=title,
+        url=_string(data.get(fields.url)),
+        published=_string(data.get(fields.date)),
+        container="jsonl",
+    )
 
 
 def _string(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+#: What warcio raises on bytes that are no WARC record (its parser meets missing headers
+#: with AttributeError or TypeError).
+_BROKEN_WARC = (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError, AttributeError, TypeError)
+
+
+class _QuietWarcIterator(WARCIterator):
+    """warcio's WARC reader (WARC only: no fallback to ARC, which takes any text for records)
+    without its stderr warning on a record not followed by a blank line: such a record
+    becomes a ``corrupt_warc`` reject here instead (see ``_warc_damage``)."""
+
+    INC_RECORD = ""  # the warning warcio writes to stderr; its count (``err_count``) stays
+
+
 def warc_records(item: InputFile, limits: ReadLimits) -> Iterator[RawRecord | Reject]:
     """One record per HTTP response holding a page; other responses (images, PDFs, ...) are
     rejected as ``not_html``; request, metadata and warcinfo records are not documents and
-    are skipped. The charset comes from the HTTP header, else from the page's meta tag."""
+    are skipped. The charset comes from the HTTP header, else from the page's meta tag.
+    A record whose data does not match its Content-Length (a file cut short) is rejected as
+    ``corrupt_warc``; a file that is no WARC is one ``corrupt_warc``, one without records
+    one ``empty``."""
     with _open(item, limits) as handle:
-        position = 0
-        try:
-            for position, record in enumerate(ArchiveIterator(handle)):  # noqa: B007 (used after the loop)
-                if record.rec_type is None:  # headers warcio could not make sense of
-                    yield _file_reject(item, position, CORRUPT_WARC, "a record without a valid WARC header")
-                    continue
-                if record.rec_type != "response":
-                    continue
-                uri = record.rec_headers.get_header("WARC-Target-URI")
-                date = record.rec_headers.get_header("WARC-Date")
-                media = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
-                data = record.content_stream().read(limits.max_file_bytes + 1)
-                fingerprint = _fingerprint(data)
-                key = record_key(item.source_path, position, fingerprint)
-                if not media.lower().startswith(HTML_TYPES):
-                    yield Reject(item.source_path, position, NOT_HTML, f"response of type {media or 'unknown'}", key)
-                    continue
-                if len(data) > limits.max_file_bytes:
-                    yield Reject(item.source_path, position, TOO_LARGE, "the response is over the size limit", key)
-                    continue
-                charset = media.lower().partition("charset=")[2].split(";")[0].strip(" \"'") or None
-                fmt = "txt" if media.lower().startswith("text/plain") else "html"
-                yield decode_record(
-                    item,
-                    position,
-                    data,
-                    fingerprint,
-                    format_hint=fmt,
-                    charset=charset,
-                    url=uri,
-                    published=date,
-                    container="warc",
-                )
-        except (ArchiveLoadFailed, ValueError) as error:
-            # The stream itself is broken: nothing after this point can be read.
-            detail = f"the archive cannot be read past record {position}: {error}"[:300]
+        reader = _QuietWarcIterator(handle)
+        records = enumerate(reader)
+        position = -1
+        while True:
+            try:
+                position, record = next(records)
+            except StopIteration:
+                break
+            except _BROKEN_WARC as error:
+                # The stream itself is broken: nothing after this point can be read.
+                why = str(error) if isinstance(error, ArchiveLoadFailed) else f"incomplete WARC headers ({error})"
+                if position < 0:
+                    detail = f"not a WARC file: {why}"
+                else:
+                    detail = f"the archive cannot be read past record {position}: {why}"
+                yield _file_reject(item, position + 1, CORRUPT_WARC, detail[:300])
+                return
+            yield from _warc_record(item, position, record, reader, limits)
+        # warcio ends quietly on a last record cut short in its headers: its bytes were
+        # read (the stream is at its end) but are not part of any record it gave.
+        if reader.fh.tell() > reader.offset:
+            detail = "the last record is cut short in its headers"
             yield _file_reject(item, position + 1, CORRUPT_WARC, detail)
+            return
+    if position < 0:
+        yield _file_reject(item, 0, EMPTY, "the file holds no WARC record")
+
+
+def _warc_record(
+    item: InputFile, position: int, record: ArcWarcRecord, reader: _QuietWarcIterator, limits: ReadLimits
+) -> Iterator[RawRecord | Reject]:
+    """The record or reject of one WARC record, if it is a response (read to its end)."""
+    if record.rec_type is None:  # headers warcio could not make sense of
+        yield _file_reject(item, position, CORRUPT_WARC, "a record without a valid WARC header")
+        return
+    data = b""
+    if record.rec_type == "response":
+        data = record.content_stream().read(limits.max_file_bytes + 1)
+    damage = _warc_damage(record, reader)
+    fingerprint = _fingerprint(data)
+    key = record_key(item.source_path, position, fingerprint)
+    if damage:
+        yield Reject(item.source_path, position, CORRUPT_WARC, damage, key)
+        return
+    if record.rec_type != "response":
+        return
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    date = record.rec_headers.get_header("WARC-Date")
+    media = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
+    if not media.lower().startswith(HTML_TYPES):
+        yield Reject(item.source_path, position, NOT_HTML, f"response of type {media or 'unknown'}", key)
+        return
+    if len(data) > limits.max_file_bytes:
+        yield Reject(item.source_path, position, TOO_LARGE, "the response is over the size limit", key)
+        return
+    charset = media.lower().partition("charset=")[2].split(";")[0].strip(" \"'") or None
+    fmt = "txt" if media.lower().startswith("text/plain") else "html"
+    yield decode_record(
+        item,
+        position,
+        data,
+        fingerprint,
+        format_hint=fmt,
+        charset=charset,
+        url=uri,
+        published=date,
+        container="warc",
+    )
+
+
+def _warc_damage(record: ArcWarcRecord, reader: _QuietWarcIterator) -> str | None:
+    """Why ``record``'s block cannot be trusted, or None: cut short before its Content-Length,
+    or not followed by the blank line that ends a record (its Content-Length is wrong, so
+    the block holds bytes of the next record, or misses some of its own). Reads the record
+    to its end."""
+    warnings = reader.err_count
+    reader.read_to_end()  # the iterator's own call, made now to see its verdict
+    if not isinstance(record.raw_stream, LimitReader):
+        return "a record without a valid Content-Length"
+    if record.raw_stream.limit > 0:
+        return f"record cut short: {record.length - record.raw_stream.limit} of {record.length} bytes"
+    if reader.err_count > warnings:
+        return (
+            "its Content-Length does not match its data: the record is not followed by a blank line,"
+            " and the line after it (perhaps the start of the next record) is skipped"
+        )
+    return None
 
 
 def read_input(item: InputFile, limits: ReadLimits, fields: JsonlFields) -> list[RawRecord | Reject]:
