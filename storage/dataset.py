@@ -28,7 +28,7 @@ import posixpath
 import re
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -127,16 +127,51 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """The manifest in ``text``.
+
+        Raises:
+            DatasetError: it is not a newsdedup manifest of this schema version, or not one
+                of the shape this module writes.
+            ValueError: ``text`` is not JSON.
+        """
         data = json.loads(text)
-        if data.get("format") != "newsdedup-dataset":
+        if not isinstance(data, dict) or data.get("format") != "newsdedup-dataset":
             raise DatasetError("the output's _manifest.json is not a newsdedup manifest")
         if data.get("schema_version") != SCHEMA_VERSION:
             raise DatasetError(
                 f"the output was written with schema version {data.get('schema_version')}, "
                 f"this newsdedup writes version {SCHEMA_VERSION}"
             )
-        files = {t: list(data["files"].get(t, [])) for t in TABLES}
-        return cls(data["generation"], files, data.get("signature_settings"))
+        files, generation, settings = data.get("files"), data.get("generation"), data.get("signature_settings")
+        if (
+            not isinstance(files, dict)
+            or not all(isinstance(files.get(t, []), list) for t in TABLES)
+            or not all(_is_relative_name(name) for t in TABLES for name in files.get(t, []))
+            or not isinstance(generation, int)
+            or not (settings is None or isinstance(settings, dict))
+        ):
+            raise DatasetError("the output's _manifest.json is damaged (not the shape newsdedup writes)")
+        return cls(generation, {t: list(files.get(t, [])) for t in TABLES}, settings)
+
+
+def _is_relative_name(name: object) -> bool:
+    """A file name a manifest may hold: a relative path inside the dataset."""
+    return isinstance(name, str) and bool(name) and not name.startswith("/") and ".." not in name.split("/")
+
+
+def _check_complete(missing: Iterable[str]) -> None:
+    """Raise if files the manifest names are ``missing`` from the dataset.
+
+    Raises:
+        DatasetError: naming the first few missing files.
+    """
+    missing = sorted(missing)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise DatasetError(
+            f"the output's manifest names {len(missing)} file(s) that are missing: {shown}"
+            " (were they deleted or moved by hand?)"
+        )
 
 
 class Dataset:
@@ -241,6 +276,7 @@ class Dataset:
         last committed run, delete files no commit names, and clear staging."""
         self.manifest = self._read_manifest()
         committed = {path for files in self.manifest.files.values() for path in files}
+        present = set()
         for table in TABLES:
             for full in fs.files_under(fs.join(self.root, table)):
                 name = fs.basename(full)
@@ -251,12 +287,16 @@ class Dataset:
                     if int(pending.group(1)) == self.manifest.generation and final in committed:
                         log.info("completing interrupted commit: %s", final)
                         fs.replace(full, fs.join(self.root, final))
+                        present.add(final)
                     else:
                         log.info("removing uncommitted file %s", rel)
                         fs.remove(full)
                 elif rel not in committed and name.endswith(".parquet"):
                     log.info("removing file not in the manifest: %s", rel)
                     fs.remove(full)
+                else:
+                    present.add(rel)
+        _check_complete(committed - present)
         fs.remove_tree(fs.join(self.root, STAGING))
 
     # --- reading ---------------------------------------------------------------------
@@ -267,17 +307,26 @@ class Dataset:
         committed state, even while a writer is publishing it or after it was killed."""
         dataset = cls(root)
         dataset.manifest = dataset._read_manifest()
+        committed = {path for files in dataset.manifest.files.values() for path in files}
+        present = set()
+        for table in TABLES:
+            present.update(fs.relative(full, root) for full in fs.files_under(fs.join(root, table)))
+        # A file of the last commit not renamed into place yet is read from its pending name
+        # (``files``); one renamed while the folder was listed may have been missed: looked at again.
+        _check_complete(f for f in committed - present if not fs.exists(dataset._committed_path(f)))
         return dataset
 
     def files(self, table: str) -> list[str]:
         """Absolute paths of the committed files of ``table``. A file of the last commit that
         is not renamed into place yet is read from its pending name."""
-        paths = []
-        for rel in self.manifest.files[table]:
-            final = fs.join(self.root, rel)
-            pending = fs.join(fs.dirname(final), f".g{self.manifest.generation}.{fs.basename(final)}")
-            paths.append(pending if fs.exists(pending) else final)
-        return paths
+        return [self._committed_path(rel) for rel in self.manifest.files[table]]
+
+    def _committed_path(self, relative: str) -> str:
+        """Where the committed file ``relative`` is: its pending name while the last commit
+        is being published, else its own."""
+        final = fs.join(self.root, relative)
+        pending = fs.join(fs.dirname(final), f".g{self.manifest.generation}.{fs.basename(final)}")
+        return pending if fs.exists(pending) else final
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
         """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""

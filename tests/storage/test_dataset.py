@@ -66,6 +66,49 @@ def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
         pass
 
 
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        [],
+        None,
+        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": []},
+        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"articles": "abc"}},
+        {"format": "newsdedup-dataset", "schema_version": "1", "generation": "1", "files": {}},
+        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"runs": ["../../etc/x"]}},
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_a_clear_error(tmp_path, manifest):
+    (tmp_path / "_manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetError, match="manifest.json is (damaged|not a newsdedup manifest)"):
+        Dataset.for_reading(str(tmp_path))
+    with (
+        pytest.raises(DatasetError, match="manifest.json is (damaged|not a newsdedup manifest)"),
+        Dataset.open(str(tmp_path)),
+    ):
+        pass
+
+
+def test_a_committed_file_deleted_by_hand_is_a_clear_error(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        commit_numbers(dataset, "a", [1, 2])
+        commit_numbers(dataset, "b", [3])
+    (tmp_path / "runs" / "a.parquet").unlink()
+    message = r"names 1 file\(s\) that are missing: runs/a.parquet \(were they deleted or moved by hand\?\)"
+    with pytest.raises(DatasetError, match=message):
+        Dataset.for_reading(str(tmp_path))
+    with pytest.raises(DatasetError, match=message), Dataset.open(str(tmp_path)):
+        pass
+    assert (tmp_path / "runs" / "b.parquet").exists()  # nothing else was touched
+
+
+def test_a_reader_finds_the_files_of_a_commit_not_yet_renamed_into_place(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        commit_numbers(dataset, "a", [1, 2])
+    generation = json.loads((tmp_path / "_manifest.json").read_text())["generation"]
+    (tmp_path / "runs" / "a.parquet").rename(tmp_path / "runs" / f".g{generation}.a.parquet")  # as if mid-publish
+    assert Dataset.for_reading(str(tmp_path)).read("runs")["n"].to_pylist() == [1, 2]
+
+
 def test_unique_columns_are_written_without_a_dictionary_and_repeated_ones_with_one(tmp_path):
     schema = signatures_schema(4)
     rows = 3_000
