@@ -200,7 +200,7 @@ def _jsonl_record(
     yield decode_record(
         item,
         position,
-        content.encode("utf-8", "surrogatepass"),
+        _utf8(content),
         fingerprint,
         format_hint=fmt,
         charset="utf-8",
@@ -209,6 +209,15 @@ def _jsonl_record(
         published=_string(data.get(fields.date)),
         container="jsonl",
     )
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8, a lone surrogate (legal in JSON as ``\\ud800``, but no character)
+    as U+FFFD: the rest of the text is then decoded as UTF-8, not guessed at."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 def _string(value: object) -> str | None:

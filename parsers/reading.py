@@ -156,6 +156,9 @@ def decode_bytes(data: bytes, is_html: bool) -> tuple[str, str] | None:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly, "utf-8"
     if is_html:
         declared = _META_CHARSET.search(data[:4096])
         if declared:
@@ -174,6 +177,33 @@ def decode_bytes(data: bytes, is_html: bool) -> tuple[str, str] | None:
         if match.encoding == "cp1252" and (match.chaos, match.coherence) == (best.chaos, best.coherence):
             return str(match), "cp1252"
     return str(best), best.encoding
+
+
+def _legacy_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: the bytes that are not UTF-8 read as windows-1252 (the web's
+    legacy default; its five unassigned bytes as Latin-1)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    odd = error.object[error.start : error.end]
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in odd), error.end
+
+
+codecs.register_error("newsdedup-legacy-bytes", _legacy_bytes)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with its few odd bytes read as windows-1252, when it is UTF-8
+    text but for those (a line pasted from a legacy source): it has more bytes of well-formed
+    multi-byte characters than bytes that are not UTF-8. Else None (a legacy encoding: detected
+    as a whole). Guessing the whole text's encoding from a stray byte garbles every
+    character of it ("—" read as mac_latin2 is "‚ÄĒ")."""
+    valid = data.decode("utf-8", "ignore")
+    valid_bytes = len(valid.encode("utf-8"))
+    multibyte = valid_bytes - len(valid)  # continuation bytes of well-formed characters
+    odd = len(data) - valid_bytes
+    if multibyte <= odd:
+        return None
+    return data.decode("utf-8", "newsdedup-legacy-bytes")
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

@@ -284,3 +284,12 @@ def test_deeply_nested_json_line_is_bad_json_and_its_neighbours_load(tmp_path):
     records = read_one_file(tmp_path / "deep.jsonl")
     assert _reasons(records) == [(0, "ok"), (1, "bad_json"), (2, "ok")]
     assert records[1].detail == "not a JSON object: nested too deeply"
+
+
+def test_a_lone_surrogate_in_a_jsonl_text_is_replaced_and_the_rest_kept(tmp_path):
+    text = "Caf\u00e9 owners \u2014 “all of them” \ud800 said yes. " * 5
+    line = json.dumps({"title": FERRY_TITLE, "text": text})  # ASCII, the surrogate as \ud800
+    (tmp_path / "feed.jsonl").write_text(line + "\n")
+    (record,) = read_one_file(tmp_path / "feed.jsonl")
+    assert isinstance(record, RawRecord)
+    assert record.content == f"{FERRY_TITLE}\n\n" + text.replace("\ud800", "\ufffd")

@@ -155,3 +155,22 @@ def test_control_share_counted_in_utf8_bytes_is_the_patterns(text):
     sample = text[:20000]
     expected = len(_CONTROL_CHARS.findall(sample)) / len(sample) if sample else 0.0
     assert _control_share(text, text.encode("utf-8")) == expected == _control_share(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        # a line pasted from a Windows file into a UTF-8 dump
+        (
+            "Ferry “vote” — Tuesday\n".encode() * 5 + "Naïve café owners said… yes\n".encode("cp1252"),
+            "Ferry “vote” — Tuesday\n" * 5 + "Naïve café owners said… yes\n",
+        ),
+        # one stray byte at the end of a one-line UTF-8 text
+        (("fox — jumps. " * 200).encode() + b"\xe9", "fox — jumps. " * 200 + "é"),
+    ],
+)
+def test_utf8_text_with_a_few_legacy_bytes_keeps_its_utf8(tmp_path, data, text):
+    (tmp_path / "mixed.txt").write_bytes(data)
+    record = read_one(tmp_path / "mixed.txt")
+    assert isinstance(record, RawRecord)
+    assert record.content == text
