@@ -209,6 +209,8 @@ class Dataset:
         if fs.is_url(self.root):
             self._acquire_store_lock()
             return
+        if os.path.exists(self.root) and not os.path.isdir(self.root):
+            raise DatasetError(f"cannot write to output {self.root}: it is a file, not a directory")
         try:
             os.makedirs(self.root, exist_ok=True)
             handle = open(os.path.join(self.root, LOCK), "a+")  # noqa: SIM115 (held until release)

@@ -61,6 +61,8 @@ def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(DatasetError, match="cannot write to output"), Dataset.open(str(blocker / "out")):
         pass
+    with pytest.raises(DatasetError, match="output .*file: it is a file, not a directory"), Dataset.open(str(blocker)):
+        pass
     (tmp_path / "_manifest.json").write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(DatasetError, match="not a newsdedup manifest"), Dataset.open(str(tmp_path)):
         pass
