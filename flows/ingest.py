@@ -20,7 +20,7 @@ from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import load_stored_stories
-from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
+from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
 from newsdedup.pipeline import (
     StagedBatch,
     batches,
@@ -189,7 +189,33 @@ def ingest_flow(
 
     Returns:
         The run summary as a dict (counts, rejects by reason, seconds per stage).
+
+    Raises:
+        ValueError: a parameter is out of range (the flow run fails before any work).
     """
+    problem = parameter_problem(
+        {
+            "threshold": threshold,
+            "containment_threshold": containment_threshold,
+            "num_perm": num_perm,
+            "shingle_size": shingle_size,
+            "seed": seed,
+            "min_containment_shingles": min_containment_shingles,
+            "containment_stderrs": containment_stderrs,
+            "lsh_threshold": lsh_threshold,
+            "bands": bands,
+            "rows": rows,
+            "batch_size": batch_size,
+            "max_file_mb": max_file_mb,
+            "workers": workers,
+            "dedup_block_rows": dedup_block_rows,
+        }
+    )
+    unknown = sorted(set(jsonl_fields or {}) - set(JsonlFields.__dataclass_fields__))
+    if unknown:
+        problem = f"jsonl_fields: unknown keys {', '.join(unknown)} (known: url, title, text, html, date)"
+    if problem:
+        raise ValueError(f"bad parameter: {problem}")
     config = IngestConfig(
         dedup=DedupSettings(
             threshold=threshold,

@@ -6,6 +6,7 @@ Defaults were chosen from measurements on the dedup dev set (see README, "Dedup 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 
@@ -85,3 +86,44 @@ class IngestConfig:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+#: Largest ``max_file_mb``: 1 TiB (a file is read whole; a larger number would overflow the read).
+MAX_FILE_MB = 1024 * 1024
+#: Largest ``containment_stderrs`` that still lets a containment match happen at all.
+MAX_CONTAINMENT_STDERRS = 10.0
+
+
+def parameter_problem(values: dict[str, object], name: Callable[[str], str] = str) -> str | None:
+    """A one-line problem with a run's settings, or None. ``values``: the ingest flow's
+    parameters (the CLI's options under the same names); ``name`` spells a parameter's name
+    in the message (the CLI: as its flag)."""
+    v = values
+    if not 0.0 < v["threshold"] <= 1.0:
+        return f"{name('threshold')} must be in (0, 1]"
+    if not 0.0 < v["containment_threshold"] <= 1.0:
+        return f"{name('containment_threshold')} must be in (0, 1]"
+    if not 16 <= v["num_perm"] <= 1024:
+        return f"{name('num_perm')} must be between 16 and 1024"
+    positive = ("shingle_size", "batch_size", "max_file_mb", "dedup_block_rows")
+    if min(v[p] for p in positive) < 1:
+        return f"{', '.join(map(name, positive[:-1]))} and {name(positive[-1])} must be positive"
+    if v["max_file_mb"] > MAX_FILE_MB:
+        return f"{name('max_file_mb')} must be at most {MAX_FILE_MB}"
+    if not 0 <= v["seed"] < 2**32:
+        return f"{name('seed')} must be between 0 and 2**32 - 1"
+    bands, rows = v["bands"], v["rows"]
+    if (bands or rows) and not (bands > 0 and rows > 0 and bands * rows <= v["num_perm"]):
+        return (
+            f"{name('bands')} and {name('rows')} must be positive, {name('bands')} x {name('rows')}"
+            f" at most {name('num_perm')} ({v['num_perm']})"
+        )
+    if v["min_containment_shingles"] < 0:
+        return f"{name('min_containment_shingles')} must be 0 or more"
+    if not 0.0 <= v["containment_stderrs"] <= MAX_CONTAINMENT_STDERRS:  # (false for nan too)
+        return f"{name('containment_stderrs')} must be between 0 and {MAX_CONTAINMENT_STDERRS}"
+    if not 0.0 < v["lsh_threshold"] <= 1.0:
+        return f"{name('lsh_threshold')} must be in (0, 1]"
+    if v["workers"] < 0:
+        return f"{name('workers')} must be 0 (one per CPU) or more"
+    return None

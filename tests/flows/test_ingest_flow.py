@@ -183,6 +183,22 @@ def test_a_dangling_link_is_rejected_on_every_run_but_not_listed_in_the_ledger(r
     assert read(tmp_path / "out", "rejects").num_rows == 1
 
 
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"seed": -1}, "seed must be between 0 and 2**32 - 1"),
+        ({"bands": -2, "rows": -3}, "bands and rows must be positive, bands x rows at most num_perm (128)"),
+        ({"containment_stderrs": float("nan")}, "containment_stderrs must be between 0 and 10.0"),
+        ({"jsonl_fields": {"body": "text"}}, "jsonl_fields: unknown keys body (known: url, title, text, html, date)"),
+    ],
+)
+def test_a_flow_run_with_a_bad_parameter_fails_before_any_work(run_ingest, tmp_path, parameters, message):
+    with pytest.raises(ValueError) as raised:
+        run_ingest([SEEDS], tmp_path / "out", **parameters)
+    assert str(raised.value) == f"bad parameter: {message}"
+    assert not (tmp_path / "out").exists()
+
+
 def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_path):
     from storage.dataset import DatasetError
 
