@@ -5,7 +5,9 @@
 Runs the Prefect flow ``flows.ingest:ingest_flow`` (on Prefect's embedded server unless
 PREFECT_API_URL points at one) and prints where the data went and a one-line summary.
 Problems that stop the whole run print one line and exit with status 2; bad input files
-never stop a run (they become reject rows).
+never stop a run (they become reject rows). Ctrl-C (SIGINT) or SIGTERM stops a run within
+seconds, leaving the output as its last committed run left it; the exit status is then
+128 + the signal's number (130, 143), as a shell reports a process the signal ended.
 """
 
 from __future__ import annotations
@@ -13,16 +15,59 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
 
-from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits
+from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
 from newsdedup.server import EmbeddedServer
 from newsdedup.workers import ClusterError, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
 
 EXIT_USAGE = 2
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM asked the run to stop.
+
+    Raised in the main thread as Ctrl-C's ``KeyboardInterrupt`` is, so that the flow ends as
+    an interrupted one and everything on the way out (worker pools, the output's lock, the
+    server) is closed.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run(verbose: bool) -> Iterator[None]:
+    """While the run lasts, SIGINT and SIGTERM raise ``Stopped`` in the main thread.
+
+    Also when SIGINT arrives ignored: a command started with ``&`` from a script inherits
+    that, and ``kill -INT`` (or Ctrl-C on the script) should still stop the run. After the
+    signal, log records below CRITICAL are dropped unless ``verbose``: they are Prefect's
+    "Crash detected!" reports of each task run the stop cut short.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        if not verbose:
+            logging.disable(logging.ERROR)
+        raise Stopped(signum)
+
+    try:
+        previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: the signals are its owner's to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,20 +188,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check_arguments(args: argparse.Namespace) -> str | None:
     """A one-line problem with the arguments, or None."""
-    if not 0.0 < args.threshold <= 1.0:
-        return "--threshold must be in (0, 1]"
-    if not 0.0 < args.containment_threshold <= 1.0:
-        return "--containment-threshold must be in (0, 1]"
-    if args.num_perm < 16 or args.num_perm > 1024:
-        return "--num-perm must be between 16 and 1024"
-    if min(args.shingle_size, args.batch_size, args.max_file_mb, args.dedup_block_rows) < 1:
-        return "--shingle-size, --batch-size, --max-file-mb and --dedup-block-rows must be positive"
-    if (args.bands or args.rows) and not (0 < args.bands * args.rows <= args.num_perm):
-        return f"--bands x --rows must be between 1 and --num-perm ({args.num_perm})"
-    if not 0.0 < args.lsh_threshold <= 1.0:
-        return "--lsh-threshold must be in (0, 1]"
-    if args.workers < 0:
-        return "--workers must be 0 (one per CPU) or more"
+    problem = parameter_problem(vars(args), lambda name: "--" + name.replace("_", "-"))
+    if problem:
+        return problem
     for mapping in args.jsonl_field:
         key, _, field = mapping.partition("=")
         if key not in JsonlFields.__dataclass_fields__ or not field:
@@ -169,9 +203,13 @@ def _ingest(args: argparse.Namespace) -> int:
     if problem:
         print(f"newsdedup: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    # Before importing Prefect: its logging settings are read at import time.
+    # Before importing Prefect and Dask: their logging settings are read at import time.
+    # Dask's scheduler and nannies run in this process, and Prefect's handler prints their
+    # records (their own ``silence_logs`` only touches handlers Dask attached itself).
     if not args.verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        level = "ERROR" if args.quiet or args.json else "WARNING"
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", level.lower())
     # The embedded server's telemetry service races the run for its SQLite lock and logs
     # "database is locked" tracebacks; it sends nothing useful from here anyway.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -190,48 +228,62 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
 
-    server = EmbeddedServer()
-    server.start()  # boots while the pipeline is imported
-    from flows.ingest import ingest_flow
-    from newsdedup.progress import ProgressBar
-    from newsdedup.report import run_markdown
-    from storage.commit import RunSummary
+    with _signals_stop_the_run(args.verbose):
+        return _run(args)
 
-    watch = sys.stderr.isatty() and not (args.quiet or args.json)
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the ingest flow on the embedded server and print what it did."""
+    from parsers.discover import NoInputsError
+
+    server = EmbeddedServer()
+    server.start()  # boots while the pipeline is imported; stopped at exit
     try:
-        with server.in_use(), ProgressBar() if watch else contextlib.nullcontext():
-            summary = ingest_flow(
-                inputs=args.inputs,
-                output=args.output,
-                threshold=args.threshold,
-                containment_threshold=args.containment_threshold,
-                num_perm=args.num_perm,
-                shingle_size=args.shingle_size,
-                seed=args.seed,
-                min_containment_shingles=args.min_containment_shingles,
-                containment_stderrs=args.containment_stderrs,
-                lsh_threshold=args.lsh_threshold,
-                bands=args.bands,
-                rows=args.rows,
-                batch_size=args.batch_size,
-                max_file_mb=args.max_file_mb,
-                workers=args.workers,
-                dask_address=args.dask_address,
-                dedup_block_rows=args.dedup_block_rows,
-                jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
-            )
+        summary = _run_flow(args, server)
     except (NoInputsError, DatasetError, ClusterError) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(summary, indent=1))
     elif not args.quiet:
+        from newsdedup.report import run_markdown
+        from storage.commit import RunSummary
+
         where = args.output if fs.is_url(args.output) else os.path.abspath(args.output)
         print(f"wrote {where} (articles/, duplicates/, rejects/, runs/)")
         print(RunSummary(**summary).one_line())
         print()
         print(run_markdown(RunSummary(**summary)))
     return 0
+
+
+def _run_flow(args: argparse.Namespace, server: EmbeddedServer) -> dict:
+    """The ingest flow's summary, run with the command's arguments."""
+    from flows.ingest import ingest_flow
+    from newsdedup.progress import ProgressBar
+
+    watch = sys.stderr.isatty() and not (args.quiet or args.json)
+    with server.in_use(), ProgressBar() if watch else contextlib.nullcontext():
+        return ingest_flow(
+            inputs=args.inputs,
+            output=args.output,
+            threshold=args.threshold,
+            containment_threshold=args.containment_threshold,
+            num_perm=args.num_perm,
+            shingle_size=args.shingle_size,
+            seed=args.seed,
+            min_containment_shingles=args.min_containment_shingles,
+            containment_stderrs=args.containment_stderrs,
+            lsh_threshold=args.lsh_threshold,
+            bands=args.bands,
+            rows=args.rows,
+            batch_size=args.batch_size,
+            max_file_mb=args.max_file_mb,
+            workers=args.workers,
+            dask_address=args.dask_address,
+            dedup_block_rows=args.dedup_block_rows,
+            jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
+        )
 
 
 def _open_for_reading(output: str):
@@ -289,9 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("newsdedup: interrupted; the output keeps its last committed state", file=sys.stderr)
-        return 130
+        return 128 + getattr(stop, "signum", signal.SIGINT)
     return EXIT_USAGE
 
 

@@ -32,6 +32,23 @@ log = logging.getLogger(__name__)
 BOOT_TIMEOUT = 30.0
 
 
+#: The server's process: ``python -m uvicorn`` (arguments after the parent's pid), asking
+#: Linux first for SIGTERM when its parent dies (``PR_SET_PDEATHSIG``): in a session of its
+#: own, a server whose run was killed (SIGKILL, no ``atexit``) would otherwise run on. A parent
+#: already gone by then ends it at once.
+_CHILD = """
+import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+except (AttributeError, OSError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(0)
+sys.argv = ["uvicorn", *sys.argv[2:]]
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
+
+
 def _free_port() -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,13 +74,22 @@ class EmbeddedServer:
         if os.environ.get("PREFECT_API_URL") or spec is None or spec.origin is None:
             return
         port = _free_port()
-        # As prefect.server.api.server.SubprocessASGIServer runs it (Prefect 3.8).
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent)]
+        # As prefect.server.api.server.SubprocessASGIServer runs it (Prefect 3.8), through
+        # ``_CHILD``: the server ends with this process, even one that was killed.
+        command = [sys.executable, "-c", _CHILD, str(os.getpid()), "--app-dir", str(Path(spec.origin).parent.parent)]
         command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--log-level", "error", "--lifespan", "on"]
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         try:
-            self.process = subprocess.Popen(command, env=env)
+            # In a session of its own: Ctrl-C on a terminal signals the whole foreground process
+            # group, and the server must outlive the run's last API calls (its logs and events);
+            # the run stops it (``stop``, also at exit). Its output is dropped: stopped while
+            # services still write (an interrupted run's last events), it prints their
+            # CancelledError tracebacks; a server that fails to boot leaves the start-up to
+            # Prefect, which reports the error.
+            self.process = subprocess.Popen(
+                command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         except OSError as error:
             log.warning("could not start Prefect's server early (%s); the run starts it", error)
             return

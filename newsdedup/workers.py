@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -86,9 +87,10 @@ class WorkerPool:
         executor = self._executor or self._in_process
         return [future.result() for future in [executor.submit(released, function, *a) for a in arguments]]
 
-    def close(self) -> None:
-        """Stop the in-process thread (a process pool is shut down by its owner)."""
-        self._in_process.shutdown()
+    def close(self, cancel: bool = False) -> None:
+        """Stop the in-process thread (a process pool is shut down by its owner); with
+        ``cancel``, calls not yet started are dropped and the running one is not waited for."""
+        self._in_process.shutdown(wait=not cancel, cancel_futures=cancel)
 
 
 class DaskPool(WorkerPool):
@@ -113,6 +115,10 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
     The default process pool never has more processes than there are ``batches``; its
     workers are started with "spawn", not fork: the flow's process runs Prefect's threads,
     and a forked child can inherit a lock one of them held and hang for ever.
+
+    When the run stops early (an error, or Ctrl-C raising ``KeyboardInterrupt``), calls not
+    yet started are dropped and the pool's processes are stopped rather than waited for:
+    what they were writing is staging that no commit names.
     """
     if dask_address or workers >= 2:
         with _dask_client(workers, dask_address) as client:
@@ -123,11 +129,37 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
         pool = WorkerPool()
         try:
             yield pool
-        finally:
-            pool.close()
+        except BaseException:
+            pool.close(cancel=True)
+            raise
+        pool.close()
         return
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as executor:
+    executor = ProcessPoolExecutor(
+        max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+    )
+    try:
         yield WorkerPool(executor)
+    except BaseException:
+        _stop_now(executor)
+        raise
+    executor.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    """In a pool's process: leave Ctrl-C to the run's process (a terminal sends it to the
+    whole process group), which stops the pool; an idle worker would otherwise die of
+    ``KeyboardInterrupt`` with a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_now(executor: ProcessPoolExecutor) -> None:
+    """Drop the calls not yet started and end the pool's processes without waiting for their
+    current calls (a dedup block or a write can take minutes)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # (no public API before 3.14)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    executor.shutdown(wait=True)
 
 
 def check_cluster(address: str) -> None:
@@ -161,7 +193,10 @@ def _dask_client(workers: int, address: str | None) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # dashboard_address=None still serves the scheduler's HTTP routes on :8787 (Dask
+            # falls back to its default port): a free loopback port instead, and no dashboard.
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
             silence_logs=logging.WARNING,
         ) as cluster,
         Client(cluster) as client,

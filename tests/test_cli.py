@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO, SEEDS
 
@@ -73,6 +78,32 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
 def test_bad_settings_are_one_line_and_exit_2(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--threshold", "1.5")
     assert result.returncode == 2 and result.stderr.strip() == "newsdedup: --threshold must be in (0, 1]"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--seed", "-1", "--seed must be between 0 and 2**32 - 1"),
+        ("--seed", "99999999999999999999", "--seed must be between 0 and 2**32 - 1"),
+        ("--max-file-mb", "10000000000000", "--max-file-mb must be at most 1048576"),
+        ("--containment-stderrs", "nan", "--containment-stderrs must be between 0 and 10.0"),
+        ("--containment-stderrs", "-1", "--containment-stderrs must be between 0 and 10.0"),
+        ("--min-containment-shingles", "-5", "--min-containment-shingles must be 0 or more"),
+    ],
+)
+def test_out_of_range_settings_are_one_line_and_exit_2(tmp_path, option, value, message):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), option, value)
+    assert (result.returncode, result.stderr.strip()) == (2, f"newsdedup: {message}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_negative_bands_and_rows_are_refused_though_their_product_fits(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--bands", "-2", "--rows", "-3")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "newsdedup: --bands and --rows must be positive, --bands x --rows at most --num-perm (128)"
+    )
 
 
 def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
@@ -146,3 +177,95 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
     assert "ingesting" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no bar
+
+
+@pytest.fixture(scope="module")
+def long_input(tmp_path_factory) -> Path:
+    """Enough generated dumps (4,000) that a run is still reading them seconds after it starts."""
+    from benchmarks.synthetic import generate
+
+    root = tmp_path_factory.mktemp("long")
+    generate(str(root), 4000)
+    return root / "docs"
+
+
+def start_in_own_group(*args: str, ignore_sigint: bool = False) -> subprocess.Popen:
+    """The command in a process group of its own, as a shell starts a job; with
+    ``ignore_sigint``, started as ``&`` in a script starts it (SIGINT inherited ignored)."""
+
+    def prepare() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN if ignore_sigint else signal.SIG_DFL)
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsdedup.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        process_group=0,
+        preexec_fn=prepare,
+    )
+
+
+@pytest.mark.parametrize(
+    ("signum", "to_group", "ignore_sigint", "status"),
+    [
+        (signal.SIGINT, True, False, 130),  # Ctrl-C on a terminal: the whole foreground group
+        (signal.SIGINT, False, True, 130),  # kill -INT of a run started with "&" from a script
+        (signal.SIGTERM, False, False, 143),
+    ],
+    ids=["ctrl-c", "kill-int-of-a-background-run", "sigterm"],
+)
+def test_a_signal_stops_a_run_promptly_and_a_rerun_completes_it(
+    tmp_path, long_input, signum, to_group, ignore_sigint, status
+):
+    output = tmp_path / "out"
+    process = start_in_own_group(
+        "ingest", str(long_input), "--output", str(output), "--batch-size", "20", ignore_sigint=ignore_sigint
+    )
+    deadline = time.monotonic() + 120
+    # Signalled once batches are being staged: a signal that lands while a thread is importing
+    # a module can leave Python's import lock held (so earlier, a SIGTERM hung 1 run in 4).
+    while process.poll() is None and time.monotonic() < deadline:
+        if sum(path.is_file() for path in (output / "_staging").rglob("*")) >= 2:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    if to_group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    try:
+        stdout, stderr = process.communicate(timeout=60)  # measured: 1-3 s
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == status, stderr
+    assert stdout == ""
+    assert "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "newsdedup: interrupted; the output keeps its last committed state", (
+        stderr
+    )
+    if signum == signal.SIGINT:
+        assert stderr.strip().splitlines() == ["newsdedup: interrupted; the output keeps its last committed state"]
+    else:  # Prefect's own SIGTERM handler reports the crashed task and flow runs first
+        assert all(" | ERROR   | " in line for line in stderr.strip().splitlines()[:-1]), stderr
+
+    again = newsdedup("ingest", str(long_input), "--output", str(output), "--json")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["files_read"] + summary["files_unchanged"] == 4000
+    from storage.dataset import Dataset
+
+    dataset = Dataset.for_reading(str(output))
+    kept = dataset.read("articles").num_rows + dataset.read("duplicates").num_rows
+    rejected = dataset.read("rejects")
+    assert kept + (rejected.num_rows if rejected else 0) == 4000
+
+
+def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--workers", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "distributed." not in result.stderr and "INFO" not in result.stderr, result.stderr

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 from tests.conftest import REPO
 
@@ -92,3 +93,35 @@ def test_a_server_started_early_is_stopped_unused_when_a_profile_names_an_api(tm
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
     assert lines == {"launched": "True", "api": "http://127.0.0.1:9/api", "stopped": "True"}
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_server_ends_with_a_run_that_was_killed():
+    # SIGKILL: no atexit, no stop(); the server, in a session of its own, must not run on.
+    script = textwrap.dedent(
+        """
+        import os, signal, time, urllib.request
+        from newsdedup.server import EmbeddedServer
+
+        server = EmbeddedServer()
+        server.start()
+        server._ready()
+        print(server.process.pid, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    result = run_script(script)
+    assert result.returncode == -9
+    pid = int(result.stdout.strip())
+    deadline = time.monotonic() + 20
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(pid)
