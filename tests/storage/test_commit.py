@@ -4,12 +4,15 @@ staged files, in worker processes when there are several."""
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 
+from benchmarks.synthetic import generate
 from dedup.stage import load_stored_stories
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import batches, commit_batches, place_batches, stage_batch
@@ -110,3 +113,31 @@ def test_the_write_split_over_worker_processes_gives_the_tables_of_one_task(tmp_
         }
         assert listed == on_disk
         assert not [p for p in (tmp_path / output).rglob(".g*")]
+
+
+def test_a_write_task_is_sent_its_share_of_the_decisions_not_the_whole_run(tmp_path, monkeypatch):
+    # The decisions are slices of one table; a slice pickled for a worker process would carry
+    # the whole table. Tasks here go through pickle as they would to a process pool.
+    generate(str(tmp_path / "corpus"), 400, seed=5)
+    sent: list[bytes] = []
+
+    class PicklingPool(WorkerPool):
+        def map(self, function, arguments):
+            pickled = [pickle.dumps(args) for args in arguments]
+            if function is commit.write_decided:
+                sent.extend(pickle.dumps(args[1]) for args in arguments)
+            return super().map(function, [pickle.loads(p) for p in pickled])
+
+    monkeypatch.setattr(commit, "MIN_WRITE_TASK_ROWS", 1)
+    pool = PicklingPool()
+    try:
+        summary = ingest([str(tmp_path / "corpus" / "docs")], str(tmp_path / "out"), pool, workers=8)
+    finally:
+        pool.close()
+    tables = [pickle.loads(data) for data in sent]
+    tables = [t for table in tables for t in ([table] if isinstance(table, pa.Table) else table)]
+    whole = pa.concat_tables(tables)
+    assert whole.num_rows == summary.articles + summary.duplicates == 400
+    compact = len(pickle.dumps(whole.take(pa.array(range(whole.num_rows)))))
+    assert len(sent) >= 8
+    assert sum(map(len, sent)) < 2 * compact  # each task got its rows, not the whole run's
