@@ -17,9 +17,10 @@ from storage.commit import RunSummary
 from storage.dataset import Dataset
 
 
-def ingest(inputs: list[str], output: str) -> RunSummary:
-    """The flow's steps, called directly."""
-    config = IngestConfig(batch_size=2, workers=1)
+def ingest(inputs: list[str], output: str, pool: WorkerPool | None = None, workers: int = 1) -> RunSummary:
+    """The flow's steps, called directly, the dedup and write tasks on ``pool`` (default: in
+    this process), the write cut in groups for ``workers``."""
+    config = IngestConfig(batch_size=2, workers=workers)
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
     with Dataset.open(output) as dataset:
@@ -27,7 +28,7 @@ def ingest(inputs: list[str], output: str) -> RunSummary:
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
-        pool = WorkerPool()
+        pool = pool or WorkerPool()
         placed = place_batches(staged, stored, config, staging, pool)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
         return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)

@@ -7,22 +7,18 @@ import multiprocessing
 import pickle
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
 from benchmarks.synthetic import generate
-from dedup.stage import load_stored_stories
-from newsdedup.config import IngestConfig
-from newsdedup.pipeline import batches, commit_batches, place_batches, stage_batch
 from newsdedup.workers import WorkerPool
-from parsers.discover import discover_inputs
 from storage import commit
-from storage.commit import MAX_FILE_ROWS, MIN_WRITE_TASK_ROWS, RunSummary, write_groups
+from storage.commit import MAX_FILE_ROWS, MIN_WRITE_TASK_ROWS, write_groups
 from storage.dataset import Dataset
 from tests.conftest import SEEDS
 from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, text_dump
+from tests.storage.crash_run import ingest
 
 
 def test_a_big_run_is_written_in_a_group_per_worker():
@@ -49,23 +45,6 @@ def test_groups_cover_every_staged_file_once_in_order():
         groups = write_groups(rows, workers)
         assert [i for g in groups for i in g] == list(range(len(rows)))
     assert write_groups([], 2) == []
-
-
-def ingest(inputs: list[str], output: str, pool: WorkerPool, workers: int) -> RunSummary:
-    """The flow's steps, called directly, with the final write's tasks on ``pool``."""
-    config = IngestConfig(batch_size=2, workers=workers)
-    started = datetime.now(UTC)
-    run_id = f"{started:%Y%m%dT%H%M%S%f}"
-    with Dataset.open(output) as dataset:
-        stored = load_stored_stories(dataset, config.dedup)
-        files = discover_inputs(inputs)
-        staging = dataset.staging_dir(run_id)
-        staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
-        placed = place_batches(staged, stored, config, staging, pool)
-        summary = RunSummary(run_id, output, files_read=len(files))
-        summary = commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)
-        dataset.clear_staging(run_id)
-        return summary
 
 
 def test_the_write_split_over_worker_processes_gives_the_tables_of_one_task(tmp_path, monkeypatch):
