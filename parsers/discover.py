@@ -70,8 +70,8 @@ def _glob_root(pattern: str) -> str:
     return str(Path(*fixed)) if fixed else "."
 
 
-def _walk(root: str) -> Iterator[tuple[str, InputFile]]:
-    """Every input file under ``root`` as ``(real path, InputFile)``, directory by
+def _walk(root: str) -> Iterator[InputFile]:
+    """Every input file under ``root``, directory by
     directory in sorted order, found as they are asked for; symlinked directories are not
     followed (no loops).
 
@@ -104,21 +104,20 @@ def _walk(root: str) -> Iterator[tuple[str, InputFile]]:
             try:
                 info = entry.stat()
             except OSError:  # vanished or a dangling link: reading will say so, as a reject
-                yield real, InputFile(real, source_path)
+                yield InputFile(real, source_path)
                 continue
-            yield real, InputFile(real, source_path, info.st_size, info.st_mtime_ns)
+            yield InputFile(real, source_path, info.st_size, info.st_mtime_ns)
         for entry in reversed(subdirectories):  # a stack: the first subdirectory is walked next
             pending.append((entry.path, os.path.join(real_directory, entry.name), f"{relative}{entry.name}{os.sep}"))
 
 
-def _named(argument: str) -> Iterator[tuple[str, InputFile]] | None:
-    """The input files one INPUT argument names, as ``(real path, InputFile)`` (a directory
+def _named(argument: str) -> Iterator[InputFile] | None:
+    """The input files one INPUT argument names (a directory
     is walked as the files are asked for), or None if it names nothing."""
     if os.path.isdir(argument):
         return _walk(argument)
     if os.path.lexists(argument):
-        item = _input_file(argument, os.path.basename(argument))
-        return iter([(item.path, item)])
+        return iter([_input_file(argument, os.path.basename(argument))])
     if glob.has_magic(argument):
         matches = sorted(glob.glob(argument, recursive=True))
         if matches:
@@ -126,19 +125,18 @@ def _named(argument: str) -> Iterator[tuple[str, InputFile]] | None:
     return None
 
 
-def _matched(matches: list[str], root: str) -> Iterator[tuple[str, InputFile]]:
+def _matched(matches: list[str], root: str) -> Iterator[InputFile]:
     """The input files of a glob's ``matches``, their source paths relative to ``root``."""
     for match in matches:
         if os.path.isdir(match):
             folder = printable_path(os.path.relpath(match, root))
-            for real, item in _walk(match):
-                yield real, replace(item, source_path=os.path.normpath(os.path.join(folder, item.source_path)))
+            for item in _walk(match):
+                yield replace(item, source_path=os.path.normpath(os.path.join(folder, item.source_path)))
         else:  # a file the pattern names is read whatever its suffix
-            item = _input_file(match, os.path.relpath(match, root))
-            yield item.path, item
+            yield _input_file(match, os.path.relpath(match, root))
 
 
-def _expand(arguments: list[str]) -> Iterator[tuple[str, InputFile]]:
+def _expand(arguments: list[str]) -> Iterator[InputFile]:
     """The input files all ``arguments`` name, in order, found as they are asked for.
 
     Raises:
@@ -166,8 +164,8 @@ def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[Inp
             ``allow_empty``: then existing but empty directories give an empty list).
     """
     files: dict[str, InputFile] = {}
-    for real, item in _expand(arguments):
-        files.setdefault(real, item)
+    for item in _expand(arguments):
+        files.setdefault(item.path, item)
     if not files and not allow_empty:
         raise _no_input_files(arguments)
     return sorted(files.values(), key=lambda f: (f.source_path, f.path))
