@@ -1,44 +1,62 @@
-"""Extraction benchmark: our cleaners against baselines on the dev set, in one table.
+"""Extraction benchmark: newsdedup's cleaners and their peers on the three dev sets, side by side.
 
-Runs on the same pages, side by side: the text-dump cleaner on ``text/`` (with the batch's
-template lines, as the pipeline does), the HTML cleaner on ``html/``, and the baselines
-(the dump as-is, BeautifulSoup ``get_text()``, jusText, trafilatura; the last two are skipped
-when not installed). Scores are token precision/recall/F1 of the body against the gold body
-(see ``benchmarks.scoring``), title accuracy where the method finds a title, and pages per
-second of CPU time spent extracting (batch preparation included, scoring excluded).
+Every method reads the same pages: the text-dump methods the w3m dumps (``text/``), the HTML
+methods the raw pages (``html/``). newsdedup's text cleaner gets the template lines of the page's
+batch, as the pipeline does (``benchmarks.devsets``). Peers run when installed (``.[bench]``):
+trafilatura (default and ``favor_precision``), jusText (with the stoplist of the page's language),
+readability-lxml, resiliparse, BeautifulSoup ``get_text``; on dumps, jusText and trafilatura over
+blank-line paragraphs, and the dump as it is.
+
+Columns (see ``benchmarks.scoring``): P/R/F1 (token scores averaged over pages on the gold sets;
+snippet counts summed over pages on ``multilingual``), ``title`` (share of pages whose headline
+matches the gold one), ``no article`` (share of pages with an article, gold of 50 words or more,
+for which the method returned nothing), ``leaks`` (share of pages whose output holds more
+furniture words than the gold text; on ``multilingual``, pages where a ``without`` passage was
+found) and ``pages/CPU-s`` (extraction only, scoring excluded).
 
 Usage::
 
-    python benchmarks/extraction.py [--data DIR] [--limit N] [--split]
+    python benchmarks/extraction.py [--sets 9site,2023,multilingual] [--kind html|text]
+        [--only NAME] [--limit N] [--fold I/K | --fold-out I/K] [--split] [--by-site] [--worst N]
+
+``--fold 0/2`` scores only the pages of the sites in fold 0 of 2 (sites hashed into folds, see
+``benchmarks.devsets.in_fold``), ``--fold-out 0/2`` the others: fit on one, report on the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import sys
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.devsets import SET_FOLDERS, DevPage, in_fold, load_set  # noqa: E402
 from benchmarks.scoring import (  # noqa: E402
-    DEFAULT_DATA,
-    DevPage,
+    SHARED_DATA,
     Score,
-    load_dev_set,
+    SnippetCounts,
+    leaks_furniture,
     mean_score,
+    snippet_counts,
     title_matches,
     token_scores,
 )
-from parsers.text_dump import clean_text_dump, template_lines  # noqa: E402
+from parsers.language import detect_language  # noqa: E402
 
-#: An extractor takes the input (text or HTML) and returns (title or None, body text).
+#: An extractor takes the input (a dump or HTML) and returns (title or None, body text).
 Extractor = Callable[[str], tuple[str | None, str]]
+#: Gold bodies of at least this many words are articles a method must not lose.
+ARTICLE_WORDS = 50
 
 
 @dataclass
@@ -48,90 +66,115 @@ class Method:
     kind: str  # "text" (w3m dump) or "html"
     name: str
     extract: Extractor
-    #: Called once per crawl-year folder with that folder's inputs (batch-level state).
+    #: Called once per batch with the batch's inputs (the text cleaner's template search).
     prepare: Callable[[list[str]], None] | None = None
+    ours: bool = False
+
+
+@dataclass
+class PageResult:
+    page: DevPage
+    title: str | None
+    body: str
+
+    @property
+    def score(self) -> Score:
+        """Token score against the gold body (gold sets), or snippet score (snippet set)."""
+        if self.page.gold_body is not None:
+            return token_scores(self.body, self.page.gold_body)
+        return self.snippets.score()
+
+    @property
+    def snippets(self) -> SnippetCounts:
+        return snippet_counts(self.body, self.page.with_snippets, self.page.without_snippets)
+
+    @property
+    def lost(self) -> bool:
+        """An article page for which nothing came out."""
+        has_article = self.page.gold_body is None or len(self.page.gold_body.split()) >= ARTICLE_WORDS
+        return has_article and not self.body.strip()
+
+    @property
+    def leaks(self) -> bool:
+        if self.page.gold_body is not None:
+            return leaks_furniture(self.body, self.page.gold_body)
+        return self.snippets.false_positives > 0
 
 
 @dataclass
 class Result:
-    scores: list[Score]
-    titles: list[bool]
-    seconds: float
-    has_title: bool
+    pages: list[PageResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> Score:
+        if self.pages and self.pages[0].page.gold_body is None:
+            total = SnippetCounts()
+            for page in self.pages:
+                total += page.snippets
+            return total.score()
+        return mean_score([p.score for p in self.pages])
 
 
-def _text_cleaner() -> Method:
+# --- methods -----------------------------------------------------------------------------------
+
+
+def _ours() -> list[Method]:
+    from parsers.html_page import clean_html_page
+    from parsers.text_dump import clean_text_dump, template_lines
+
     state: dict[str, frozenset[str]] = {"templates": frozenset()}
 
     def prepare(inputs: list[str]) -> None:
         state["templates"] = template_lines(inputs)
 
-    def extract(text: str) -> tuple[str | None, str]:
+    def on_text(text: str) -> tuple[str | None, str]:
         page = clean_text_dump(text, state["templates"])
         return page.title, page.text
 
-    return Method("text", "newsdedup clean_text_dump", extract, prepare)
-
-
-def _text_cleaner_single() -> Method:
-    def extract(text: str) -> tuple[str | None, str]:
-        page = clean_text_dump(text)
-        return page.title, page.text
-
-    return Method("text", "newsdedup clean_text_dump (no batch)", extract)
-
-
-def _html_cleaner() -> Method | None:
-    try:
-        from parsers.html_page import clean_html_page
-    except ImportError as error:  # another engineer may be mid-rewrite
-        logging.warning("HTML cleaner unavailable: %s", error)
-        return None
-
-    def extract(html: str) -> tuple[str | None, str]:
+    def on_html(html: str) -> tuple[str | None, str]:
         page = clean_html_page(html)
         return page.title, page.text
 
-    return Method("html", "newsdedup clean_html_page", extract)
+    return [
+        Method("html", "newsdedup", on_html, ours=True),
+        Method("text", "newsdedup", on_text, prepare, ours=True),
+    ]
 
 
-def _as_is() -> Method:
-    return Method("text", "dump as-is", lambda text: (None, text))
+def _paragraph_page(text: str) -> str:
+    """A dump's blank-line paragraphs as ``<p>`` elements, for HTML extractors."""
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    return "<html><body>" + "".join(f"<p>{escape(b)}</p>" for b in blocks) + "</body></html>"
 
 
-def _soup_text() -> Method:
+def _visible_text(html: str) -> str:
     from bs4 import BeautifulSoup
 
-    def extract(html: str) -> tuple[str | None, str]:
-        return None, BeautifulSoup(html, "lxml").get_text("\n")
-
-    return Method("html", "BeautifulSoup get_text", extract)
+    return BeautifulSoup(html, "lxml").get_text("\n")
 
 
-def _justext_methods() -> list[Method]:
+def _justext() -> list[Method]:
     try:
         import justext
     except ImportError:
         logging.warning("jusText not installed: skipped")
         return []
-    stoplist = justext.get_stoplist("English")
+    from parsers.language import _JUSTEXT_STOPLISTS
 
     def on_html(html: str) -> tuple[str | None, str]:
+        # jusText needs the page's language: as a user would, name the one the page is in.
+        language = detect_language(" ".join(_visible_text(html).split()[200:600]))
+        stoplist = justext.get_stoplist(_JUSTEXT_STOPLISTS.get(language or "", "English"))
         paragraphs = justext.justext(html.encode("utf-8", "replace"), stoplist)
         return None, "\n\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
-    def on_text(text: str) -> tuple[str | None, str]:
-        # Blank-line paragraphs as <p> elements: jusText then scores them as usual.
-        from html import escape
-
-        blocks = [b for b in text.split("\n\n") if b.strip()]
-        html = "<html><body>" + "".join(f"<p>{escape(b)}</p>" for b in blocks) + "</body></html>"
-        return on_html(html)
-
-    return [Method("text", "jusText (blank-line paragraphs)", on_text), Method("html", "jusText", on_html)]
+    return [
+        Method("html", "jusText", on_html),
+        Method("text", "jusText (blank-line paragraphs)", lambda text: on_html(_paragraph_page(text))),
+    ]
 
 
-def _trafilatura_methods() -> list[Method]:
+def _trafilatura() -> list[Method]:
     try:
         import trafilatura
     except ImportError:
@@ -139,113 +182,191 @@ def _trafilatura_methods() -> list[Method]:
         return []
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
-    def on_html(html: str) -> tuple[str | None, str]:
-        body = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
-        meta = trafilatura.extract_metadata(html)
-        return (meta.title if meta else None), body
+    def extractor(**options) -> Extractor:
+        def on_html(html: str) -> tuple[str | None, str]:
+            body = trafilatura.extract(html, include_comments=False, **options) or ""
+            meta = trafilatura.extract_metadata(html)
+            return (meta.title if meta else None), body
 
-    def on_text(text: str) -> tuple[str | None, str]:
-        from html import escape
+        return on_html
 
-        blocks = [b for b in text.split("\n\n") if b.strip()]
-        html = "<html><body>" + "".join(f"<p>{escape(b)}</p>" for b in blocks) + "</body></html>"
-        return None, trafilatura.extract(html, include_comments=False) or ""
-
+    plain = extractor()
     return [
-        Method("text", "trafilatura (blank-line paragraphs)", on_text),
-        Method("html", "trafilatura extract", on_html),
+        Method("html", "trafilatura", plain),
+        Method("html", "trafilatura favor_precision", extractor(favor_precision=True)),
+        Method("text", "trafilatura (blank-line paragraphs)", lambda text: (None, plain(_paragraph_page(text))[1])),
+    ]
+
+
+def _readability() -> list[Method]:
+    try:
+        from readability import Document
+    except ImportError:
+        logging.warning("readability-lxml not installed: skipped")
+        return []
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
+
+    def on_html(html: str) -> tuple[str | None, str]:
+        document = Document(html)
+        return document.short_title(), _visible_text(document.summary(html_partial=True)).strip()
+
+    return [Method("html", "readability-lxml", on_html)]
+
+
+def _resiliparse() -> list[Method]:
+    try:
+        from resiliparse.extract.html2text import extract_plain_text
+    except ImportError:
+        logging.warning("resiliparse not installed: skipped")
+        return []
+
+    def on_html(html: str) -> tuple[str | None, str]:
+        return None, extract_plain_text(html, main_content=True)
+
+    return [Method("html", "resiliparse main_content", on_html)]
+
+
+def _baselines() -> list[Method]:
+    return [
+        Method("html", "BeautifulSoup get_text", lambda html: (None, _visible_text(html))),
+        Method("text", "dump as is", lambda text: (None, text)),
     ]
 
 
 def all_methods() -> list[Method]:
-    """Every method of the table, ours first; optional baselines only when installed."""
-    methods = [_text_cleaner(), _text_cleaner_single(), _as_is()]
-    methods += [m for m in _justext_methods() if m.kind == "text"]
-    methods += [m for m in _trafilatura_methods() if m.kind == "text"]
-    html_cleaner = _html_cleaner()
-    methods += [html_cleaner] if html_cleaner else []
-    methods += [_soup_text()]
-    methods += [m for m in _justext_methods() if m.kind == "html"]
-    methods += [m for m in _trafilatura_methods() if m.kind == "html"]
-    return methods
+    """Every method of the table, ours first; peers only when installed."""
+    return _ours() + _trafilatura() + _justext() + _readability() + _resiliparse() + _baselines()
 
 
-def run_method(method: Method, pages: list[DevPage]) -> dict[str, Result]:
-    """Run one method over ``pages``, one crawl-year folder (batch) at a time.
+# --- running and reporting ---------------------------------------------------------------------
 
-    Returns a ``Result`` per folder (batch preparation included in its time).
-    """
-    results: dict[str, Result] = {}
-    for folder in sorted({p.folder for p in pages}):
-        batch = [p for p in pages if p.folder == folder]
+
+def run_method(method: Method, pages: Sequence[DevPage]) -> Result:
+    """Run ``method`` over the ``pages`` that have its kind of input, batch by batch."""
+    result = Result()
+    batches: dict[str, list[DevPage]] = defaultdict(list)
+    for page in pages:
+        if (page.html if method.kind == "html" else page.text) is not None:
+            batches[page.batch].append(page)
+    for batch in batches.values():
         inputs = [(p.html if method.kind == "html" else p.text) or "" for p in batch]
-        scores: list[Score] = []
-        titles: list[bool] = []
-        has_title = False
-        started = time.process_time()  # CPU time of extraction only (not scoring)
+        started = time.process_time()
         if method.prepare:
             method.prepare(inputs)
         outputs = [method.extract(source) for source in inputs]
-        seconds = time.process_time() - started
-        for page, (title, body) in zip(batch, outputs, strict=True):
-            scores.append(token_scores(body, page.gold_body))
-            titles.append(title_matches(title, page.gold_title))
-            has_title = has_title or title is not None
-        results[folder] = Result(scores, titles, seconds, has_title)
-    return results
+        result.seconds += time.process_time() - started
+        result.pages += [PageResult(p, title, body or "") for p, (title, body) in zip(batch, outputs, strict=True)]
+    return result
 
 
-def merge_results(results: list[Result]) -> Result:
-    """One result over several folders."""
-    return Result(
-        [s for r in results for s in r.scores],
-        [t for r in results for t in r.titles],
-        sum(r.seconds for r in results),
-        any(r.has_title for r in results),
+def _share(flags: Sequence[bool]) -> str:
+    return f"{sum(flags) / len(flags):.3f}" if flags else "-"
+
+
+def table_row(dataset: str, method: Method, result: Result) -> str:
+    """One markdown row: set, input, method, P, R, F1, title, no article, leaks, pages/CPU-s."""
+    score = result.summary()
+    titled = [p for p in result.pages if p.page.gold_title is not None]
+    has_titles = any(p.title for p in titled)
+    title = _share([title_matches(p.title, p.page.gold_title) for p in titled]) if has_titles else "-"
+    speed = f"{len(result.pages) / result.seconds:.0f}" if result.seconds > 1e-3 else "-"
+    name = f"**{method.name}**" if method.ours else method.name
+    return (
+        f"| {dataset} | {method.kind} | {name} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} "
+        f"| {title} | {_share([p.lost for p in result.pages])} | {_share([p.leaks for p in result.pages])} | {speed} |"
     )
 
 
-def format_table(rows: list[tuple[str, str, str, Result]]) -> str:
-    """The results as one fixed-width table (split, input, method, P, R, F1, title, pages/s)."""
-    header = f"{'split':<8} {'input':<5} {'method':<38} {'P':>6} {'R':>6} {'F1':>6} {'title':>6} {'pages/s':>8}"
-    lines = [header, "-" * len(header)]
-    for split, kind, name, result in rows:
-        mean = mean_score(result.scores)
-        title = f"{sum(result.titles) / len(result.titles):.3f}" if result.has_title else "-"
-        speed = len(result.scores) / result.seconds if result.seconds > 1e-3 else None
+TABLE_HEADER = (
+    "| set | input | method | P | R | F1 | title | no article | leaks | pages/CPU-s |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def site_spread(result: Result) -> str:
+    """F1 per site (pages of a site averaged; snippet sets: the site's summed counts): the
+    lowest, the 10th percentile, the median, and how many sites score under 0.8."""
+    by_site: dict[str, Result] = defaultdict(Result)
+    for page in result.pages:
+        by_site[page.page.site].pages.append(page)
+    scores = sorted(r.summary().f1 for r in by_site.values())
+    if not scores:
+        return "no sites"
+    tenth = scores[len(scores) // 10]
+    under = sum(s < 0.8 for s in scores)
+    return (
+        f"{len(scores)} sites: min {scores[0]:.3f}, p10 {tenth:.3f}, median {statistics.median(scores):.3f}, "
+        f"{under} under 0.8"
+    )
+
+
+def worst_pages(result: Result, count: int) -> list[str]:
+    """The ``count`` pages with the lowest score: set, id, site, P/R/F1, words out and in gold."""
+    ranked = sorted(result.pages, key=lambda p: (p.score.f1, p.page.id))[:count]
+    lines = []
+    for p in ranked:
+        score = p.score
+        gold = len(p.page.gold_body.split()) if p.page.gold_body is not None else len(p.page.with_snippets)
         lines.append(
-            f"{split:<8} {kind:<5} {name:<38} {mean.precision:>6.3f} {mean.recall:>6.3f} "
-            f"{mean.f1:>6.3f} {title:>6} {f'{speed:.0f}' if speed else '-':>8}"
+            f"{p.page.dataset} {p.page.id} ({p.page.site}): P {score.precision:.2f} R {score.recall:.2f} "
+            f"F1 {score.f1:.2f}, {len(p.body.split())} words out, gold {gold}"
         )
-    return "\n".join(lines)
+    return lines
+
+
+def _fold(value: str) -> tuple[int, int]:
+    fold, folds = (int(part) for part in value.split("/"))
+    if not 0 <= fold < folds:
+        raise argparse.ArgumentTypeError(f"fold {value}: want I/K with 0 <= I < K")
+    return fold, folds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="the extraction-dev directory (html/, text/, gold/)"
-    )
-    parser.add_argument("--limit", type=int, default=None, help="score at most N pages")
-    parser.add_argument("--split", action="store_true", help="also report each crawl-year folder on its own")
-    parser.add_argument("--only", default=None, help="run only methods whose name contains this string")
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the folder holding the dev sets")
+    parser.add_argument("--sets", default=",".join(SET_FOLDERS), help="comma-separated: 9site, 2023, multilingual")
+    parser.add_argument("--kind", choices=("html", "text"), help="only methods reading this input")
+    parser.add_argument("--only", help="only methods whose name contains this string")
+    parser.add_argument("--limit", type=int, help="at most N pages of each set")
+    folds = parser.add_mutually_exclusive_group()
+    folds.add_argument("--fold", type=_fold, help="I/K: only the sites of fold I of K")
+    folds.add_argument("--fold-out", type=_fold, help="I/K: only the sites not in fold I of K")
+    parser.add_argument("--split", action="store_true", help="also report each batch (crawl year) on its own")
+    parser.add_argument("--by-site", action="store_true", help="print the per-site spread of F1")
+    parser.add_argument("--worst", type=int, default=0, help="print newsdedup's N worst pages of each set")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     warnings.filterwarnings("ignore")
 
-    pages = list(load_dev_set(args.data, args.limit))
-    if not pages:
-        print(f"no pages found under {args.data}", file=sys.stderr)
-        return 1
-    methods = [m for m in all_methods() if not args.only or args.only in m.name]
-    rows: list[tuple[str, str, str, Result]] = []
-    for method in methods:
-        usable = [p for p in pages if method.kind == "text" or p.html is not None]
-        per_folder = run_method(method, usable)
-        rows.append(("all", method.kind, method.name, merge_results(list(per_folder.values()))))
-        if args.split:
-            rows += [(folder, method.kind, method.name, r) for folder, r in per_folder.items()]
-    print(f"{len(pages)} pages from {args.data}")
-    print(format_table(rows))
+    methods = [m for m in all_methods() if (not args.kind or m.kind == args.kind)]
+    methods = [m for m in methods if not args.only or args.only in m.name]
+    print(TABLE_HEADER)
+    notes: list[str] = []
+    for dataset in args.sets.split(","):
+        try:
+            pages = load_set(dataset, args.data, args.limit)
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 1
+        if args.fold or args.fold_out:
+            fold, count = args.fold or args.fold_out
+            pages = [p for p in pages if in_fold(p.site, fold, count) == bool(args.fold)]
+        for method in methods:
+            result = run_method(method, pages)
+            if not result.pages:
+                continue
+            print(table_row(dataset, method, result), flush=True)
+            if args.split:
+                for batch in sorted({p.page.batch for p in result.pages}):
+                    part = Result([p for p in result.pages if p.page.batch == batch])
+                    print(table_row(f"{dataset} {batch}", method, part))
+            if args.by_site:
+                notes.append(f"{dataset} {method.kind} {method.name}: {site_spread(result)}")
+            if args.worst and method.ours:
+                notes.append(f"worst {dataset} {method.kind} pages of {method.name}:")
+                notes += [f"  {line}" for line in worst_pages(result, args.worst)]
+    if notes:
+        print("\n" + "\n".join(notes))
     return 0
 
 

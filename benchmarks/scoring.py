@@ -1,28 +1,30 @@
-"""Token-level scoring of extracted article text against gold, and loading of the dev set.
+"""Scoring extracted article text: against a gold text, and against snippets.
 
-The dev set (``extraction-dev``) holds, for each page, ``html/<folder>/<name>.html`` (the raw
-page), ``text/<folder>/<name>.txt`` (the same page dumped by ``w3m -dump -cols 100``) and
-``gold/<folder>/<name>.txt`` (the human-selected main text; its first line is the headline,
-the rest the body). Folders are crawl years (``big5-05`` ... ``big5-17``).
+Gold text (``extraction-dev``, ``extraction-dev-2023``): the usual bag-of-words measure of
+extraction papers. Both texts are lowercased and cut into ``\\w+`` tokens, the overlap is the
+multiset intersection, and precision, recall and F1 are computed per page and then averaged over
+pages.
 
-Scoring is the usual bag-of-words measure of extraction papers: both texts are lowercased and
-cut into ``\\w+`` tokens, the overlap is the multiset intersection, and precision, recall and
-F1 are computed per page and then averaged over pages.
+Snippets (``extraction-dev-multilingual``), as trafilatura scores its own evaluation: a ``with``
+passage found in the output is a true positive, one missing a false negative; a ``without``
+passage found is a false positive. Precision, recall and F1 come from the counts summed over all
+pages. Passages are matched as substrings after white space is folded to single spaces.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from parsers.reading import decode_bytes
 from parsers.text_dump import normalise_line
 
-#: Where the dev set lives by default: ``../shared/data/extraction-dev`` from the repo root.
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
+#: The shared data sets: ``../shared/data`` from the repository root.
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+#: The 9-site dev set, the default of the scripts that take one set.
+DEFAULT_DATA = SHARED_DATA / "extraction-dev"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -34,18 +36,6 @@ class Score:
     precision: float
     recall: float
     f1: float
-
-
-@dataclass(frozen=True)
-class DevPage:
-    """One page of the dev set: raw HTML, text dump and gold (headline + body)."""
-
-    folder: str
-    name: str
-    html: str | None
-    text: str
-    gold_title: str
-    gold_body: str
 
 
 def tokens(text: str) -> Counter[str]:
@@ -100,40 +90,54 @@ def split_gold(gold: str) -> tuple[str, str]:
     return normalise_line(lines[0]), "\n".join(lines[1:]).strip()
 
 
-def _read_text(path: Path, is_html: bool) -> str | None:
-    decoded = decode_bytes(path.read_bytes(), is_html)
-    return decoded[0] if decoded else None
+#: Words of page furniture (share bars, sign-up boxes, related lists, ads, cookie notices) that
+#: count as a leak when the output has more of them than the gold text.
+FURNITURE_WORDS = ("share", "subscribe", "newsletter", "related", "advertisement", "cookie", "cookies")
 
 
-def load_dev_set(data: Path = DEFAULT_DATA, limit: int | None = None) -> Iterator[DevPage]:
-    """The dev set's pages in (folder, name) order; pages without a text dump are skipped.
+def leaks_furniture(predicted: str, gold: str, words: Iterable[str] = FURNITURE_WORDS) -> bool:
+    """Whether ``predicted`` holds a furniture word (``FURNITURE_WORDS``) more often than ``gold``."""
+    predicted_bag, gold_bag = tokens(predicted), tokens(gold)
+    return any(predicted_bag[word] > gold_bag[word] for word in words)
 
-    Args:
-        data: the ``extraction-dev`` directory (holding ``html/``, ``text/``, ``gold/``).
-        limit: at most this many pages (taken round-robin over the folders so every crawl
-            year is represented), or all when None.
-    """
-    gold_root = data / "gold"
-    if not gold_root.is_dir():
-        raise FileNotFoundError(f"no gold/ directory under {data}")
-    per_folder = [sorted(folder.glob("*.txt")) for folder in sorted(gold_root.iterdir())]
-    ordered = [path for group in per_folder for path in group]
-    if limit is not None:
-        round_robin = [g[i] for i in range(max(map(len, per_folder), default=0)) for g in per_folder if i < len(g)]
-        chosen = set(round_robin[:limit])
-        ordered = [path for path in ordered if path in chosen]
-    for gold_path in ordered:
-        folder, stem = gold_path.parent.name, gold_path.stem
-        text_path = data / "text" / folder / f"{stem}.txt"
-        html_path = data / "html" / folder / f"{stem}.html"
-        if not text_path.is_file():
-            continue
-        title, body = split_gold(gold_path.read_text(encoding="utf-8", errors="replace"))
-        yield DevPage(
-            folder=folder,
-            name=stem,
-            html=_read_text(html_path, is_html=True) if html_path.is_file() else None,
-            text=_read_text(text_path, is_html=False) or "",
-            gold_title=title,
-            gold_body=body,
+
+@dataclass(frozen=True)
+class SnippetCounts:
+    """Snippet matches of one page or of many (summed)."""
+
+    true_positives: int = 0
+    false_negatives: int = 0
+    false_positives: int = 0
+
+    def __add__(self, other: SnippetCounts) -> SnippetCounts:
+        return SnippetCounts(
+            self.true_positives + other.true_positives,
+            self.false_negatives + other.false_negatives,
+            self.false_positives + other.false_positives,
         )
+
+    def score(self) -> Score:
+        """Precision, recall and F1 of the counts (trafilatura's evaluation)."""
+        found = self.true_positives + self.false_positives
+        wanted = self.true_positives + self.false_negatives
+        precision = self.true_positives / found if found else 0.0
+        recall = self.true_positives / wanted if wanted else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return Score(precision, recall, f1)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def snippet_counts(predicted: str, with_snippets: Iterable[str], without_snippets: Iterable[str]) -> SnippetCounts:
+    """How many ``with`` passages ``predicted`` holds (and misses), and how many ``without``
+    passages it holds, white space folded on both sides.
+
+    >>> snippet_counts("The  story.\\n\\nShare this", ["The story."], ["Share this", "Ads"])
+    SnippetCounts(true_positives=1, false_negatives=0, false_positives=1)
+    """
+    text = _folded(predicted)
+    found = [_folded(s) in text for s in with_snippets]
+    leaked = sum(_folded(s) in text for s in without_snippets)
+    return SnippetCounts(sum(found), len(found) - sum(found), leaked)
