@@ -11,8 +11,9 @@ from parsers.containers import read_input
 from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
 from parsers.metadata import parse_date
+from parsers.page import CleanPage
 from parsers.reading import RawRecord
-from parsers.text_dump import CleanPage, SplitDump, clean_text_dump, split_dump, template_lines
+from parsers.text_dump import SplitDump, clean_text_dump, split_dump, template_lines
 from storage.schema import Document, Reject
 
 log = logging.getLogger(__name__)

@@ -41,8 +41,9 @@ from bs4 import (
 
 from parsers import html_rules as hr
 from parsers.metadata import parse_date
+from parsers.page import CleanPage
 from parsers.rules import STOPWORDS
-from parsers.text_dump import CleanPage, normalise_line
+from parsers.text_dump import normalise_line
 
 # Pages that look like a file name or start with <?xml are still parsed as HTML, quietly.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)

@@ -40,23 +40,12 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from parsers import rules
 from parsers.metadata import find_date
-
-
-@dataclass
-class CleanPage:
-    """What cleaning found in one page."""
-
-    title: str | None
-    text: str
-    section: str | None = None
-    url: str | None = None
-    published: object | None = None  # datetime; typed loosely to keep parsers light
-    extra: dict = field(default_factory=dict)
+from parsers.page import CleanPage
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from parsers.html_page import clean_html_page, prune_markup
-from parsers.text_dump import CleanPage
+from parsers.page import CleanPage
 
 HEADLINE = "Harbour ferry returns to service after six-month repair"
 STANDFIRST = (

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from parsers import rules
+from parsers.page import CleanPage
 from parsers.text_dump import (
-    CleanPage,
     _content_prefixes,
     _halves_equal,
     _halves_equal_text,
