@@ -1,12 +1,18 @@
-"""Where the CPU-heavy steps run: in process, one call at a time, on one thread."""
+"""Where the CPU-heavy steps run: in process, one call at a time, on one thread; a worker
+process that dies is a ``WorkerLost``."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from newsdedup.workers import WorkerPool
+import pytest
+
+from newsdedup.workers import DaskPool, WorkerLost, WorkerPool, run_stage
 
 
 class Overlap:
@@ -45,3 +51,33 @@ def test_in_process_map_keeps_the_order():
     assert pool.map(overlap.work, [(n,) for n in range(5)]) == [0, 2, 4, 6, 8]
     assert overlap.most == 1
     pool.close()
+
+
+def die() -> None:
+    """Kill the calling process as the kernel's OOM killer would."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_pool_process_killed_under_a_task_is_a_worker_lost_naming_the_stage():
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with pytest.raises(WorkerLost, match="died during the dedup stage"), run_stage("dedup"):
+            WorkerPool(executor).map(die, [()])
+    finally:
+        executor.shutdown()
+
+
+@pytest.mark.slow
+def test_a_dask_task_whose_workers_keep_dying_is_a_worker_lost():
+    import dask
+    from distributed import Client, LocalCluster
+
+    # Dask reruns a task whose worker died on another one, up to allowed-failures times.
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        pytest.raises(WorkerLost, match="died during the write stage"),
+        run_stage("write"),
+    ):
+        DaskPool(client).map(die, [()])
