@@ -278,6 +278,7 @@ def ingest_flow(
                     started_at,
                     pool,
                 )
+        summary.dedup_candidates = placed.candidates
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)

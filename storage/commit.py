@@ -36,6 +36,8 @@ class RunSummary:
     skipped_known: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
+    #: LSH candidate pairs the dedup stage verified (its work; not stored in ``runs/``).
+    dedup_candidates: int = 0
 
     def one_line(self) -> str:
         unchanged = f" ({self.files_unchanged} unchanged files skipped)" if self.files_unchanged else ""
