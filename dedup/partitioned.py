@@ -28,6 +28,7 @@ rows in the same order (tests/dedup/test_partitioned.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ import pyarrow.compute as pc
 from dedup.clusters import METHOD_NAMES, MatchRules
 from dedup.placement import EXACT_CODE, bucket_ids, components, link_buckets, pack_components, place_rows
 from storage import fs
+
+log = logging.getLogger(__name__)
 
 #: Rank of a row that is not placed (its record was ingested by an earlier run).
 NOT_PLACED = -1
@@ -374,8 +377,17 @@ def _place_components(
         return canonical, methods, similarity, 0
     _, component = np.unique(components(total, a, b)[members], return_inverse=True)
     del a, b
-    task_of_component = pack_components(np.bincount(component), block_rows)
+    component_rows = np.bincount(component)
+    task_of_component = pack_components(component_rows, block_rows)
     tasks = int(task_of_component[-1]) + 1
+    log.info(
+        "dedup: %d of %d rows share buckets, in %d components (largest %d rows), placed by %d tasks",
+        len(members),
+        total,
+        len(component_rows),
+        component_rows.max(),
+        tasks,
+    )
     task_of_rank = np.full(total, -1, dtype=np.int32)
     task_of_rank[members] = task_of_component[component]
     fs.save_array(_path(banding, _TASK_OF_RANK), task_of_rank)
