@@ -38,7 +38,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.clusters import METHOD_NAMES, MatchRules
-from dedup.placement import EXACT_CODE, bucket_ids, components, link_buckets, pack_components, place_rows
+from dedup.placement import (
+    EXACT_CODE,
+    bucket_ids,
+    components,
+    group_starts,
+    link_buckets,
+    pack_components,
+    packed_keys,
+    place_rows,
+)
 from storage import fs
 
 log = logging.getLogger(__name__)
@@ -119,15 +128,6 @@ def _read_part(paths: Sequence[str], part: int) -> pa.Table:
     return pa.Table.from_batches([fs.read_arrow_batch(path, part) for path in paths]).combine_chunks()
 
 
-def _group_starts(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Where a new run of equal rows starts in sorted ``columns``."""
-    starts = np.zeros(len(columns[0]), dtype=bool)
-    starts[:1] = True
-    for column in columns:
-        starts[1:] |= column[1:] != column[:-1]
-    return starts
-
-
 def band_block(block: Block, banding: Banding) -> str:
     """Step 1: every band key of the block's rows that take part (see ``_ACTIVE``) and have
     shingles, sent to the part its key hashes to. Returns the written file."""
@@ -153,9 +153,9 @@ def link_part(part: int, band_files: Sequence[str], first_new: int, banding: Ban
     """Step 2: edges ``(rank, rank)`` joining the rows of each bucket of one part of the band
     keys that holds a new row (``dedup.placement.link_buckets``: fewer than its rows)."""
     table = _read_part(band_files, part)
-    keys = [table["band"].to_numpy(), *(table[f"v{i}"].to_numpy() for i in range(banding.rows))]
+    keys = packed_keys([table["band"].to_numpy(), *(table[f"v{i}"].to_numpy() for i in range(banding.rows))])
     order = np.lexsort(keys[::-1])
-    return link_buckets(table["rank"].to_numpy()[order], _group_starts([key[order] for key in keys]), first_new)
+    return link_buckets(table["rank"].to_numpy()[order], group_starts([key[order] for key in keys]), first_new)
 
 
 def route_block(block: Block, banding: Banding, tasks: int) -> str:

@@ -39,6 +39,24 @@ class RowPlacements:
     candidates: int
 
 
+def packed_keys(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Columns of non-negative integers below 2**32 packed two per uint64, in the same
+    order: sorting by the packed keys sorts by the columns, and equal rows stay equal (a
+    sort over half as many keys is about twice as fast)."""
+    wide = [np.asarray(column).astype(np.uint64) for column in columns]
+    packed = [(wide[i] << np.uint64(32)) | wide[i + 1] for i in range(0, len(wide) - 1, 2)]
+    return packed + wide[len(wide) - len(wide) % 2 :]
+
+
+def group_starts(sorted_keys: list[np.ndarray]) -> np.ndarray:
+    """Where a new run of equal rows starts in rows sorted by ``sorted_keys``."""
+    starts = np.zeros(len(sorted_keys[0]), dtype=bool)
+    starts[:1] = True
+    for key in sorted_keys:
+        starts[1:] |= key[1:] != key[:-1]
+    return starts
+
+
 def bucket_ids(values: np.ndarray, counts: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """The LSH bucket of each row in each band: a ``(len(values), bands)`` array of integer
     ids, equal exactly when the band's ``rows`` hash values are (and the band the same);
@@ -48,11 +66,10 @@ def bucket_ids(values: np.ndarray, counts: np.ndarray, bands: int, rows: int) ->
     next_id = 0
     for band in range(bands):
         block = values[with_shingles, band * rows : (band + 1) * rows]
-        order = np.lexsort(block.T[::-1])
-        ordered = block[order]
-        starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)] if len(ordered) else np.empty(0, bool)
-        ids = np.cumsum(starts) - 1 + next_id
-        result[with_shingles[order], band] = ids
+        keys = packed_keys(list(block.T))
+        order = np.lexsort(keys[::-1])
+        starts = group_starts([key[order] for key in keys])
+        result[with_shingles[order], band] = np.cumsum(starts) - 1 + next_id
         next_id += int(starts.sum())
     return result
 
