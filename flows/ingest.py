@@ -273,7 +273,12 @@ def ingest_flow(
             raise no_such_input(missing)
         return _ingest(inputs, output, config, dask_address)
     except RUN_PROBLEMS as problem:
-        get_run_logger().error("%s", problem)
+        logger = get_run_logger()
+        logger.error("%s", problem)
+        # Sent now, before the final state: `prefect deployment run --watch` listens for a
+        # run's logs for 3 s after its final state, and the last batch of logs can be later.
+        for handler in logger.logger.handlers:
+            handler.flush()
         return Failed(message=str(problem), data=problem)
 
 

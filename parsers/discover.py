@@ -216,7 +216,8 @@ def find_inputs(arguments: list[str], allow_empty: bool = False) -> FoundInputs:
         files.setdefault(item.path, item)
     if not files and not allow_empty:
         raise _no_input_files(arguments, other_types)
-    return FoundInputs(sorted(files.values(), key=lambda f: (f.source_path, f.path)), count_types(other_types))
+    skipped = {path: kind for path, kind in other_types.items() if path not in files}  # (not if also named)
+    return FoundInputs(sorted(files.values(), key=lambda f: (f.source_path, f.path)), count_types(skipped))
 
 
 def discover_inputs(arguments: list[str], allow_empty: bool = False) -> list[InputFile]:

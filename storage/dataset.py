@@ -362,8 +362,14 @@ class Dataset:
         return pending if fs.exists(pending) else final
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
-        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
-        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        """The committed rows of ``table`` (only ``columns`` if given), or None if empty. The
+        columns a table gained since the dataset's schema version are null in its older rows."""
+        if table in UPGRADABLE_VERSIONS.get(self.manifest.schema_version, ()):
+            # (files written before those columns: read whole, the few tables listed are small)
+            parts = [with_schema(fs.read_parquet(path), FIXED_SCHEMAS[table]) for path in self.files(table)]
+            parts = [part.select(columns) for part in parts] if columns is not None else parts
+        else:
+            parts = [fs.read_parquet(path, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
