@@ -226,7 +226,7 @@ def test_a_run_publishes_its_summary_and_largest_clusters_as_artifacts(prefect_s
     run_id = state.state_details.flow_run_id
 
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(  # every argument given: 3.8.8's sync client sends nulls otherwise
+        artifacts = client.read_artifacts(  # every argument given: the sync client sends null for any left out
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
             flow_run_filter=FlowRunFilter(),
             task_run_filter=TaskRunFilter(),
