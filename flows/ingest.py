@@ -66,10 +66,11 @@ def _run_name() -> str:
 
 
 def _worth_retrying(task, task_run, state) -> bool:
-    """Retry I/O hiccups, not problems a retry cannot fix (a missing input path)."""
+    """Retry I/O hiccups, not problems a retry cannot fix (``RUN_PROBLEMS``: a missing input
+    path, an output whose stored signatures were made with other settings, ...)."""
     try:
         state.result()
-    except NoInputsError:
+    except RUN_PROBLEMS:
         return False
     except Exception:
         return True
@@ -116,14 +117,26 @@ def stage_batch_task(
     return staged
 
 
-@task(name="skip-unchanged-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(
+    name="skip-unchanged-inputs",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
+)
 def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[InputFile], int]:
     changed, unchanged = select_changed_inputs(dataset, files)
     get_run_logger().info("%d files to read, %d unchanged since an earlier run", len(changed), unchanged)
     return changed, unchanged
 
 
-@task(name="load-stored-stories", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(
+    name="load-stored-stories",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
+)
 def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
     return load_stored_stories(dataset, config.dedup)
 
