@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -330,9 +331,11 @@ class Dataset:
         pending = fs.join(fs.dirname(final), f".g{self.manifest.generation}.{fs.basename(final)}")
         return pending if fs.exists(pending) else final
 
-    def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
-        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
-        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+    def read(self, table: str, columns: list[str] | None = None, where: Any = None) -> pa.Table | None:
+        """The committed rows of ``table`` (only ``columns`` if given; only the rows matching
+        ``where``, a ``pyarrow.compute`` expression such as ``pc.field("article_id") == x``,
+        if given, filtered as each file is scanned), or None if empty."""
+        parts = [fs.read_parquet(path, columns, where) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")

@@ -137,11 +137,14 @@ def sync_directory(path: str) -> None:
     sync_file(path)
 
 
-def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
+def read_parquet(path: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+    """The rows of a Parquet file (only ``columns`` if given; only those matching
+    ``filters``, a ``pyarrow.compute`` expression, if given: the filter is applied while the
+    file is scanned, so rows it drops are never held together in memory)."""
     if is_url(path):
         filesystem, inner = _fs_and_path(path)
-        return pq.read_table(inner, columns=columns, filesystem=filesystem)
-    return pq.read_table(path, columns=columns)
+        return pq.read_table(inner, columns=columns, filesystem=filesystem, filters=filters)
+    return pq.read_table(path, columns=columns, filters=filters)
 
 
 def parquet_rows(path: str) -> int:

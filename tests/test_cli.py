@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,6 +34,7 @@ def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
     assert "Traceback" not in result.stderr
 
     again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
+    assert again.stdout.count("\n") == 1  # one line: one record for a log collector
     summary = json.loads(again.stdout)
     assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 2)
 
@@ -141,10 +143,54 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert "TOKYO — The top Japanese and U.S. diplomats" in show.stdout
     assert "duplicates (1):\n  exact" in show.stdout and "copy.txt" in show.stdout
 
+    assert "None" not in show.stdout  # the seeds name no url and no date: printed empty
+    assert "\nurl:\npublished:\n" in show.stdout
+
+    as_json = newsdedup("show", str(tmp_path / "out"), kono["article_id"], "--json")
+    assert as_json.returncode == 0 and as_json.stdout.count("\n") == 1
+    shown = json.loads(as_json.stdout)
+    assert (shown["article_id"], shown["title"], shown["url"]) == (kono["article_id"], kono["title"], None)
+    assert shown["text"] == kono["text"] and shown["cluster_size"] == 2
+    assert [(d["method"], d["source_path"]) for d in shown["duplicates"]] == [("exact", "copy.txt")]
+
+    stats_json = newsdedup("stats", str(tmp_path / "out"), "--json")
+    assert stats_json.returncode == 0 and stats_json.stdout.count("\n") == 1
+    held = json.loads(stats_json.stdout)
+    assert (held["articles"], held["duplicates"], held["rejects"], held["runs"]) == (2, 1, 1, 1)
+    assert held["rejects_by_reason"] == {"empty": 1}
+    assert [c["article_id"] for c in held["largest_clusters"]] == [kono["article_id"]]
+    assert held["signature_settings"]["num_perm"] == "128"
+
     missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
     assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
     not_a_dataset = newsdedup("stats", str(tmp_path / "in"))
     assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = newsdedup("--version")
+    assert (result.returncode, result.stdout) == (0, f"newsdedup {version('newsdedup')}\n")
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["stats"], ["show"]], ids=["main", "ingest", "stats", "show"])
+def test_help_is_plain_text(command):
+    result = newsdedup(*command, "--help")
+    assert result.returncode == 0
+    assert "``" not in result.stdout and not re.search(r":(func|class|meth|mod|attr|data|ref):", result.stdout)
+    if command == ["ingest"]:
+        flat = " ".join(result.stdout.split())  # argparse wraps the help to the terminal
+        assert "JSONL (.jsonl, .ndjson)" in flat and "WARC (.warc)" in flat
+
+
+def test_json_and_quiet_together_are_refused_in_one_line(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json", "--quiet")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "newsdedup: --json and --quiet cannot be used together (--json prints only the summary)"
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):

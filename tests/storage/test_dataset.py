@@ -31,6 +31,18 @@ def test_commit_makes_files_visible_and_listed(tmp_path):
     assert sorted(ds.dataset(tmp_path / "runs").to_table()["n"].to_pylist()) == [1, 2, 3]
 
 
+def test_read_keeps_only_the_rows_a_filter_matches_in_every_file(tmp_path):
+    import pyarrow.compute as pc
+
+    with Dataset.open(str(tmp_path)) as dataset:
+        commit_numbers(dataset, "a", [1, 2, 3])
+        commit_numbers(dataset, "b", [2, 4])
+    reader = Dataset.for_reading(str(tmp_path))
+    assert reader.read("runs", ["n"], where=pc.field("n") == 2)["n"].to_pylist() == [2, 2]
+    assert reader.read("runs", where=pc.field("n") > 3)["n"].to_pylist() == [4]
+    assert reader.read("runs", where=pc.field("n") == 9).num_rows == 0
+
+
 def test_uncommitted_files_are_invisible_and_removed_by_the_next_writer(tmp_path):
     with Dataset.open(str(tmp_path)) as dataset:
         commit_numbers(dataset, "a", [1])
