@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
-from newsdedup.server import EmbeddedServer
+from newsdedup.server import ApiUnreachable, EmbeddedServer
 from newsdedup.workers import ClusterError, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
@@ -262,7 +262,7 @@ def _run(args: argparse.Namespace) -> int:
     server.start()  # boots while the pipeline is imported; stopped at exit
     try:
         summary = _run_flow(args, server)
-    except (NoInputsError, DatasetError, ClusterError) as error:
+    except (NoInputsError, DatasetError, ClusterError, ApiUnreachable) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:

@@ -77,6 +77,46 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
     assert line.startswith(f"newsdedup: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
 
 
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("where", ["profile", "environment"])
+def test_a_stopped_prefect_server_is_one_line_naming_the_url_and_the_fixes(tmp_path, where):
+    api_url = f"http://127.0.0.1:{closed_loopback_port()}/api"
+    # A Prefect of its own (PREFECT_HOME), with none of this process's Prefect settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    if where == "profile":  # README step 2, with the server then stopped
+        setting = subprocess.run(
+            [sys.executable, "-m", "prefect", "config", "set", f"PREFECT_API_URL={api_url}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert setting.returncode == 0, setting.stderr
+        unset = "`prefect config unset PREFECT_API_URL`"
+    else:
+        env["PREFECT_API_URL"] = api_url
+        unset = "unset PREFECT_API_URL in the environment"
+    result = subprocess.run(
+        [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsdedup: no Prefect server answers at {api_url} (PREFECT_API_URL, set in ")
+    assert "start it with `prefect server start`" in line and unset in line
+
+
 def test_bad_settings_are_one_line_and_exit_2(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--threshold", "1.5")
     assert result.returncode == 2 and result.stderr.strip() == "newsdedup: --threshold must be in (0, 1]"
