@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from storage.commit import RunSummary
 from storage.dataset import Dataset
+
+if TYPE_CHECKING:  # (storage.commit imports dedup, datasketch and scipy: ~130 MiB that stats and show do not need)
+    from storage.commit import RunSummary
 
 
 def run_markdown(summary: RunSummary) -> str:
@@ -127,16 +130,16 @@ def article_with_copies(dataset: Dataset, article_id: str) -> dict | None:
     """One article (``SHOWN_FIELDS``, title and text) and its duplicates (method,
     similarity, source path, title), or None if ``article_id`` is not in ``dataset``.
 
-    Only the rows of that article and its copies are kept while the tables are scanned
-    (the filter is pushed down to the Parquet reader), and only the columns shown are read.
+    Only the columns shown are read, and of the text only the row groups that hold the
+    article (``Dataset.read_matching``): not the whole table.
     """
     wanted = ["title", *SHOWN_FIELDS, "text"]
-    found = dataset.read("articles", wanted, where=pc.field("article_id") == article_id)
+    found = dataset.read_matching("articles", "article_id", [article_id], wanted)
     if found is None or found.num_rows == 0:
         return None
     article = found.slice(0, 1).to_pylist()[0]
     columns = ["method", "similarity", "source_path", "title"]
-    copies = dataset.read("duplicates", columns, where=pc.field("canonical_id") == article_id)
+    copies = dataset.read_matching("duplicates", "canonical_id", [article_id], columns)
     article["duplicates"] = copies.to_pylist() if copies is not None else []
     return article
 

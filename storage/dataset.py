@@ -28,10 +28,9 @@ import posixpath
 import re
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -331,11 +330,21 @@ class Dataset:
         pending = fs.join(fs.dirname(final), f".g{self.manifest.generation}.{fs.basename(final)}")
         return pending if fs.exists(pending) else final
 
-    def read(self, table: str, columns: list[str] | None = None, where: Any = None) -> pa.Table | None:
-        """The committed rows of ``table`` (only ``columns`` if given; only the rows matching
-        ``where``, a ``pyarrow.compute`` expression such as ``pc.field("article_id") == x``,
-        if given, filtered as each file is scanned), or None if empty."""
-        parts = [fs.read_parquet(path, columns, where) for path in self.files(table)]
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
+        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
+        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        if not parts:
+            return None
+        return pa.concat_tables(parts, promote_options="default")
+
+    def read_matching(
+        self, table: str, key: str, values: Sequence[object], columns: list[str] | None = None
+    ) -> pa.Table | None:
+        """The committed rows of ``table`` whose ``key`` column holds one of ``values`` (only
+        ``columns`` if given), or None if the table is empty. Each file's ``key`` column is
+        read first, then only the row groups holding a match (``fs.read_parquet_matching``)."""
+        wanted = pa.array(values)
+        parts = [fs.read_parquet_matching(path, key, wanted, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
