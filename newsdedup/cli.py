@@ -20,12 +20,16 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
 from newsdedup.server import ApiUnreachable, EmbeddedServer
 from newsdedup.workers import ClusterError, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
+
+if TYPE_CHECKING:
+    from newsdedup.progress import ProgressDisplay
 
 EXIT_USAGE = 2
 
@@ -261,7 +265,8 @@ def _run(args: argparse.Namespace) -> int:
     server = EmbeddedServer()
     server.start()  # boots while the pipeline is imported; stopped at exit
     try:
-        summary = _run_flow(args, server)
+        with _progress_display(args, server) as display:
+            summary = _run_flow(args, server, display)
     except (NoInputsError, DatasetError, ClusterError, ApiUnreachable) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -279,13 +284,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_flow(args: argparse.Namespace, server: EmbeddedServer) -> dict:
-    """The ingest flow's summary, run with the command's arguments."""
-    from flows.ingest import ingest_flow
-    from newsdedup.progress import ProgressBar
+def _progress_display(args: argparse.Namespace, server: EmbeddedServer) -> contextlib.AbstractContextManager:
+    """The run's progress on a terminal (standard error), from start-up on; else nothing."""
+    if not sys.stderr.isatty() or args.quiet or args.json:
+        return contextlib.nullcontext()
+    from newsdedup.progress import ProgressDisplay
 
-    watch = sys.stderr.isatty() and not (args.quiet or args.json)
-    with server.in_use(), ProgressBar() if watch else contextlib.nullcontext():
+    return ProgressDisplay("Starting Prefect's temporary server…" if server.process else "Starting Prefect…")
+
+
+def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: ProgressDisplay | None) -> dict:
+    """The ingest flow's summary, run with the command's arguments."""
+    from flows.ingest import ingest_flow  # (imports Prefect: seconds, while the server boots)
+
+    with server.in_use():
+        if display is not None:
+            display.startup("Starting the run, looking for input files…")
         return ingest_flow(
             inputs=args.inputs,
             output=args.output,

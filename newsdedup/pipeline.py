@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from dedup.partitioned import PlacedRun, StoredStories
+from dedup.partitioned import PlacedRun, StoredStories, TaskMap
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
+from newsdedup.progress import report_stage, report_task_done, report_tasks
 from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
@@ -45,11 +47,23 @@ def place_batches(
 ) -> PlacedRun:
     """Dedup: where every staged row goes (see ``dedup.partitioned.place_run``), the block
     tasks run on ``pool`` with their files under ``staging_dir``."""
+    report_stage("dedup")
     work_dir = fs.join(staging_dir, "dedup")
     fs.makedirs(work_dir)
     paths = [s.documents_path for s in staged]
     rows = sum(s.documents for s in staged)
-    return place_staged(paths, rows, stored, config.dedup, work_dir, pool.map, config.block_rows)
+    return place_staged(paths, rows, stored, config.dedup, work_dir, _reported(pool), config.block_rows)
+
+
+def _reported(pool: WorkerPool) -> TaskMap:
+    """``pool.map``, reporting its tasks to whoever watches the run's progress: how many
+    each call adds, and each one done."""
+
+    def run_tasks(function: Callable[..., Any], arguments: list[tuple]) -> list:
+        report_tasks(len(arguments))
+        return pool.map(function, arguments, done=report_task_done)
+
+    return run_tasks
 
 
 def commit_batches(
@@ -66,6 +80,7 @@ def commit_batches(
 ) -> RunSummary:
     """Write the run's staged batches as decided, in one transaction (``storage.commit``),
     the articles, duplicates and signatures by tasks on ``pool``."""
+    report_stage("write")
     return commit_run(
         dataset,
         summary,
@@ -79,7 +94,7 @@ def commit_batches(
         signature_settings(config.dedup),
         started_at,
         datetime.now(UTC),
-        pool.map,
+        _reported(pool),
         planned_workers(config.workers),
     )
 

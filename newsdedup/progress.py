@@ -1,8 +1,12 @@
-"""Progress of a run as log records, and a terminal progress bar that listens to them.
+"""Progress of a run as log records, and a terminal display that listens to them.
 
-The flow's tasks log one record per finished batch on the ``newsdedup.progress`` logger;
-whoever wants a progress display (the CLI on a terminal) attaches ``ProgressBar``. Nothing
-in the pipeline knows whether anyone is watching.
+The flow and the pipeline log progress records on the ``newsdedup.progress`` logger, from
+the run's own process (its tasks run on threads there; the worker processes report
+nothing): ``report_total`` once the inputs are found, ``report_stage`` as each stage begins
+(read+clean+sign, dedup, write), then ``report_files`` per staged batch, or ``report_tasks``
+and ``report_task_done`` for the tasks of dedup and write. Whoever wants a display (the
+CLI on a terminal) attaches ``ProgressDisplay``. Nothing in the pipeline knows whether
+anyone is watching.
 """
 
 from __future__ import annotations
@@ -11,56 +15,144 @@ import logging
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 LOGGER = "newsdedup.progress"
 
+#: The stages a run reports, in order, and what the display calls them.
+STAGES = {"read": "read, clean, sign", "dedup": "dedup", "write": "write"}
+
+
+def _report(message: str, **fields: object) -> None:
+    # DEBUG: only a listener that asked for it (the display) sees these.
+    logging.getLogger(LOGGER).debug(message, extra={"progress": fields})
+
 
 def report_total(files: int) -> None:
-    """Record that the run has ``files`` input files in all."""
-    logging.getLogger(LOGGER).debug("files found", extra={"files_total": files})
+    """Record that the run found ``files`` input files in all."""
+    _report("files found", found=files)
+
+
+def report_stage(stage: str, total: int | None = None, skipped: int = 0) -> None:
+    """Record that ``stage`` (a key of ``STAGES``) begins and the one before it ended; for
+    "read", ``total`` files are to be read and ``skipped`` were left out as unchanged."""
+    _report("stage begins", stage=stage, total=total, skipped=skipped)
 
 
 def report_files(files: int, records: int) -> None:
-    """Record that ``files`` more input files (holding ``records`` records) are done."""
-    # DEBUG: only a listener that asked for it (the progress bar) sees these.
-    logging.getLogger(LOGGER).debug("files done", extra={"files_done": files, "records_done": records})
+    """Record that ``files`` more input files (holding ``records`` records) are read."""
+    _report("files done", files=files, records=records)
 
 
-class ProgressBar(logging.Handler):
-    """A rich progress bar (files, records/s) driven by ``report_total`` and ``report_files``
-    records (until the total is known, the bar pulses).
+def report_tasks(count: int) -> None:
+    """Record that the current stage has ``count`` more tasks to run."""
+    _report("tasks planned", tasks=count)
 
-    Use as a context manager around the run; it draws on standard error.
+
+def report_task_done() -> None:
+    """Record that one task of the current stage is done."""
+    _report("task done", done=1)
+
+
+class _StageDetail(ProgressColumn):
+    """What a row's bar does not say: files, records, records/s and ETA for reading
+    (rates from the stage's own start, not the run's), tasks for dedup and write."""
+
+    def render(self, task: Task) -> Text:
+        fields = task.fields
+        if fields.get("kind") == "startup":
+            return Text("")
+        if fields.get("kind") == "tasks":
+            return Text(f"{int(task.completed)}/{int(task.total or 0)} tasks")
+        elapsed = (task.stop_time or time.monotonic()) - task.start_time if task.start_time else 0.0
+        done, total, records = int(task.completed), int(task.total or 0), fields["records"]
+        rate = records / elapsed if elapsed > 0 else 0.0
+        if task.finished:
+            eta = "0:00:00"
+        elif done and elapsed > 0:
+            eta = _clock(elapsed * (total - done) / done)
+        else:
+            eta = "-:--:--"
+        skipped = f" ({fields['skipped']:,} unchanged skipped)" if fields["skipped"] else ""
+        return Text(f"{done:,}/{total:,} files{skipped}  {records:,} records  {rate:,.0f} records/s  ETA {eta}")
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+class ProgressDisplay(logging.Handler):
+    """Rich progress rows on standard error, driven by the ``report_*`` records: a start-up
+    row (what the run is waiting for), then one bar per stage, each with its own clock.
+
+    Use as a context manager around the run; the rows are cleared when it ends (the run's
+    summary says what each stage did and how long it took).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, startup: str) -> None:
         super().__init__(level=logging.DEBUG)
         self._progress = Progress(
-            TextColumn("ingesting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("files  {task.fields[records]:,} records  {task.fields[rate]:,.0f} records/s"),
+            TextColumn("{task.description:<38}"),
+            BarColumn(bar_width=24),
             TimeElapsedColumn(),
+            _StageDetail(),
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task("ingest", total=None, records=0, rate=0.0)
-        self._records = 0
-        self._started = time.perf_counter()
+        self._startup = self._progress.add_task(startup, total=None, kind="startup")
+        self._stage: TaskID | None = None
+
+    def startup(self, description: str) -> None:
+        """Say what the run waits for now (while no stage has begun)."""
+        if self._stage is None:
+            self._progress.update(self._startup, description=description)
+            self._progress.refresh()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if hasattr(record, "files_total"):
-            self._progress.update(self._task, total=record.files_total)
+        fields = getattr(record, "progress", None)
+        if fields is None:
             return
-        self._records += getattr(record, "records_done", 0)
-        rate = self._records / max(time.perf_counter() - self._started, 1e-9)
-        self._progress.update(self._task, advance=getattr(record, "files_done", 0), records=self._records, rate=rate)
+        if "found" in fields:
+            self.startup(f"found {fields['found']:,} input files")
+        elif "stage" in fields:
+            self._begin(fields["stage"], fields["total"], fields["skipped"])
+        elif self._stage is None:
+            return
+        elif "files" in fields:
+            records = self._task(self._stage).fields["records"] + fields["records"]
+            self._progress.update(self._stage, advance=fields["files"], records=records)
+        elif "tasks" in fields:
+            self._progress.update(self._stage, total=(self._task(self._stage).total or 0) + fields["tasks"])
+        elif "done" in fields:
+            self._progress.advance(self._stage, fields["done"])
 
-    def __enter__(self) -> ProgressBar:
+    def _begin(self, stage: str, total: int | None, skipped: int) -> None:
+        """End the start-up row or the previous stage's, and add ``stage``'s."""
+        self._end(self._stage if self._stage is not None else self._startup)
+        if stage == "read":
+            self._stage = self._progress.add_task(STAGES[stage], total=total, records=0, skipped=skipped, kind="files")
+        else:
+            self._stage = self._progress.add_task(STAGES[stage], total=0, kind="tasks")
+        self._progress.refresh()  # every stage is drawn at least once, however short
+
+    def _end(self, task_id: TaskID) -> None:
+        task = self._task(task_id)
+        if task.total is None:  # the start-up row: a pulse until now
+            self._progress.update(task_id, total=1, completed=1)
+        else:
+            self._progress.update(task_id, completed=task.total)
+        self._progress.stop_task(task_id)
+        self._progress.refresh()
+
+    def _task(self, task_id: TaskID) -> Task:
+        return next(task for task in self._progress.tasks if task.id == task_id)
+
+    def __enter__(self) -> ProgressDisplay:
         logger = logging.getLogger(LOGGER)
         logger.setLevel(logging.DEBUG)
-        logger.propagate = False  # the bar shows it; the run's log need not
+        logger.propagate = False  # the display shows it; the run's log need not
         logger.addHandler(self)
         self._progress.start()
         return self
@@ -70,4 +162,6 @@ class ProgressBar(logging.Handler):
         logger.removeHandler(self)
         logger.setLevel(logging.NOTSET)
         logger.propagate = True
+        if self._stage is not None and not exc[0]:
+            self._end(self._stage)
         self._progress.stop()

@@ -82,10 +82,12 @@ class WorkerPool:
         executor = self._executor or self._in_process
         return executor.submit(released, function, *args).result()
 
-    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
-        """``[function(*args) for args in arguments]``, in parallel when there is a pool."""
+    def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
+        """``[function(*args) for args in arguments]``, in parallel when there is a pool;
+        ``done()`` is called in this thread as each result is collected (in order)."""
         executor = self._executor or self._in_process
-        return [future.result() for future in [executor.submit(released, function, *a) for a in arguments]]
+        futures = [executor.submit(released, function, *a) for a in arguments]
+        return [_collected(future.result(), done) for future in futures]
 
     def close(self, cancel: bool = False) -> None:
         """Stop the in-process thread (a process pool is shut down by its owner); with
@@ -103,9 +105,18 @@ class DaskPool(WorkerPool):
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         return self._client.submit(released, function, *args, pure=False).result()
 
-    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
+    def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
         futures = [self._client.submit(released, function, *args, pure=False) for args in arguments]
-        return self._client.gather(futures)
+        if done is None:
+            return self._client.gather(futures)
+        return [_collected(future.result(), done) for future in futures]
+
+
+def _collected(result: Any, done: Callable[[], None] | None) -> Any:
+    """``result``, after telling ``done`` (if any) that it is in."""
+    if done is not None:
+        done()
+    return result
 
 
 @contextmanager

@@ -233,11 +233,12 @@ def test_json_and_quiet_together_are_refused_in_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
+def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_otherwise(tmp_path):
     import pty
 
     primary, secondary = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # a temporary server
+    env.update(PYTHONPATH=str(REPO), COLUMNS="120")
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
         stdout=subprocess.PIPE,
@@ -256,13 +257,23 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
             break
         drawn += chunk
     stdout, _ = process.communicate(timeout=300)
+    os.close(primary)
     assert process.returncode == 0
-    assert b"ingesting" in drawn and b"records/s" in drawn  # the bar, on the terminal
-    assert b"2/2" in drawn  # the total, from the run's own walk of the inputs
+    screen = drawn.decode("utf-8", errors="replace")
+    # Start-up first, then each stage's row in order (each is drawn when its stage begins).
+    startup = screen.index("Starting Prefect's temporary server")
+    read = screen.index("read, clean, sign")
+    dedup = screen.index("dedup ")
+    write = screen.index("write ")
+    assert startup < read < dedup < write
+    assert "found 2 input files" in screen[startup:read]
+    assert re.search(r"0/2 files +0 records +0 records/s +ETA -:--:--", screen)  # as reading begins
+    assert re.search(r"2/2 files +2 records +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
+    assert re.search(r"[1-9]\d*/[1-9]\d* tasks", screen[dedup:])  # dedup's and write's tasks, as they finish
     assert "2 files read" in stdout
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
-    assert "ingesting" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no bar
+    assert "Starting Prefect" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no progress
 
 
 @pytest.fixture(scope="module")
