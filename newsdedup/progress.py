@@ -16,6 +16,7 @@ import time
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 from rich.text import Text
 
 LOGGER = "newsdedup.progress"
@@ -56,26 +57,25 @@ def report_task_done() -> None:
 
 
 class _StageDetail(ProgressColumn):
-    """What a row's bar does not say: files, records, records/s and ETA for reading
-    (rates from the stage's own start, not the run's), tasks for dedup and write."""
+    """What a row's bar does not say: what start-up waits for; files, records/s and ETA
+    for reading (from the stage's own start, not the run's); tasks for dedup and write."""
 
     def render(self, task: Task) -> Text:
         fields = task.fields
-        if fields.get("kind") == "startup":
-            return Text("")
-        if fields.get("kind") == "tasks":
+        if fields["kind"] == "startup":
+            return Text(fields["doing"])
+        if fields["kind"] == "tasks":
             return Text(f"{int(task.completed)}/{int(task.total or 0)} tasks")
         elapsed = (task.stop_time or time.monotonic()) - task.start_time if task.start_time else 0.0
-        done, total, records = int(task.completed), int(task.total or 0), fields["records"]
-        rate = records / elapsed if elapsed > 0 else 0.0
+        done, total = int(task.completed), int(task.total or 0)
+        rate = fields["records"] / elapsed if elapsed > 0 else 0.0
         if task.finished:
             eta = "0:00:00"
         elif done and elapsed > 0:
             eta = _clock(elapsed * (total - done) / done)
         else:
             eta = "-:--:--"
-        skipped = f" ({fields['skipped']:,} unchanged skipped)" if fields["skipped"] else ""
-        return Text(f"{done:,}/{total:,} files{skipped}  {records:,} records  {rate:,.0f} records/s  ETA {eta}")
+        return Text(f"{done:,}/{total:,} files  {rate:,.0f} records/s  ETA {eta}")
 
 
 def _clock(seconds: float) -> str:
@@ -93,21 +93,23 @@ class ProgressDisplay(logging.Handler):
 
     def __init__(self, startup: str) -> None:
         super().__init__(level=logging.DEBUG)
+        # The bar takes what the other columns leave of the terminal's width; they never wrap.
         self._progress = Progress(
-            TextColumn("{task.description:<38}"),
-            BarColumn(bar_width=24),
-            TimeElapsedColumn(),
-            _StageDetail(),
+            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=None, table_column=Column(ratio=1)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            _StageDetail(table_column=Column(no_wrap=True)),
             console=Console(stderr=True),
             transient=True,
+            expand=True,
         )
-        self._startup = self._progress.add_task(startup, total=None, kind="startup")
+        self._startup = self._progress.add_task("start-up", total=None, kind="startup", doing=startup)
         self._stage: TaskID | None = None
 
-    def startup(self, description: str) -> None:
+    def startup(self, doing: str) -> None:
         """Say what the run waits for now (while no stage has begun)."""
         if self._stage is None:
-            self._progress.update(self._startup, description=description)
+            self._progress.update(self._startup, doing=doing)
             self._progress.refresh()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -116,8 +118,11 @@ class ProgressDisplay(logging.Handler):
             return
         if "found" in fields:
             self.startup(f"found {fields['found']:,} input files")
+        elif fields.get("stage") == "read" and fields["skipped"]:
+            self.startup(f"found {fields['total'] + fields['skipped']:,} input files, {fields['skipped']:,} unchanged")
+            self._begin("read", fields["total"])
         elif "stage" in fields:
-            self._begin(fields["stage"], fields["total"], fields["skipped"])
+            self._begin(fields["stage"], fields["total"])
         elif self._stage is None:
             return
         elif "files" in fields:
@@ -128,11 +133,11 @@ class ProgressDisplay(logging.Handler):
         elif "done" in fields:
             self._progress.advance(self._stage, fields["done"])
 
-    def _begin(self, stage: str, total: int | None, skipped: int) -> None:
+    def _begin(self, stage: str, total: int | None) -> None:
         """End the start-up row or the previous stage's, and add ``stage``'s."""
         self._end(self._stage if self._stage is not None else self._startup)
         if stage == "read":
-            self._stage = self._progress.add_task(STAGES[stage], total=total, records=0, skipped=skipped, kind="files")
+            self._stage = self._progress.add_task(STAGES[stage], total=total, records=0, kind="files")
         else:
             self._stage = self._progress.add_task(STAGES[stage], total=0, kind="tasks")
         self._progress.refresh()  # every stage is drawn at least once, however short

@@ -233,18 +233,16 @@ def test_json_and_quiet_together_are_refused_in_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_otherwise(tmp_path):
+def on_a_terminal(*args: str) -> tuple[str, str]:
+    """Run the command with standard error on a pseudo-terminal (120 columns): what it drew
+    there, and its standard output."""
     import pty
 
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # a temporary server
     env.update(PYTHONPATH=str(REPO), COLUMNS="120")
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-        env=env,
-        text=True,
+        [sys.executable, "-m", "newsdedup.cli", *args], stdout=subprocess.PIPE, stderr=secondary, env=env, text=True
     )
     os.close(secondary)
     drawn = b""
@@ -259,7 +257,11 @@ def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_
     stdout, _ = process.communicate(timeout=300)
     os.close(primary)
     assert process.returncode == 0
-    screen = drawn.decode("utf-8", errors="replace")
+    return drawn.decode("utf-8", errors="replace"), stdout
+
+
+def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_otherwise(tmp_path):
+    screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
     # Start-up first, then each stage's row in order (each is drawn when its stage begins).
     startup = screen.index("Starting Prefect's temporary server")
     read = screen.index("read, clean, sign")
@@ -267,10 +269,15 @@ def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_
     write = screen.index("write ")
     assert startup < read < dedup < write
     assert "found 2 input files" in screen[startup:read]
-    assert re.search(r"0/2 files +0 records +0 records/s +ETA -:--:--", screen)  # as reading begins
-    assert re.search(r"2/2 files +2 records +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
+    assert re.search(r"0/2 files +0 records/s +ETA -:--:--", screen)  # as reading begins
+    assert re.search(r"2/2 files +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
     assert re.search(r"[1-9]\d*/[1-9]\d* tasks", screen[dedup:])  # dedup's and write's tasks, as they finish
     assert "2 files read" in stdout
+
+    # Again: every file is unchanged, and start-up says so; nothing is left to read.
+    screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
+    assert "found 2 input files, 2 unchanged" in screen and re.search(r"0/0 files +0 records/s", screen)
+    assert "0 files read (2 unchanged files skipped)" in stdout
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
     assert "Starting Prefect" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no progress
