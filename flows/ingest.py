@@ -85,7 +85,8 @@ def stage_batch_task(
     pool: WorkerPool,
 ) -> StagedBatch:
     staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
-    report_files(staged.files, staged.documents + staged.rejects)
+    if not pool.relays_progress:  # (a Dask worker's reports stay there: the batch's, now)
+        report_files(staged.files, staged.documents + staged.rejects)
     get_run_logger().info(
         "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
     )

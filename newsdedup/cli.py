@@ -29,7 +29,7 @@ from storage import fs
 from storage.dataset import DatasetError
 
 if TYPE_CHECKING:
-    from newsdedup.progress import ProgressDisplay
+    from newsdedup.display import ProgressDisplay
 
 EXIT_USAGE = 2
 
@@ -288,7 +288,7 @@ def _progress_display(args: argparse.Namespace, server: EmbeddedServer) -> conte
     """The run's progress on a terminal (standard error), from start-up on; else nothing."""
     if not sys.stderr.isatty() or args.quiet or args.json:
         return contextlib.nullcontext()
-    from newsdedup.progress import ProgressDisplay
+    from newsdedup.display import ProgressDisplay
 
     return ProgressDisplay("Starting Prefect's temporary server…" if server.process else "Starting Prefect…")
 

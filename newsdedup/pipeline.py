@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
-from newsdedup.progress import report_stage, report_task_done, report_tasks
+from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
 from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
@@ -26,6 +28,7 @@ from parsers.discover import InputFile, printable_path
 from storage import fs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
+from storage.schema import Document, Reject
 from storage.tables import rejects_table, staged_table
 
 log = logging.getLogger(__name__)
@@ -144,10 +147,23 @@ def stage_batch(
 ) -> StagedBatch:
     """Read, clean and sign one batch of input files and stage the results as Parquet.
 
-    Returns the staged file paths and counts; the text stays on disk.
+    The batch is worked through one template window at a time (as ``parse_files`` does),
+    each window's progress reported as it is signed (``report_files``: a batch can take
+    minutes). Returns the staged file paths and counts; the text stays on disk.
     """
-    documents, rejects = parse_files(files, config.limits, config.jsonl_fields)
-    hashvalues, shingle_counts = sign_documents(documents, config.dedup)
+    documents: list[Document] = []
+    rejects: list[Reject] = []
+    signed: list[tuple[np.ndarray, np.ndarray]] = []
+    window = rules.TEMPLATE_WINDOW_FILES
+    for start in range(0, len(files), window):
+        part = files[start : start + window]
+        found, rejected = parse_files(part, config.limits, config.jsonl_fields)
+        signed.append(sign_documents(found, config.dedup))
+        documents += found
+        rejects += rejected
+        report_files(len(part), len(found) + len(rejected))
+    hashvalues = np.concatenate([h for h, _ in signed])
+    shingle_counts = np.concatenate([c for _, c in signed])
     documents_path = fs.join(staging_dir, f"documents-{batch_number:06d}.parquet")
     rejects_path = fs.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
     write_staged(staged_table(documents, hashvalues, shingle_counts), documents_path)

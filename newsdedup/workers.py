@@ -25,6 +25,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from newsdedup.progress import Relay, send_to
+
 log = logging.getLogger(__name__)
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
@@ -72,6 +74,10 @@ class WorkerPool:
     would wait on itself).
     """
 
+    #: Whether what the called functions report (``newsdedup.progress``) reaches this
+    #: process: in process, or from a pool whose workers send it here (``progress.Relay``).
+    relays_progress = True
+
     def __init__(self, executor: ProcessPoolExecutor | None = None) -> None:
         self._executor = executor
         # (its thread starts with the first in-process call)
@@ -97,6 +103,8 @@ class WorkerPool:
 
 class DaskPool(WorkerPool):
     """Calls functions on the workers of a Dask cluster."""
+
+    relays_progress = False
 
     def __init__(self, client: Any) -> None:
         super().__init__()
@@ -145,22 +153,27 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
             raise
         pool.close()
         return
+    context = multiprocessing.get_context("spawn")
+    relay = Relay(context)
     executor = ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+        max_workers=count, mp_context=context, initializer=_start_worker, initargs=(relay.queue,)
     )
     try:
         yield WorkerPool(executor)
     except BaseException:
         _stop_now(executor)
+        relay.close()
         raise
     executor.shutdown()
+    relay.close()
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(progress_channel: Any) -> None:
     """In a pool's process: leave Ctrl-C to the run's process (a terminal sends it to the
     whole process group), which stops the pool; an idle worker would otherwise die of
-    ``KeyboardInterrupt`` with a traceback."""
+    ``KeyboardInterrupt`` with a traceback. Progress goes to the run's process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    send_to(progress_channel)
 
 
 def _stop_now(executor: ProcessPoolExecutor) -> None:
