@@ -40,6 +40,7 @@ from bs4 import (
 )
 
 from parsers import html_rules as hr
+from parsers.language import SAMPLE_CHARS, ProseMeter, prose_meter
 from parsers.metadata import parse_date
 from parsers.page import CleanPage
 from parsers.rules import STOPWORDS
@@ -99,17 +100,20 @@ class _Block:
     """A paragraph of the rendered page."""
 
     text: str
-    words: int
-    stopwords: int
+    words: int  # words, or their equivalent in characters for unspaced scripts (``_measure``)
     link_density: float
     tag: str  # the block element that ended it (p, li, td, h2, ...)
     furniture: bool = False  # inside <nav>, <footer>, a share bar, a comment thread, ...
+    #: Reads like running text: stopword density (or punctuation) of the page's language.
+    prose_signal: bool = False
+    #: The block's lowercase ``\w+`` words, until ``_measure`` has read them.
+    tokens: list[str] | None = None
 
     @property
     def is_prose(self) -> bool:
         return (
             self.words >= hr.MIN_PROSE_WORDS
-            and self.stopwords >= hr.MIN_STOPWORD_DENSITY * self.words
+            and self.prose_signal
             and self.link_density <= hr.MAX_PROSE_LINK_DENSITY
             and (
                 self.tag not in hr.HEADING_TAGS
@@ -228,10 +232,9 @@ def _render(root: Tag) -> _Rendered:
             text = normalise_line("".join(parts))
             parts.clear()
             if text:
-                words = _WORD.findall(text)
-                stop = sum(1 for w in words if w.lower() in STOPWORDS)
+                words = _WORD.findall(text.lower())
                 density = min(1.0, link_chars / len(text))
-                blocks.append(_Block(text, len(words), stop, density, block_tag))
+                blocks.append(_Block(text, len(words), density, block_tag, tokens=words))
         link_chars = 0
 
     # Stack items: a node to open, or (tag, first block, depth, furniture) to close it.
@@ -265,7 +268,7 @@ def _render(root: Tag) -> _Rendered:
             flush()
             if name == "hr" and _LINK_WORDS_ATTR in item.attrs:  # a menu collapsed by prune_markup
                 count = str(item.attrs[_LINK_WORDS_ATTR])
-                blocks.append(_Block("", int(count) if count.isdigit() else 0, 0, 1.0, "ul"))
+                blocks.append(_Block("", int(count) if count.isdigit() else 0, 1.0, "ul"))
                 continue
         elif name == "a":
             in_link += 1
@@ -286,6 +289,38 @@ def _render(root: Tag) -> _Rendered:
     block_tag = "body"
     flush()
     return out
+
+
+def _measure(blocks: list[_Block]) -> ProseMeter:
+    """Detect the page's language once, on its longest blocks that are not link lists (the
+    candidate prose), then give every block its prose signal in that language and its size
+    (in characters for unspaced scripts)."""
+    candidates = sorted(
+        (
+            b.text
+            for b in blocks
+            if b.tokens and b.link_density <= hr.MAX_PROSE_LINK_DENSITY and not hr.LEAKED_MARKUP.search(b.text)
+        ),
+        key=len,
+        reverse=True,
+    )
+    # A few blocks, each cut short: one odd block (a list of numbers) cannot decide alone.
+    sample, size = [], 0
+    for text in candidates:
+        sample.append(text[: hr.LANGUAGE_SAMPLE_BLOCK_CHARS])
+        size += len(sample[-1]) + 1
+        if size >= SAMPLE_CHARS:
+            break
+    meter = prose_meter(" ".join(sample), STOPWORDS)
+    for block in blocks:
+        tokens = block.tokens
+        if tokens is None:
+            continue
+        block.tokens = None
+        block.words = meter.size(block.text, block.words)
+        if block.words >= hr.MIN_PROSE_WORDS:
+            block.prose_signal = meter.is_prose_like(block.text, tokens, block.words, hr.MIN_STOPWORD_DENSITY)
+    return meter
 
 
 def _collect_head_element(tag: Tag, out: _Rendered) -> None:
@@ -650,6 +685,7 @@ def clean_html_page(html: str) -> CleanPage:
     pruned, json_ld = prune_markup(html)
     soup = BeautifulSoup(pruned, "lxml", multi_valued_attributes=None)
     rendered = _render(soup)
+    meter = _measure(rendered.blocks)
     ld_items = _json_ld_objects(json_ld)
     ld = next((i for i in ld_items if "Article" in _ld_type(i) or "Posting" in _ld_type(i)), {})
     headline, headline_at = _headline(rendered, ld)
@@ -669,4 +705,5 @@ def clean_html_page(html: str) -> CleanPage:
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
         published=_published(rendered, ld, anchors),
+        language=meter.language,
     )

@@ -92,7 +92,10 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\
 MAX_LINK_DENSITY = 0.5
 #: Words a block needs to count as prose on its own.
 MIN_PROSE_WORDS = 10
-#: Stopword share (parsers.rules.STOPWORDS) a prose block reaches (jusText uses ~0.30).
+#: Characters of each of the page's longest blocks that the language is detected on.
+LANGUAGE_SAMPLE_BLOCK_CHARS = 400
+#: Stopword share a prose block reaches (jusText uses ~0.30), counted with the stoplist of the
+#: page's language (``parsers.language``; English: parsers.rules.STOPWORDS).
 MIN_STOPWORD_DENSITY = 0.2
 #: A heading this long, or one ending like a sentence, is a standfirst set in <h2>/<h3> type
 #: ("Stocks end in the red after Europe fails to find the magic formula."), not a title.
