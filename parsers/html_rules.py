@@ -100,7 +100,7 @@ MIN_STOPWORD_DENSITY = 0.2
 #: A heading this long, or one ending like a sentence, is a standfirst set in <h2>/<h3> type
 #: ("Stocks end in the red after Europe fails to find the magic formula."), not a title.
 MIN_HEADING_PROSE_WORDS = 20
-SENTENCE_END = (".", "!", "?", ".\u201d", '."', ".'")
+SENTENCE_END = (".", "!", "?", ".\u201d", '."', ".'", "\u3002", "\uff01", "\uff1f", "\u300d")
 #: Prose blocks may have a few links (inline mentions) but not this share of linked text.
 MAX_PROSE_LINK_DENSITY = 0.33
 #: A prose block shorter than this between two link lists is a teaser's blurb ("Fans

@@ -133,10 +133,15 @@ WRAP_SLACK = 1
 SHORT_BLOCK_WORDS = 8
 #: Words a block needs to count as prose on its own.
 MIN_PROSE_WORDS = 12
-#: Stopword share below which a block is a list of names/links (jusText uses ~0.30).
+#: Stopword share below which a block is a list of names/links (jusText uses ~0.30), counted
+#: with the stoplist of the page's language (``parsers.language``; English: ``STOPWORDS``).
 MIN_STOPWORD_DENSITY = 0.25
+#: Characters of each of a page's longest blocks that its language is detected on.
+LANGUAGE_SAMPLE_BLOCK_CHARS = 400
+#: Ways of measuring (language, stoplist) whose block classes are remembered at once.
+MAX_LANGUAGE_MEMOS = 16
 #: How running text ends (quotes and brackets after the full stop included).
-SENTENCE_ENDINGS = tuple(".!?:;\"”’')…")
+SENTENCE_ENDINGS = tuple(".!?:;\"”’')…。！？」』")
 #: A block this long is prose even without final punctuation (a paragraph cut by the page).
 MIN_UNPUNCTUATED_PROSE_WORDS = 40
 #: Score of prose-like but short/unfinished blocks, per word, relative to prose.

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from parsers import rules
+from parsers.language import SAMPLE_CHARS, ProseMeter, prose_meter
 from parsers.metadata import find_date
 from parsers.page import CleanPage
 
@@ -632,6 +633,72 @@ def _text_class(
     return "near", size, words
 
 
+def _text_class_in(
+    text: str, meter: ProseMeter, caption_keywords: tuple[str, ...]
+) -> tuple[str, int, list[str] | None]:
+    """``_text_class`` of a page not in English: stopwords from the page's language's stoplist
+    (punctuation without one), size in characters for unspaced scripts (``meter``)."""
+    words = _text_words(text)
+    size = meter.size(text, len(words))
+    if size < rules.SHORT_BLOCK_WORDS:
+        return "short", size, words
+    if _halves_equal(text.split()):
+        return "bad", size, words
+    if (
+        (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
+        or rules.BYLINE.match(text)
+        or rules.TIMESTAMPED.match(text)
+    ):
+        return "bad", size, words
+    ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
+    if not ends_like_sentence and size < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
+        tokens = text.split()
+        capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
+        if len(tokens) > 1 and capitalised >= rules.HEADLINE_CAPS_SHARE * len(tokens):
+            return "short", size, words  # a headline (scripts with capitals only)
+    if not meter.is_prose_like(text, words, size, rules.MIN_STOPWORD_DENSITY):
+        return "bad", size, words
+    if size >= rules.MIN_PROSE_WORDS and (ends_like_sentence or size >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
+        return "good", size, words
+    return "near", size, words
+
+
+#: The classes of short texts of pages not in English, one memo per way of measuring.
+_classes_by_meter: dict[ProseMeter, _Memo] = {}
+
+
+def _meter_text_class(
+    text: str, meter: ProseMeter, ascii_captions: tuple[str, ...] = rules.CAPTION_KEYWORDS
+) -> tuple[str, int, list[str] | None]:
+    """``_text_class_in``, remembered for texts up to ``_REPEATED_BLOCK_CHARS`` long."""
+    captions = ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS
+    if len(text) > _REPEATED_BLOCK_CHARS:
+        return _text_class_in(text, meter, captions)
+    memo = _classes_by_meter.get(meter)
+    if memo is None:
+        if len(_classes_by_meter) >= rules.MAX_LANGUAGE_MEMOS:
+            _classes_by_meter.clear()
+        memo = _classes_by_meter[meter] = _Memo(1 << 13)
+    known = memo.get(text)
+    if known is None:
+        known = _text_class_in(text, meter, captions)
+        memo.remember(text, (known[0], known[1], None))
+    return known
+
+
+def page_meter(blocks: Sequence[Block]) -> ProseMeter:
+    """How the page's prose is measured: its language, detected once on its longest blocks
+    (``LANGUAGE_SAMPLE_BLOCK_CHARS`` of each), and that language's stoplist."""
+    candidates = sorted((b.text for b in blocks if not b.chrome), key=len, reverse=True)
+    sample, size = [], 0
+    for text in candidates:
+        sample.append(text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS])
+        size += len(sample[-1]) + 1
+        if size >= SAMPLE_CHARS:
+            break
+    return prose_meter(" ".join(sample), rules.STOPWORDS)
+
+
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
 #: pages: three in four blocks of the dev dumps were seen before. Their classes are remembered.
 _REPEATED_BLOCK_CHARS = 300
@@ -688,19 +755,28 @@ def score_blocks(
     blocks: list[Block],
     ascii_caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS,
     single_spaced: bool | None = None,
+    meter: ProseMeter | None = None,
 ) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
     lines and non-prose words against it. Returns the classes. (If known: the caption key
     words the page's ASCII lines hold, see ``_ascii_keywords``, and whether single spaces
-    split the words of every block, see ``_text_class``.)"""
-    decided = [
-        ("bad", 0, None)
-        if b.chrome
-        else _short_text_class(b.text, ascii_caption_keywords, single_spaced)
-        if len(b.text) <= _REPEATED_BLOCK_CHARS
-        else _text_class(b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS, single_spaced)
-        for b in blocks
-    ]
+    split the words of every block, see ``_text_class``; ``meter``: how a page not in
+    English is measured, see ``page_meter``.)"""
+    if meter is not None and meter.language != "en":
+        decided = [
+            ("bad", 0, None) if b.chrome else _meter_text_class(b.text, meter, ascii_caption_keywords) for b in blocks
+        ]
+    else:
+        decided = [
+            ("bad", 0, None)
+            if b.chrome
+            else _short_text_class(b.text, ascii_caption_keywords, single_spaced)
+            if len(b.text) <= _REPEATED_BLOCK_CHARS
+            else _text_class(
+                b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS, single_spaced
+            )
+            for b in blocks
+        ]
     classes = [cls for cls, _, _ in decided]
     # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
     # slides, "related" boxes), not article text: the article says each thing once.
@@ -1105,10 +1181,11 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
     # Without ASCII control spaces in the page, single spaces split every block's words.
     single_spaced = all(c not in _CONTROL_SPACES for c in dump.odd_spaces)
-    classes = score_blocks(blocks, ascii_captions, single_spaced)
+    meter = page_meter(blocks)
+    classes = score_blocks(blocks, ascii_captions, single_spaced, meter)
     span = body_span(blocks)
     if span is None:
-        return CleanPage(title=None, text="")
+        return CleanPage(title=None, text="", language=meter.language)
     first, last = span
     title, title_index, section = find_title_and_section(lines, blocks, classes, span, template_lines)
     if title_index is not None and title_index >= first:
@@ -1131,6 +1208,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
         section=section,
         url=_find_page_url(near) or _find_page_url("\n".join(lines[:body_start])),
         published=find_date(near),
+        language=meter.language,
     )
 
 
