@@ -74,6 +74,10 @@ STAGING_OPTIONS = {"compression": "lz4", "use_dictionary": False, "write_statist
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
 
+#: What each schema version changed, for the message that refuses an output of another one.
+_VERSION_CHANGES = {"2": "articles and duplicates have language and extraction columns"}
+
+
 class DatasetError(Exception):
     """The output directory cannot be used (not writable, corrupt manifest, ...)."""
 
@@ -137,10 +141,12 @@ class Manifest:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != "newsdedup-dataset":
             raise DatasetError("the output's _manifest.json is not a newsdedup manifest")
-        if data.get("schema_version") != SCHEMA_VERSION:
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
             raise DatasetError(
-                f"the output was written with schema version {data.get('schema_version')}, "
-                f"this newsdedup writes version {SCHEMA_VERSION}"
+                f"the output was written with schema version {version}, this newsdedup reads and writes "
+                f"version {SCHEMA_VERSION} ({_VERSION_CHANGES.get(SCHEMA_VERSION, 'a changed layout')}): "
+                "write to a new output directory, or use the newsdedup that wrote it"
             )
         files, generation, settings = data.get("files"), data.get("generation"), data.get("signature_settings")
         if (

@@ -12,7 +12,8 @@ from datetime import datetime
 import pyarrow as pa
 
 #: Bump when a column is added, removed or changes meaning.
-SCHEMA_VERSION = "1"
+#: "2": articles and duplicates gained ``language`` and ``extraction``.
+SCHEMA_VERSION = "2"
 
 #: Tables under the output directory, in the order a run writes them.
 TABLES = ("articles", "duplicates", "rejects", "signatures", "inputs", "runs")
@@ -49,6 +50,11 @@ class Document:
     content_hash: str = ""
     article_id: str = ""
     extra: dict = field(default_factory=dict)
+    #: ISO 639-1 code of the text's language, None when unsure (``parsers.language``).
+    language: str | None = None
+    #: Which path of the cleaner made the text ("main", "jsonld", "microdata", "article",
+    #: "density", see ``parsers.page``): the fallbacks are where to look for weak extractions.
+    extraction: str = "main"
 
     @property
     def word_count(self) -> int:
@@ -68,6 +74,8 @@ _ARTICLE_FIELDS = [
     pa.field("url", pa.string()),
     pa.field("published", _TIMESTAMP),
     pa.field("word_count", pa.int64(), nullable=False),
+    pa.field("language", pa.string()),  # ISO 639-1, null when unsure
+    pa.field("extraction", pa.string(), nullable=False),  # "main", "jsonld", "density", ...
     pa.field("content_hash", pa.string(), nullable=False),
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),

@@ -269,3 +269,40 @@ def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "distributed." not in result.stderr and "INFO" not in result.stderr, result.stderr
+
+
+def _rewrite_as_version_1(output: Path) -> None:
+    """Make an output look as newsdedup wrote it before schema version 2: no language and
+    extraction columns in articles and duplicates, version "1" in the files and the manifest."""
+    import pyarrow.parquet as pq
+
+    for path in [*output.glob("articles/**/*.parquet"), *output.glob("duplicates/**/*.parquet")]:
+        table = pq.read_table(path).drop_columns(["language", "extraction"])
+        metadata = {**table.schema.metadata, b"newsdedup.schema_version": b"1"}
+        pq.write_table(table.replace_schema_metadata(metadata), path)
+    manifest = json.loads((output / "_manifest.json").read_text())
+    manifest["schema_version"] = "1"
+    (output / "_manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_output_of_schema_version_1_is_refused_in_one_line_and_left_alone(tmp_path):
+    out = tmp_path / "out"
+    assert newsdedup("ingest", str(SEEDS), "--output", str(out), "--quiet").returncode == 0
+    _rewrite_as_version_1(out)
+    before = (out / "_manifest.json").read_text()
+    for args in (("ingest", str(SEEDS), "--output", str(out)), ("stats", str(out))):
+        result = newsdedup(*args)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr
+        assert "written with schema version 1" in lines[0] and "version 2" in lines[0]
+        assert "write to a new output directory" in lines[0]
+    assert (out / "_manifest.json").read_text() == before
+
+
+def test_articles_carry_their_language_and_extraction_path(tmp_path):
+    from storage.dataset import Dataset
+
+    assert newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--quiet").returncode == 0
+    articles = Dataset.for_reading(str(tmp_path / "out")).read("articles").to_pylist()
+    assert [(a["language"], a["extraction"]) for a in articles] == [("en", "main")] * 2
