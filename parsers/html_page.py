@@ -23,6 +23,7 @@ no step recurses, so deeply nested pages cannot exhaust the stack.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import warnings
@@ -42,7 +43,7 @@ from bs4 import (
 from parsers import html_rules as hr
 from parsers.language import SAMPLE_CHARS, ProseMeter, prose_meter
 from parsers.metadata import parse_date
-from parsers.page import CleanPage
+from parsers.page import ARTICLE, DENSITY, JSONLD, MAIN, MICRODATA, CleanPage
 from parsers.rules import STOPWORDS
 from parsers.text_dump import normalise_line
 
@@ -83,6 +84,8 @@ _LINK_LIST = re.compile(
     re.I,
 )
 _LINK_TEXT = re.compile(r">([^<]*)</a>", re.I)
+#: A tag inside a JSON-LD text (some sites put the story's HTML in ``articleBody``).
+_MARKUP_TAG = re.compile(r"<[^<>]{1,500}>")
 #: Attribute of the placeholder a collapsed link list leaves: how many words its links had.
 _LINK_WORDS_ATTR = "data-link-words"
 
@@ -140,6 +143,9 @@ class _Rendered:
     headings: list[tuple[str, int]] = field(default_factory=list)  # (text, block index)
     times: list[str] = field(default_factory=list)
     breadcrumbs: list[list[str]] = field(default_factory=list)
+    #: (path, first block, end block) of the elements that say they hold the story:
+    #: ``itemprop="articleBody"`` ("microdata"), ``<article>`` and ``<main>`` ("article").
+    containers: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def prune_markup(html: str) -> tuple[str, list[str]]:
@@ -254,6 +260,10 @@ def _render(root: Tag) -> _Rendered:
             end = len(blocks)
             if end > first:
                 out.spans.append((first, end, tag_depth, furniture))
+                if name in hr.STORY_TAGS:
+                    out.containers.append((ARTICLE, first, end))
+                elif tag.attrs and tag.attrs.get("itemprop") in hr.CONTENT_ITEMPROPS:
+                    out.containers.append((MICRODATA, first, end))
                 if name in hr.HEADING_TAGS:
                     out.headings.append((blocks[end - 1].text, end - 1))
             continue
@@ -672,6 +682,77 @@ def _article_paragraphs(
     return paragraphs + _select_paragraphs(rendered.blocks[first:end], headline)
 
 
+def _json_ld_body(ld_items: list[dict]) -> list[str]:
+    """The paragraphs of the longest JSON-LD ``articleBody`` (markup and entities some sites
+    leave in it removed; a line break ends a paragraph)."""
+    bodies = [item["articleBody"] for item in ld_items if isinstance(item.get("articleBody"), str)]
+    if not bodies:
+        return []
+    text = html_module.unescape(_MARKUP_TAG.sub("\n", max(bodies, key=len)))
+    return [line for line in map(normalise_line, text.splitlines()) if line]
+
+
+def _loose_paragraphs(blocks: list[_Block]) -> list[str]:
+    """The blocks of a fallback container that read as text: not furniture, link lists or
+    utility lines, and long enough to say something (``MIN_FALLBACK_BLOCK_WORDS``)."""
+    return [
+        b.text for b in blocks if _block_class(b) != _BAD and (b.is_prose or b.words >= hr.MIN_FALLBACK_BLOCK_WORDS)
+    ]
+
+
+def _densest_prose(blocks: list[_Block]) -> list[str]:
+    """The run of long, link-poor blocks with the most words (Kadane: a long block adds its
+    words, any other block costs ``DENSITY_GAP_COST``), whatever their stopwords say."""
+    best: tuple[int, int] | None = None
+    best_total = total = 0.0
+    start = 0
+    for index, block in enumerate(blocks):
+        long_text = (
+            not block.furniture
+            and block.words >= hr.MIN_PROSE_WORDS
+            and block.link_density <= hr.MAX_PROSE_LINK_DENSITY
+            and _block_class(block) != _BAD
+        )
+        value = block.words if long_text else -hr.DENSITY_GAP_COST
+        if total <= 0:
+            total, start = 0.0, index
+        total += value
+        if total > best_total:
+            best, best_total = (start, index + 1), total
+    if best is None:
+        return []
+    return _loose_paragraphs(blocks[best[0] : best[1]])
+
+
+def _fallback(rendered: _Rendered, ld_items: list[dict], main_words: int) -> tuple[str, list[str]] | None:
+    """When the main pass found no convincing article (fewer than ``MIN_MAIN_WORDS`` words),
+    the first of these that holds more: JSON-LD ``articleBody``, microdata ``articleBody``,
+    ``<article>``/``<main>``, the densest run of prose. Returns (path, paragraphs) or None."""
+    candidates = [
+        (JSONLD, lambda: _json_ld_body(ld_items)),
+        (MICRODATA, lambda: _container_text(rendered, MICRODATA)),
+        (ARTICLE, lambda: _container_text(rendered, ARTICLE)),
+        (DENSITY, lambda: _densest_prose(rendered.blocks)),
+    ]
+    for path, paragraphs_of in candidates:
+        paragraphs = paragraphs_of()
+        words = _words_in(paragraphs)
+        if words >= hr.MIN_FALLBACK_WORDS and words > main_words:
+            return path, paragraphs
+    return None
+
+
+def _container_text(rendered: _Rendered, path: str) -> list[str]:
+    """The text of the page's container of kind ``path`` (``_Rendered.containers``) with the
+    most words: a page may list teasers as <article>s besides the story's own."""
+    texts = [_loose_paragraphs(rendered.blocks[first:end]) for kind, first, end in rendered.containers if kind == path]
+    return max(texts, key=_words_in, default=[])
+
+
+def _words_in(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
 def clean_html_page(html: str) -> CleanPage:
     """Extract headline, section, URL, publication date and body text from an HTML page.
 
@@ -696,6 +777,14 @@ def clean_html_page(html: str) -> CleanPage:
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
     paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
+    extraction = MAIN
+    main_words = _words_in(paragraphs)
+    if main_words < hr.MIN_MAIN_WORDS:
+        found = _fallback(rendered, ld_items, main_words)
+        if found is not None:
+            extraction, paragraphs = found
+            wanted = normalise_line(headline or "").lower()
+            paragraphs = [p for p in paragraphs if p.lower() != wanted]
     anchors = [i for i in (headline_at, span[0] if span else None) if i is not None]
     return CleanPage(
         title=headline,
@@ -705,5 +794,6 @@ def clean_html_page(html: str) -> CleanPage:
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
         published=_published(rendered, ld, anchors),
+        extraction=extraction,
         language=meter.language,
     )

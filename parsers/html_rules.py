@@ -154,6 +154,20 @@ LEGAL_BLOCK = re.compile(
 #: A legal line longer than this is prose that mentions copyright, not a notice.
 MAX_LEGAL_WORDS = 40
 
+# --- fallbacks (``parsers.html_page._fallback``) ---
+
+#: Elements that hold the story by definition: the fallback reads the one with most text.
+STORY_TAGS = frozenset(["article", "main"])
+#: A main pass that found fewer words than this found no convincing article: the fallbacks
+#: (JSON-LD, microdata, <article>/<main>, densest prose) are tried and win if they hold more.
+MIN_MAIN_WORDS = 50
+#: Fewest words a fallback must find to be the article (fewer: the page is rejected).
+MIN_FALLBACK_WORDS = 25
+#: A block of a fallback container this long is kept even without the prose signal.
+MIN_FALLBACK_BLOCK_WORDS = 6
+#: Cost of a block that is not long, link-poor text inside the densest run of prose.
+DENSITY_GAP_COST = 10
+
 # --- metadata ---
 
 #: <meta> names/properties holding the headline, most specific first.
