@@ -30,7 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from bs4 import (
     BeautifulSoup,
@@ -193,7 +193,10 @@ def _words_of_names(value: str) -> frozenset[str]:
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
-_NOT_FURNITURE, _LAYOUT, _FURNITURE = 0, 1, 2
+#: Furniture kinds: by tag, role or hidden style (``_FURNITURE``); by a class/id word only
+#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment");
+#: a side column or widget (``_LAYOUT``: some themes so name the story's column).
+_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE = 0, 1, 2, 3
 
 
 def _furniture_kind(tag: Tag) -> int:
@@ -215,9 +218,11 @@ def _furniture_kind(tag: Tag) -> int:
     style = attrs.get("style")
     if style and hr.HIDDEN_STYLE.search(style):
         return _FURNITURE
+    if name in hr.PAGE_TAGS:
+        return _NOT_FURNITURE  # <body class="cookies-not-set has-nav">: the page, not a box in it
     words = _class_words(tag)
     if not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(words):
-        return _FURNITURE
+        return _NAMED_FURNITURE
     if name in hr.LAYOUT_TAGS or role in hr.LAYOUT_ROLES or not hr.LAYOUT_CLASS_WORDS.isdisjoint(words):
         return _LAYOUT
     return _NOT_FURNITURE
@@ -380,15 +385,23 @@ def _ld_type(item: dict) -> str:
 
 def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     """Mark blocks inside furniture elements. An element holding the headline is never
-    furniture (a story's head styled as a "promo" zone); a layout element (side column,
-    widget) is not when it holds most of the prose outside furniture (a story column
-    named "leftRail"). Flags are painted on byte arrays: nested elements cost C time."""
+    furniture (a story's head styled as a "promo" zone). An element that is furniture by a
+    class/id word only is not when it holds, outside the such elements nested in it, most of
+    the page's prose (the story's own container called "tone-comment" or "article-overlay";
+    a comment thread's prose sits in its comments, each one named furniture too). A layout
+    element (side column, widget) is not when it holds most of the prose outside furniture (a
+    story column named "leftRail"). Flags are painted on byte arrays: nested elements cost C time."""
     blocks = rendered.blocks
     at = -1 if headline_at is None else headline_at
     marked = [(first, end, kind) for first, end, _, kind in rendered.spans if kind and not first <= at < end]
     flags = bytearray(len(blocks))
     for first, end, kind in marked:
         if kind == _FURNITURE:
+            flags[first:end] = b"\x01" * (end - first)
+    named = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+    kept = _story_containers(blocks, flags, named)
+    for first, end in named:
+        if (first, end) not in kept:
             flags[first:end] = b"\x01" * (end - first)
     prose = (b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True))
     prose_sums = list(accumulate(prose, initial=0))
@@ -400,6 +413,29 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
                 flags[first:end] = b"\x01" * (end - first)
     for block, flag in zip(blocks, flags, strict=True):
         block.furniture = bool(flag)
+
+
+def _story_containers(blocks: list[_Block], flags: bytearray, named: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The spans of ``named`` (furniture by a class word) that are the story's container: they
+    hold ``NAMED_FURNITURE_MIN_PROSE_SHARE`` of the prose outside ``flags`` (the furniture by
+    tag, role or style) once the named spans nested in them that are not containers are left
+    out (innermost first, so a container inside a container counts for it)."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    needed = hr.NAMED_FURNITURE_MIN_PROSE_SHARE * sums[-1]
+    if not needed:
+        return set()
+    # Only a span that holds that much prose at all can be a container: a few, nested.
+    candidates = sorted({span for span in named if sums[span[1]] - sums[span[0]] >= needed}, key=lambda s: s[1] - s[0])
+    kept: set[tuple[int, int]] = set()
+    for first, end in candidates:
+        own = bytearray(b"\x01") * (end - first)  # blocks not inside nested named furniture
+        for inner in named:
+            if first <= inner[0] and inner[1] <= end and inner != (first, end) and inner not in kept:
+                own[inner[0] - first : inner[1] - first] = bytes(inner[1] - inner[0])
+        if sum(compress(prose[first:end], own)) >= needed:
+            kept.add((first, end))
+    return kept
 
 
 def _article_span(rendered: _Rendered) -> tuple[int, int] | None:

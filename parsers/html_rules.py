@@ -70,6 +70,12 @@ LAYOUT_CLASS_WORDS = frozenset(
     partner partners tags tag tagcloud keywords bio byline dateline timestamp meta metadata
     toolbox tools utility utilities hidden hide""".split()
 )
+#: An element furniture only by a class/id word is the story's container when it holds this
+#: share of the page's prose outside the named furniture nested in it ("tone-comment",
+#: "article-overlay", "photo-gallery-content" around the story; see ``html_page._classify``).
+NAMED_FURNITURE_MIN_PROSE_SHARE = 0.5
+#: The page itself: its class names describe the page's state ("cookies-not-set", "has-nav").
+PAGE_TAGS = frozenset(["body", "html"])
 #: Landmarks of the main content: never furniture, whatever their class names say
 #: (``<main class="js-social-anchor-start">``).
 CONTENT_TAGS = frozenset(["main"])
