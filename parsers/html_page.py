@@ -58,8 +58,11 @@ _CLASS_TOKEN = re.compile(r"[a-z0-9]+")
 # One alternation finds the start of every raw element to drop, comment or JSON-LD block.
 # The tag's ">" is optional and the scan possessive: a "<script" never closed swallows the
 # rest of the page in one step instead of being retried at every later "<script" (quadratic).
+# A tag name ends at a space, "/" or ">": <template-search-results> is a custom element, not a
+# <template> (a word boundary would stop at the "-" and drop the rest of the page).
+_TAG_NAME_END = r"(?=[\s/>]|$)"
 _RAW_OPEN = re.compile(
-    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")\b[^>]*+>?",
+    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")" + _TAG_NAME_END + r"[^>]*+>?",
     re.I,
 )
 _RAW_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in hr.RAW_DROP_ELEMENTS}
@@ -79,7 +82,7 @@ _SPACE_BEFORE_BLOCK = re.compile(
 )
 # A list whose every item is one short link (a menu). Possessive quantifiers: no backtracking.
 _LINK_LIST = re.compile(
-    r"<(ul|ol)\b[^<>]{0,2000}+>(?:\s*+<li\b[^<>]{0,2000}+>\s*+<a\b[^<>]{0,2000}+>[^<]{0,120}+</a>\s*+"
+    r"<(ul|ol)(?=[\s>])[^<>]{0,2000}+>(?:\s*+<li(?=[\s>])[^<>]{0,2000}+>\s*+<a(?=[\s>])[^<>]{0,2000}+>[^<]{0,120}+</a>\s*+"
     r"(?:</li>)?+)++\s*+</\1>",
     re.I,
 )
