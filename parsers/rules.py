@@ -29,6 +29,9 @@ BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLET_CHARS)}]\s+(?=\S)")
 #: ones may be article lists (story highlights, bulleted facts) and are scored like text.
 MIN_BULLET_TEXT_WORDS = 6
 
+#: Three or more short items between pipes: a menu or share bar in any language
+#: ("Home | News | Sport", "공유하기 | 페이스북 | 카카오톡").
+PIPE_MENU = re.compile(r"^[^|]{1,25}(?: \| [^|]{1,25}){2,}$")
 #: Lines without a single word character: rules ("━━━━", "-----"), lone bullets and stars.
 RULE_LINE = re.compile(r"^[^\w]*$")
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from parsers import rules
-from parsers.language import SAMPLE_CHARS, ProseMeter, prose_meter
+from parsers.language import SAMPLE_CHARS, UNSPACED_CHARS_PER_WORD, ProseMeter, prose_meter
 from parsers.metadata import find_date
 from parsers.page import CleanPage
 
@@ -306,6 +306,8 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
         return True
+    if " | " in stripped and rules.PIPE_MENU.match(stripped):
+        return True
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
@@ -423,6 +425,38 @@ def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_K
     return _TEXT
 
 
+#: A character a text browser draws two columns wide (Hangul, CJK, kana, full-width forms).
+_WIDE_CHAR = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+#: A line break inside a paragraph of a script written without spaces: the text browser cut
+#: the line wherever it was full, so the lines join without a space.
+_UNSPACED_BREAK = re.compile(
+    "(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001\u3002\uff0c\u300c\u300d])\n"
+    "(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001\u3002\uff0c\u300c\u300d])"
+)
+
+
+#: A character, and a run of characters, of a script written without spaces (Han, kana, Thai).
+_UNSPACED_CHAR = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED_RUN = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _columns(line: str) -> int:
+    """Columns a text browser gave ``line``: wide characters take two."""
+    return len(line) if line.isascii() else len(line) + len(_WIDE_CHAR.findall(line))
+
+
+def _join_wrapped(lines: Sequence[str]) -> str:
+    """The lines of one wrapped paragraph as one line: joined by spaces, except where a
+    script without spaces was cut (Chinese, Japanese)."""
+    text = " ".join(lines)
+    if text.isascii() or not _WIDE_CHAR.search(text):
+        return text
+    return _UNSPACED_BREAK.sub("", "\n".join(lines)).replace("\n", " ")
+
+
 def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     """For a run of non-blank lines, the indices of the lines that end a paragraph (the last
     line always does). Only the run's first line may be a bullet item: an item starts a run.
@@ -431,7 +465,7 @@ def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     word would still have fitted ends its paragraph. Lines longer than any wrap width were
     not wrapped at all and are one paragraph each.
     """
-    lengths = list(map(len, lines))
+    lengths = list(map(_columns, lines))
     longest = rules.MAX_WRAP_WIDTH
     width = max(lengths)
     if width > longest:
@@ -444,10 +478,12 @@ def _paragraph_ends(lines: Sequence[str]) -> list[int]:
         for index, length, next_length, following in zip(
             itertools.count(), lengths, lengths[1:], lines[1:], strict=False
         )
-        # (the next line's first word is the whole line when it has one word)
+        # (the next line's first word is the whole line when it has one word; a wide
+        # character alone when the line starts with one: such scripts wrap anywhere)
         if length > longest
         or next_length > longest
-        or length + (word if (word := following.find(" ")) >= 0 else next_length) <= room
+        or length + (2 if _WIDE_CHAR.match(following) else word if (word := following.find(" ")) >= 0 else next_length)
+        <= room
     ]
     ends.append(len(lines) - 1)
     return ends
@@ -538,7 +574,7 @@ def _add_paragraphs(blocks: list[Block], lines: Sequence[str], start: int, end: 
     ends = _paragraph_ends(run)
     first = 0
     for last in ends:
-        text = " ".join(run[first : last + 1]) if last > first else run[first]
+        text = _join_wrapped(run[first : last + 1]) if last > first else run[first]
         bullet = rules.BULLET_LINE.match(text) if text[0] in _BULLET_STARTS else None
         if bullet:
             blocks.append(Block(text[bullet.end() :], start + first, last + 1 - first, bullet=True))
@@ -868,7 +904,7 @@ def _title_shape(line: str) -> bool:
     neither starts with a lowercase word nor ends on a function word)."""
     words = line.split()
     low, high = rules.TITLE_WORDS
-    if not low <= len(words) <= high or words[0].islower() or _repeats_itself(line):
+    if not low <= _title_size(line, words) <= high or words[0].islower() or _repeats_itself(line):
         return False
     last = words[-1].strip("\"'’”").lower()
     return (
@@ -883,6 +919,20 @@ def _title_shape(line: str) -> bool:
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
     )
+
+
+def _title_size(line: str, words: list[str]) -> int:
+    """Words of a line, or their equivalent in characters for a script without spaces."""
+    if line.isascii():
+        return len(words)
+    unspaced = len(_UNSPACED_CHAR.findall(line))
+    return max(len(words), round(unspaced / UNSPACED_CHARS_PER_WORD)) if unspaced else len(words)
+
+
+def _unspaced_bigrams(line: str) -> set[str]:
+    """Pairs of adjacent characters of the runs of a script without spaces in ``line``: the
+    content a Chinese or Japanese headline shares with its text (it has no words to compare)."""
+    return {run[i : i + 2] for run in _UNSPACED_RUN.findall(line) for i in range(len(run) - 1)}
 
 
 def _content_words(text: str) -> set[str]:
@@ -932,6 +982,10 @@ class _ProseWords:
             count += found
         return count
 
+    def shared_fragments(self, fragments: set[str]) -> int:
+        """How many of ``fragments`` (character pairs of a script without spaces) the prose holds."""
+        return sum(1 for fragment in fragments if fragment in self._text)
+
     def _has(self, prefix: str) -> bool:
         """Whether a content word of the prose starts with ``prefix``, cut as ``_content_prefixes`` cuts."""
         size = rules.TITLE_WORD_PREFIX
@@ -955,12 +1009,16 @@ class _ProseWords:
 def _title_score(line: str, distance: int, following: _ProseWords) -> float:
     """How headline-like a title-shaped line is: its content words recur in the text that
     follows it, it sits close above that text, and it is written like a headline."""
-    words = _content_words(line)
-    if not words:
-        return -1.0
-    # Share of the line's words found below, damped for lines of one or two content words
-    # (a fragment like "says Mr Jobs" matches fully by chance).
-    overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
+    bigrams = set() if line.isascii() else _unspaced_bigrams(line)
+    if bigrams:  # Chinese, Japanese: share of the line's character pairs found below
+        overlap = following.shared_fragments(bigrams) / max(len(bigrams), rules.TITLE_MIN_CONTENT_WORDS)
+    else:
+        words = _content_words(line)
+        if not words:
+            return -1.0
+        # Share of the line's words found below, damped for lines of one or two content words
+        # (a fragment like "says Mr Jobs" matches fully by chance).
+        overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
