@@ -306,3 +306,32 @@ def test_articles_carry_their_language_and_extraction_path(tmp_path):
     assert newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--quiet").returncode == 0
     articles = Dataset.for_reading(str(tmp_path / "out")).read("articles").to_pylist()
     assert [(a["language"], a["extraction"]) for a in articles] == [("en", "main")] * 2
+
+
+def test_copies_of_a_chinese_story_are_one_story_and_different_chinese_stories_two(tmp_path):
+    from dataclasses import replace
+
+    from storage.dataset import Dataset
+    from tests.parsers.multilingual_pages import CHINESE_HARVEST, CHINESE_METRO, story_page
+
+    # A second site's copy: its own template, one figure edited, a closing line added.
+    edited = list(CHINESE_METRO.paragraphs)
+    edited[1] = edited[1].replace("四十分钟", "三十五分钟")
+    copy = replace(CHINESE_METRO, paragraphs=tuple(edited))
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "metro.html").write_text(story_page(CHINESE_METRO, site="chengshi"))
+    (inbox / "metro-copy.html").write_text(
+        story_page(copy, site="xinwen", extra="本报将继续关注五号线开通后的客流变化和运营情况，欢迎读者提供线索。")
+    )
+    (inbox / "harvest.html").write_text(story_page(CHINESE_HARVEST, site="nongcun"))
+    result = newsdedup("ingest", str(inbox), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "3 records: 2 articles kept, 1 duplicates, 0 rejects" in result.stdout
+    dataset = Dataset.for_reading(str(tmp_path / "out"))
+    articles = dataset.read("articles").to_pylist()
+    assert sorted(a["title"] for a in articles) == sorted([CHINESE_METRO.headline, CHINESE_HARVEST.headline])
+    assert {a["language"] for a in articles} == {"zh"}
+    (duplicate,) = dataset.read("duplicates").to_pylist()
+    metro = next(a for a in articles if a["title"] == CHINESE_METRO.headline)
+    assert duplicate["canonical_id"] == metro["article_id"] and duplicate["method"] == "near"
