@@ -192,7 +192,9 @@ def _class_words(tag: Tag) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _words_of_names(value: str) -> frozenset[str]:
     # Cached: a page repeats the same few hundred class names on thousands of elements.
-    value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
+    # A BEM modifier ("field--label-hidden", "layout--ad", "body--image-gallery") says how a
+    # block looks, not what it is: only the block's own name counts.
+    value = " ".join(v.split("--", 1)[0] for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 

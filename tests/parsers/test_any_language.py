@@ -179,3 +179,18 @@ def test_a_custom_element_is_not_the_raw_element_its_name_starts_with():
     page = clean_html_page(html)
     assert page.text.split("\n\n")[:4] == ENGLISH_STORY
     assert "never shown" not in page.text
+
+
+def test_a_bem_modifier_does_not_make_the_story_furniture():
+    # Drupal gives every field "field--label-hidden" (its label is hidden, not the field); here
+    # each of the story's paragraphs is such a field, none holding half the story alone.
+    fields = "".join(
+        f'<div class="paragraph paragraph--type--text field--label-hidden"><p>{p}</p></div>' for p in ENGLISH_STORY
+    )
+    html = f"""<html><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<h1>Rural bus route saved for two more years</h1>
+<div class="field field--name-field-paragraphs">{fields}</div>
+<div class="sidebar"><p>Our county's weekly newsletter, with the best of local news, every Friday.</p></div>
+</body></html>"""
+    page = clean_html_page(html)
+    assert page.text.split("\n\n") == ENGLISH_STORY
