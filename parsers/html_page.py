@@ -65,7 +65,9 @@ _RAW_OPEN = re.compile(
     r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")" + _TAG_NAME_END + r"[^>]*+>?",
     re.I,
 )
-_RAW_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in hr.RAW_DROP_ELEMENTS}
+# An end tag runs to the next ">" as in a browser: "</svg\n</span>" (the ">" forgotten) ends
+# the <svg> at the ">" of "</span>" instead of leaving it open to swallow the page.
+_RAW_CLOSE = {name: re.compile(rf"</{name}(?=[\s/>])[^>]*+>", re.I) for name in hr.RAW_DROP_ELEMENTS}
 _COMMENT_CLOSE = re.compile(r"-->")
 _JSON_LD_TYPE = re.compile(r"""type\s*=\s*["']?application/ld\+json""", re.I)
 _UNWRAP = re.compile(

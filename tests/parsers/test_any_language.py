@@ -194,3 +194,12 @@ def test_a_bem_modifier_does_not_make_the_story_furniture():
 </body></html>"""
     page = clean_html_page(html)
     assert page.text.split("\n\n") == ENGLISH_STORY
+
+
+def test_an_end_tag_missing_its_bracket_ends_its_raw_element_as_in_a_browser():
+    story = "".join(f"<p>{p}</p>" for p in ENGLISH_STORY)
+    html = f"""<html><body><header><span class="logo"><svg viewBox="0 0 10 10"><title>Logo</title>
+<g><path d="M0 0h10v10z"/></g></svg
+</span></header><h1>Rural bus route saved for two more years</h1><div class="story">{story}</div>
+</body></html>"""
+    assert clean_html_page(html).text.split("\n\n") == ENGLISH_STORY
