@@ -767,10 +767,14 @@ def _densest_prose(blocks: list[_Block]) -> list[str]:
     return _loose_paragraphs(blocks[best[0] : best[1]])
 
 
-def _fallback(rendered: _Rendered, ld_items: list[dict], main_words: int) -> tuple[str, list[str]] | None:
+def _fallback(
+    rendered: _Rendered, ld_items: list[dict], main_words: int, headline: str | None
+) -> tuple[str, list[str]] | None:
     """When the main pass found no convincing article (fewer than ``MIN_MAIN_WORDS`` words),
-    the first of these that holds more: JSON-LD ``articleBody``, microdata ``articleBody``,
-    ``<article>``/``<main>``, the densest run of prose. Returns (path, paragraphs) or None."""
+    the first of these that holds more words (the headline left out): JSON-LD
+    ``articleBody``, microdata ``articleBody``, ``<article>``/``<main>``, the densest run of
+    prose. Returns (path, paragraphs) or None."""
+    wanted = normalise_line(headline or "").lower()
     candidates = [
         (JSONLD, lambda: _json_ld_body(ld_items)),
         (MICRODATA, lambda: _container_text(rendered, MICRODATA)),
@@ -778,7 +782,7 @@ def _fallback(rendered: _Rendered, ld_items: list[dict], main_words: int) -> tup
         (DENSITY, lambda: _densest_prose(rendered.blocks)),
     ]
     for path, paragraphs_of in candidates:
-        paragraphs = paragraphs_of()
+        paragraphs = [p for p in paragraphs_of() if p.lower() != wanted]
         words = _words_in(paragraphs)
         if words >= hr.MIN_FALLBACK_WORDS and words > main_words:
             return path, paragraphs
@@ -823,11 +827,9 @@ def clean_html_page(html: str) -> CleanPage:
     extraction = MAIN
     main_words = _words_in(paragraphs)
     if main_words < hr.MIN_MAIN_WORDS:
-        found = _fallback(rendered, ld_items, main_words)
+        found = _fallback(rendered, ld_items, main_words, headline)
         if found is not None:
             extraction, paragraphs = found
-            wanted = normalise_line(headline or "").lower()
-            paragraphs = [p for p in paragraphs if p.lower() != wanted]
     anchors = [i for i in (headline_at, span[0] if span else None) if i is not None]
     return CleanPage(
         title=headline,
