@@ -141,6 +141,10 @@ MIN_PROSE_WORDS = 12
 MIN_STOPWORD_DENSITY = 0.25
 #: Characters of each of a page's longest blocks that its language is detected on.
 LANGUAGE_SAMPLE_BLOCK_CHARS = 400
+#: How many of a page's longest blocks the language sample is taken from.
+LANGUAGE_SAMPLE_BLOCKS = 12
+#: Blocks at least this long are the paragraphs the language sample is taken from.
+LANGUAGE_SAMPLE_MIN_CHARS = 100
 #: Ways of measuring (language, stoplist) whose block classes are remembered at once.
 MAX_LANGUAGE_MEMOS = 16
 #: How running text ends (quotes and brackets after the full stop included).

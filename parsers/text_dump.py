@@ -33,6 +33,7 @@ pattern and threshold lives in ``parsers.rules``.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import math
 import operator
@@ -440,6 +441,7 @@ _UNSPACED_BREAK = re.compile(
 
 #: A character, and a run of characters, of a script written without spaces (Han, kana, Thai).
 _UNSPACED_CHAR = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_FIRST_UNSPACED = "\u0e00"  # (the first character ``_UNSPACED_CHAR`` matches)
 _UNSPACED_RUN = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -465,7 +467,9 @@ def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     word would still have fitted ends its paragraph. Lines longer than any wrap width were
     not wrapped at all and are one paragraph each.
     """
-    lengths = list(map(_columns, lines))
+    lengths = list(map(len, lines))
+    if not all(map(str.isascii, lines)) and any(map(_WIDE_CHAR.search, lines)):  # (isascii: a flag)
+        lengths = list(map(_columns, lines))
     longest = rules.MAX_WRAP_WIDTH
     width = max(lengths)
     if width > longest:
@@ -723,15 +727,20 @@ def _meter_text_class(
 
 
 def page_meter(blocks: Sequence[Block]) -> ProseMeter:
-    """How the page's prose is measured: its language, detected once on its longest blocks
-    (``LANGUAGE_SAMPLE_BLOCK_CHARS`` of each), and that language's stoplist."""
-    candidates = sorted((b.text for b in blocks if not b.chrome), key=len, reverse=True)
+    """How the page's prose is measured: its language, detected once on its paragraphs of
+    ``LANGUAGE_SAMPLE_MIN_CHARS`` or more (``LANGUAGE_SAMPLE_BLOCK_CHARS`` of each, in page
+    order, until ``SAMPLE_CHARS``; the longest blocks when it has too few), and that
+    language's stoplist. A scan that stops early: this runs for every page."""
     sample, size = [], 0
-    for text in candidates:
-        sample.append(text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS])
-        size += len(sample[-1]) + 1
-        if size >= SAMPLE_CHARS:
-            break
+    for block in blocks:
+        if not block.chrome and len(block.text) >= rules.LANGUAGE_SAMPLE_MIN_CHARS:
+            sample.append(block.text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS])
+            size += len(sample[-1]) + 1
+            if size >= SAMPLE_CHARS:
+                break
+    if size < rules.LANGUAGE_SAMPLE_MIN_CHARS * 3:  # a page of short lines (or in an unspaced script)
+        longest = heapq.nlargest(rules.LANGUAGE_SAMPLE_BLOCKS, (b.text for b in blocks if not b.chrome), key=len)
+        sample = [text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS] for text in longest]
     return prose_meter(" ".join(sample), rules.STOPWORDS)
 
 
@@ -923,7 +932,7 @@ def _title_shape(line: str) -> bool:
 
 def _title_size(line: str, words: list[str]) -> int:
     """Words of a line, or their equivalent in characters for a script without spaces."""
-    if line.isascii():
+    if line.isascii() or max(line) < _FIRST_UNSPACED:
         return len(words)
     unspaced = len(_UNSPACED_CHAR.findall(line))
     return max(len(words), round(unspaced / UNSPACED_CHARS_PER_WORD)) if unspaced else len(words)
@@ -1009,7 +1018,7 @@ class _ProseWords:
 def _title_score(line: str, distance: int, following: _ProseWords) -> float:
     """How headline-like a title-shaped line is: its content words recur in the text that
     follows it, it sits close above that text, and it is written like a headline."""
-    bigrams = set() if line.isascii() else _unspaced_bigrams(line)
+    bigrams = set() if line.isascii() or max(line) < _FIRST_UNSPACED else _unspaced_bigrams(line)
     if bigrams:  # Chinese, Japanese: share of the line's character pairs found below
         overlap = following.shared_fragments(bigrams) / max(len(bigrams), rules.TITLE_MIN_CONTENT_WORDS)
     else:
