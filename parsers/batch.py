@@ -10,6 +10,7 @@ from parsers import rules
 from parsers.containers import read_input
 from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
+from parsers.language import detect_language
 from parsers.metadata import parse_date
 from parsers.page import CleanPage
 from parsers.reading import RawRecord
@@ -71,6 +72,8 @@ def clean_record(
         section=page.section,
         url=record.url or page.url,
         published=parse_date(record.published) or page.published,
+        language=page.language or detect_language(page.text),
+        extraction=page.extraction,
     )
 
 

@@ -70,7 +70,7 @@ def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -
         if not pc.any(pc.is_in(ids, pa.array(list(growth), pa.string()))).as_py():
             continue
         table = with_cluster_sizes(fs.read_parquet(path), growth)
-        transaction.replace("articles", relative, table.cast(ARTICLES))
+        transaction.replace("articles", relative, table)
         for article_id, size in zip(table["article_id"].to_pylist(), table["cluster_size"].to_pylist(), strict=True):
             if article_id in growth:
                 sizes[article_id] = size

@@ -74,6 +74,9 @@ STAGING_OPTIONS = {"compression": "lz4", "use_dictionary": False, "write_statist
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
 
+#: What each schema version changed, for the message that refuses an output of another one.
+
+
 class DatasetError(Exception):
     """The output directory cannot be used (not writable, corrupt manifest, ...)."""
 
@@ -365,9 +368,11 @@ class Dataset:
         """The committed rows of ``table`` (only ``columns`` if given), or None if empty. The
         columns a table gained since the dataset's schema version are null in its older rows."""
         if table in UPGRADABLE_VERSIONS.get(self.manifest.schema_version, ()):
-            # (files written before those columns: read whole, the few tables listed are small)
-            parts = [with_schema(fs.read_parquet(path), FIXED_SCHEMAS[table]) for path in self.files(table)]
-            parts = [part.select(columns) for part in parts] if columns is not None else parts
+            # Files written before those columns: read the wanted columns they have, null the rest.
+            schema = FIXED_SCHEMAS[table]
+            if columns is not None:
+                schema = pa.schema([schema.field(name) for name in columns], metadata=schema.metadata)
+            parts = [with_schema(fs.read_parquet_present(path, schema.names), schema) for path in self.files(table)]
         else:
             parts = [fs.read_parquet(path, columns) for path in self.files(table)]
         if not parts:
@@ -434,6 +439,8 @@ class Transaction:
         self.names = PendingNames(dataset.root, self.generation)
         self._pending: list[tuple[str, str]] = []
         self._added: dict[str, list[str]] = {t: [] for t in TABLES}
+        #: Committed files rewritten by this run (``replace``), already in the current schema.
+        self._replaced: set[str] = set()
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
@@ -450,11 +457,15 @@ class Transaction:
         self.add(table, relative)
 
     def replace(self, table: str, relative: str, data: pa.Table) -> None:
-        """Rewrite a committed file of ``table`` with new contents (same name)."""
+        """Rewrite a committed file of ``table`` with new contents (same name), in the table's
+        current schema (columns it gained since the file was written are null)."""
         if relative not in self.dataset.manifest.files[table]:
             raise DatasetError(f"cannot replace {relative}: it is not a committed file")
+        if table in FIXED_SCHEMAS:
+            data = with_schema(data, FIXED_SCHEMAS[table])
         write_parquet(data, self.pending_path(relative))
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
+        self._replaced.add(relative)
 
     def _upgrade(self) -> None:
         """Rewrite the committed files of the tables that gained columns since the dataset's
@@ -462,6 +473,8 @@ class Transaction:
         for table in UPGRADABLE_VERSIONS.get(self.dataset.manifest.schema_version, ()):
             schema = FIXED_SCHEMAS[table]
             for relative, path in zip(self.dataset.manifest.files[table], self.dataset.files(table), strict=True):
+                if relative in self._replaced:
+                    continue  # already rewritten by this run, in the current schema
                 data = fs.read_parquet(path)
                 if data.schema.names != schema.names:
                     self.replace(table, relative, with_schema(data, schema))

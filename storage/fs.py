@@ -145,6 +145,13 @@ def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
     return pq.read_table(path, columns=columns)
 
 
+def read_parquet_present(path: str, columns: list[str]) -> pa.Table:
+    """The ``columns`` a Parquet file has (one written before a column was added lacks it)."""
+    with _open_binary(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+
+
 def read_parquet_matching(path: str, key: str, values: pa.Array, columns: list[str] | None = None) -> pa.Table:
     """The rows of a Parquet file whose ``key`` column holds one of ``values`` (only
     those of ``columns`` it has, if given).

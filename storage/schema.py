@@ -20,8 +20,9 @@ SCHEMA_VERSION = "2"
 #: the next run into such a dataset rewrites those tables' files with the columns null
 #: (``storage.dataset.Transaction.commit``), so that every file of a table has one schema for
 #: other readers (DuckDB, Polars) too.
-#:   1 -> 2: runs/ gained files_other_types and other_types.
-UPGRADABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1": ("runs",)}
+#:   1 -> 2: runs/ gained files_other_types and other_types; articles/ and duplicates/ gained
+#:   language and extraction.
+UPGRADABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1": ("articles", "duplicates", "runs")}
 
 #: Tables under the output directory, in the order a run writes them.
 TABLES = ("articles", "duplicates", "rejects", "signatures", "inputs", "runs")
@@ -58,6 +59,11 @@ class Document:
     content_hash: str = ""
     article_id: str = ""
     extra: dict = field(default_factory=dict)
+    #: ISO 639-1 code of the text's language, None when unsure (``parsers.language``).
+    language: str | None = None
+    #: Which path of the cleaner made the text ("main", "jsonld", "microdata", "article",
+    #: "density", see ``parsers.page``): the fallbacks are where to look for weak extractions.
+    extraction: str = "main"
 
     @property
     def word_count(self) -> int:
@@ -77,6 +83,9 @@ _ARTICLE_FIELDS = [
     pa.field("url", pa.string()),
     pa.field("published", _TIMESTAMP),
     pa.field("word_count", pa.int64(), nullable=False),
+    pa.field("language", pa.string()),  # ISO 639-1, null when unsure
+    # "main", "jsonld", "density", ...; null in rows written before schema version 2
+    pa.field("extraction", pa.string()),
     pa.field("content_hash", pa.string(), nullable=False),
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),

@@ -405,3 +405,69 @@ def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "distributed." not in result.stderr and "INFO" not in result.stderr, result.stderr
+
+
+def _rewrite_as_version_1(output: Path) -> None:
+    """Make an output look as newsdedup wrote it before schema version 2: no language and
+    extraction columns in articles and duplicates, version "1" in the files and the manifest."""
+    import pyarrow.parquet as pq
+
+    for path in [*output.glob("articles/**/*.parquet"), *output.glob("duplicates/**/*.parquet")]:
+        table = pq.read_table(path).drop_columns(["language", "extraction"])
+        metadata = {**table.schema.metadata, b"newsdedup.schema_version": b"1"}
+        pq.write_table(table.replace_schema_metadata(metadata), path)
+    manifest = json.loads((output / "_manifest.json").read_text())
+    manifest["schema_version"] = "1"
+    (output / "_manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_output_of_schema_version_1_is_read_and_upgraded_by_the_next_ingest(tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    assert newsdedup("ingest", str(SEEDS), "--output", str(out), "--quiet").returncode == 0
+    _rewrite_as_version_1(out)
+    stats = newsdedup("stats", str(out), "--json")
+    assert stats.returncode == 0, stats.stderr
+    result = newsdedup("ingest", str(SEEDS), "--output", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "_manifest.json").read_text())["schema_version"] == "2"
+    for path in out.glob("articles/**/*.parquet"):
+        assert {"language", "extraction"} <= set(pq.read_schema(path).names)
+
+
+def test_articles_carry_their_language_and_extraction_path(tmp_path):
+    from storage.dataset import Dataset
+
+    assert newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--quiet").returncode == 0
+    articles = Dataset.for_reading(str(tmp_path / "out")).read("articles").to_pylist()
+    assert [(a["language"], a["extraction"]) for a in articles] == [("en", "main")] * 2
+
+
+def test_copies_of_a_chinese_story_are_one_story_and_different_chinese_stories_two(tmp_path):
+    from dataclasses import replace
+
+    from storage.dataset import Dataset
+    from tests.parsers.multilingual_pages import CHINESE_HARVEST, CHINESE_METRO, story_page
+
+    # A second site's copy: its own template, one figure edited, a closing line added.
+    edited = list(CHINESE_METRO.paragraphs)
+    edited[1] = edited[1].replace("四十分钟", "三十五分钟")
+    copy = replace(CHINESE_METRO, paragraphs=tuple(edited))
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "metro.html").write_text(story_page(CHINESE_METRO, site="chengshi"))
+    (inbox / "metro-copy.html").write_text(
+        story_page(copy, site="xinwen", extra="本报将继续关注五号线开通后的客流变化和运营情况，欢迎读者提供线索。")
+    )
+    (inbox / "harvest.html").write_text(story_page(CHINESE_HARVEST, site="nongcun"))
+    result = newsdedup("ingest", str(inbox), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "3 records: 2 articles kept, 1 duplicates, 0 rejects" in result.stdout
+    dataset = Dataset.for_reading(str(tmp_path / "out"))
+    articles = dataset.read("articles").to_pylist()
+    assert sorted(a["title"] for a in articles) == sorted([CHINESE_METRO.headline, CHINESE_HARVEST.headline])
+    assert {a["language"] for a in articles} == {"zh"}
+    (duplicate,) = dataset.read("duplicates").to_pylist()
+    metro = next(a for a in articles if a["title"] == CHINESE_METRO.headline)
+    assert duplicate["canonical_id"] == metro["article_id"] and duplicate["method"] == "near"

@@ -10,9 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage.dataset import Dataset, DatasetError, DatasetLockedError, RollingWriter
-from storage.schema import signatures_schema
+from storage.schema import SCHEMA_VERSION, signatures_schema
 
 SCHEMA = pa.schema([("n", pa.int64())])
+#: The start of a manifest of this newsdedup.
+OURS = {"format": "newsdedup-dataset", "schema_version": SCHEMA_VERSION}
 
 
 def commit_numbers(dataset: Dataset, name: str, numbers: list[int]) -> None:
@@ -88,10 +90,10 @@ def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
     [
         [],
         None,
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": []},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"articles": "abc"}},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": "1", "files": {}},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"runs": ["../../etc/x"]}},
+        {**OURS, "generation": 1, "files": []},
+        {**OURS, "generation": 1, "files": {"articles": "abc"}},
+        {**OURS, "generation": "1", "files": {}},
+        {**OURS, "generation": 1, "files": {"runs": ["../../etc/x"]}},
     ],
 )
 def test_a_manifest_of_the_wrong_shape_is_a_clear_error(tmp_path, manifest):

@@ -11,20 +11,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage.dataset import Dataset, DatasetError
-from storage.schema import RUNS, SCHEMA_VERSION
+from storage.schema import ARTICLES, DUPLICATES, RUNS, SCHEMA_VERSION
 from tests.conftest import SEEDS
 
-#: Columns the runs table gained in schema version 2.
-ADDED_IN_2 = ["files_other_types", "other_types"]
+#: Columns each table gained in schema version 2.
+ADDED_IN_2 = {
+    "runs": ["files_other_types", "other_types"],
+    "articles": ["language", "extraction"],
+    "duplicates": ["language", "extraction"],
+}
 
 
 def as_version_1(output) -> None:
-    """Make ``output`` what version 1 wrote: runs files without the columns added since, and
-    the manifest's version 1."""
-    for path in (output / "runs").glob("*.parquet"):
-        table = pq.read_table(path).drop_columns(ADDED_IN_2)
-        metadata = {**table.schema.metadata, b"newsdedup.schema_version": b"1"}
-        pq.write_table(table.replace_schema_metadata(metadata), path)
+    """Make ``output`` what version 1 wrote: files without the columns added since, and the
+    manifest's version 1."""
+    for table, columns in ADDED_IN_2.items():
+        for path in (output / table).glob("**/*.parquet"):
+            data = pq.read_table(path).drop_columns(columns)
+            metadata = {**data.schema.metadata, b"newsdedup.schema_version": b"1"}
+            pq.write_table(data.replace_schema_metadata(metadata), path)
     manifest = json.loads((output / "_manifest.json").read_text())
     manifest["schema_version"] = "1"
     (output / "_manifest.json").write_text(json.dumps(manifest))
@@ -37,20 +42,34 @@ def test_a_version_1_dataset_is_read_and_upgraded_by_the_next_run(run_ingest, tm
     run_ingest([inbox], output)
     as_version_1(output)
 
-    runs = Dataset.for_reading(str(output)).read("runs")
+    dataset = Dataset.for_reading(str(output))
+    runs = dataset.read("runs")
     assert runs.column_names == RUNS.names
-    assert runs.select(ADDED_IN_2).to_pylist() == [{"files_other_types": None, "other_types": None}]
+    assert runs.select(ADDED_IN_2["runs"]).to_pylist() == [{"files_other_types": None, "other_types": None}]
+    articles = dataset.read("articles", ["article_id", "language", "extraction"])
+    stored = articles.num_rows
+    assert stored > 0
+    assert articles.select(["language", "extraction"]).to_pylist() == [{"language": None, "extraction": None}] * stored
+    assert dataset.read("duplicates").column_names == DUPLICATES.names
 
     (inbox / "notes.pdf").write_bytes(b"%PDF-1.7\n")
+    (inbox / "new.txt").write_text((SEEDS / "003_809269d57f52441b.txt").read_text().replace("Japan", "Nippon"))
     run_ingest([inbox], output)
 
     assert json.loads((output / "_manifest.json").read_text())["schema_version"] == "2"
     files = sorted((output / "runs").glob("*.parquet"))
     assert len(files) == 2 and all(pq.read_schema(f).names == RUNS.names for f in files)
+    for table, schema in (("articles", ARTICLES), ("duplicates", DUPLICATES)):
+        assert all(pq.read_schema(f).names == schema.names for f in (output / table).glob("**/*.parquet"))
     # One schema in every file: other readers need no options to read the table whole.
     query = "SELECT files_read, files_other_types FROM read_parquet(?) ORDER BY started_at"
-    assert duckdb.execute(query, [str(output / "runs" / "*.parquet")]).fetchall() == [(2, None), (0, 1)]
+    seeds = len(list(SEEDS.glob("*.txt")))
+    assert duckdb.execute(query, [str(output / "runs" / "*.parquet")]).fetchall() == [(seeds, None), (1, 1)]
     assert pl.read_parquet(output / "runs" / "*.parquet")["files_other_types"].to_list().count(1) == 1
+    old_rows = duckdb.execute(
+        "SELECT count(*) FROM read_parquet(?) WHERE extraction IS NULL", [str(output / "articles" / "**" / "*.parquet")]
+    ).fetchone()
+    assert old_rows == (stored,)
 
 
 @pytest.mark.parametrize(
