@@ -70,6 +70,11 @@ def test_a_version_1_dataset_is_read_and_upgraded_by_the_next_run(run_ingest, tm
         "SELECT count(*) FROM read_parquet(?) WHERE extraction IS NULL", [str(output / "articles" / "**" / "*.parquet")]
     ).fetchone()
     assert old_rows == (stored,)
+    # The run's new copy raised its story's stored cluster_size, upgrade or not.
+    dataset = Dataset.for_reading(str(output))
+    assert dataset.read("duplicates").num_rows > 0
+    sizes = dataset.read("articles", ["cluster_size"])["cluster_size"].to_pylist()
+    assert sum(sizes) == dataset.count("articles") + dataset.count("duplicates")
 
 
 @pytest.mark.parametrize(
