@@ -29,12 +29,13 @@ def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == f"wrote {tmp_path / 'out'} (articles/, duplicates/, rejects/, runs/)"
-    assert lines[1] == "2 files read, 2 records: 2 articles kept, 0 duplicates, 0 rejects"
+    # Three seeds: two stories, and a syndicated copy of the first one under another site's chrome.
+    assert lines[1] == "3 files read, 3 records: 2 articles kept, 1 duplicates, 0 rejects"
     assert "Traceback" not in result.stderr
 
     again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
     summary = json.loads(again.stdout)
-    assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 2)
+    assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 3)
 
 
 def test_no_inputs_is_one_line_and_exit_2(tmp_path):
@@ -127,9 +128,10 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
 
     stats = newsdedup("stats", str(tmp_path / "out"))
     assert stats.returncode == 0
-    assert "articles:   2" in stats.stdout and "duplicates: 1" in stats.stdout
+    # The exact copy of seed 003 and the syndicated copy of seed 000: two clusters of two.
+    assert "articles:   2" in stats.stdout and "duplicates: 2" in stats.stdout
     assert "empty: 1" in stats.stdout and "runs:       1" in stats.stdout
-    assert "Kono hurries to meet Pompeo" in stats.stdout  # the largest cluster
+    assert "Kono hurries to meet Pompeo" in stats.stdout and "Amid growing frustration" in stats.stdout
 
     from storage.dataset import Dataset
 
@@ -172,8 +174,8 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
     stdout, _ = process.communicate(timeout=300)
     assert process.returncode == 0
     assert b"ingesting" in drawn and b"records/s" in drawn  # the bar, on the terminal
-    assert b"2/2" in drawn  # the total, from the run's own walk of the inputs
-    assert "2 files read" in stdout
+    assert b"3/3" in drawn  # the total, from the run's own walk of the inputs
+    assert "3 files read" in stdout
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
     assert "ingesting" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no bar

@@ -58,7 +58,8 @@ def test_kill_at_every_write_point(tmp_path):
     completed = run_driver(reference, 0, [inbox])
     assert completed.returncode == 0, completed.stderr
     after = state(Dataset.for_reading(str(reference)))
-    assert after != before and after["duplicates"] == [("seed-copy.txt", 2)]
+    assert after != before
+    assert [copy for copy in after["duplicates"] if copy not in before["duplicates"]] == [("seed-copy.txt", 2)]
     total_fsyncs = int(completed.stdout.split("fsyncs=")[1])
 
     outcomes = set()
