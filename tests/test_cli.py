@@ -24,6 +24,7 @@ def newsdedup(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
@@ -64,6 +65,7 @@ def test_an_output_url_without_its_filesystem_package_is_one_line_and_exit_2(tmp
     ]
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
     with socket.socket() as probe:  # a loopback port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -119,6 +121,7 @@ def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
     ]
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_stats_and_show_describe_a_dataset(tmp_path):
     inbox = tmp_path / "in"
     shutil.copytree(SEEDS, inbox)
@@ -149,6 +152,7 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
     import pty
 
@@ -210,6 +214,7 @@ def start_in_own_group(*args: str, ignore_sigint: bool = False) -> subprocess.Po
     )
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 @pytest.mark.parametrize(
     ("signum", "to_group", "ignore_sigint", "status"),
     [
@@ -266,6 +271,7 @@ def test_a_signal_stops_a_run_promptly_and_a_rerun_completes_it(
     assert kept + (rejected.num_rows if rejected else 0) == 4000
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--workers", "2", "--quiet")
     assert result.returncode == 0, result.stderr

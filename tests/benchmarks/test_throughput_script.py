@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO, shared_data
+
+pytestmark = pytest.mark.slow  # each test runs the benchmark script end to end
 
 
 def run_script(*arguments: str) -> dict[str, str]:

@@ -260,6 +260,7 @@ def test_an_empty_inbox_is_a_quiet_run_not_a_failure(run_ingest, tmp_path):
     assert read(tmp_path / "out", "articles").num_rows == 0  # the table exists, with its schema
 
 
+@pytest.mark.slow  # two whole runs, one on a local Dask cluster
 def test_two_workers_give_the_single_worker_result(run_ingest, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

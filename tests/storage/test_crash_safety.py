@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pytest
 
 from storage.dataset import Dataset
 from tests.conftest import REPO, SEEDS
@@ -41,6 +42,7 @@ def state(dataset: Dataset) -> dict:
     return seen
 
 
+@pytest.mark.slow  # a run killed at each of its fsyncs, each in a fresh process
 def test_kill_at_every_write_point(tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(SEEDS, inbox)
