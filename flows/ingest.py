@@ -29,7 +29,7 @@ from newsdedup.pipeline import (
     select_changed_inputs,
     stage_batch,
 )
-from newsdedup.progress import report_files, report_total
+from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
 from newsdedup.workers import WorkerPool, planned_workers, worker_pool
 from parsers.discover import InputFile, NoInputsError, discover_inputs
@@ -85,7 +85,8 @@ def stage_batch_task(
     pool: WorkerPool,
 ) -> StagedBatch:
     staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
-    report_files(staged.files, staged.documents + staged.rejects)
+    if not pool.relays_progress:  # (a Dask worker's reports stay there: the batch's, now)
+        report_files(staged.files, staged.documents + staged.rejects)
     get_run_logger().info(
         "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
     )
@@ -245,7 +246,7 @@ def ingest_flow(
         # quote(): Prefect would otherwise walk every element of these lists looking for
         # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).
         files, summary.files_unchanged = select_inputs_task(dataset, quote(discovered))
-        report_files(summary.files_unchanged, 0)
+        report_stage("read", total=len(files), skipped=summary.files_unchanged)
         staging_dir = dataset.staging_dir(run_id)
         work = batches(files, config.batch_size, planned_workers(config.workers))
         with worker_pool(config.workers, len(work), dask_address) as pool:

@@ -28,7 +28,7 @@ import posixpath
 import re
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -333,6 +333,18 @@ class Dataset:
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
         """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
         parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        if not parts:
+            return None
+        return pa.concat_tables(parts, promote_options="default")
+
+    def read_matching(
+        self, table: str, key: str, values: Sequence[object], columns: list[str] | None = None
+    ) -> pa.Table | None:
+        """The committed rows of ``table`` whose ``key`` column holds one of ``values`` (only
+        ``columns`` if given), or None if the table is empty. Each file's ``key`` column is
+        read first, then only the row groups holding a match (``fs.read_parquet_matching``)."""
+        wanted = pa.array(values)
+        parts = [fs.read_parquet_matching(path, key, wanted, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")

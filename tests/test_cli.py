@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -35,6 +36,7 @@ def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
     assert "Traceback" not in result.stderr
 
     again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
+    assert again.stdout.count("\n") == 1  # one line: one record for a log collector
     summary = json.loads(again.stdout)
     assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 3)
 
@@ -76,6 +78,46 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"newsdedup: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+
+
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("where", ["profile", "environment"])
+def test_a_stopped_prefect_server_is_one_line_naming_the_url_and_the_fixes(tmp_path, where):
+    api_url = f"http://127.0.0.1:{closed_loopback_port()}/api"
+    # A Prefect of its own (PREFECT_HOME), with none of this process's Prefect settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    if where == "profile":  # README step 2, with the server then stopped
+        setting = subprocess.run(
+            [sys.executable, "-m", "prefect", "config", "set", f"PREFECT_API_URL={api_url}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert setting.returncode == 0, setting.stderr
+        unset = "`prefect config unset PREFECT_API_URL`"
+    else:
+        env["PREFECT_API_URL"] = api_url
+        unset = "unset PREFECT_API_URL in the environment"
+    result = subprocess.run(
+        [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsdedup: no Prefect server answers at {api_url} (PREFECT_API_URL, set in ")
+    assert "start it with `prefect server start`" in line and unset in line
 
 
 def test_bad_settings_are_one_line_and_exit_2(tmp_path):
@@ -146,24 +188,68 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert "TOKYO — The top Japanese and U.S. diplomats" in show.stdout
     assert "duplicates (1):\n  exact" in show.stdout and "copy.txt" in show.stdout
 
+    assert "None" not in show.stdout  # the seeds name no url and no date: printed empty
+    assert "\nurl:\npublished:\n" in show.stdout
+
+    as_json = newsdedup("show", str(tmp_path / "out"), kono["article_id"], "--json")
+    assert as_json.returncode == 0 and as_json.stdout.count("\n") == 1
+    shown = json.loads(as_json.stdout)
+    assert (shown["article_id"], shown["title"], shown["url"]) == (kono["article_id"], kono["title"], None)
+    assert shown["text"] == kono["text"] and shown["cluster_size"] == 2
+    assert [(d["method"], d["source_path"]) for d in shown["duplicates"]] == [("exact", "copy.txt")]
+
+    stats_json = newsdedup("stats", str(tmp_path / "out"), "--json")
+    assert stats_json.returncode == 0 and stats_json.stdout.count("\n") == 1
+    held = json.loads(stats_json.stdout)
+    assert (held["articles"], held["duplicates"], held["rejects"], held["runs"]) == (2, 2, 1, 1)
+    assert held["rejects_by_reason"] == {"empty": 1}
+    # Two clusters of two (003 and its exact copy, 000 and its syndicated copy 007).
+    assert sorted(c["article_id"] for c in held["largest_clusters"]) == sorted(a["article_id"] for a in articles)
+    assert all(c["cluster_size"] == 2 for c in held["largest_clusters"])
+    assert held["signature_settings"]["num_perm"] == "128"
+
     missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
     assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
     not_a_dataset = newsdedup("stats", str(tmp_path / "in"))
     assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr
 
 
-@pytest.mark.slow  # a whole CLI run or more in fresh processes
-def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = newsdedup("--version")
+    assert (result.returncode, result.stdout) == (0, f"newsdedup {version('newsdedup')}\n")
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["stats"], ["show"]], ids=["main", "ingest", "stats", "show"])
+def test_help_is_plain_text(command):
+    result = newsdedup(*command, "--help")
+    assert result.returncode == 0
+    assert "``" not in result.stdout and not re.search(r":(func|class|meth|mod|attr|data|ref):", result.stdout)
+    if command == ["ingest"]:
+        flat = " ".join(result.stdout.split())  # argparse wraps the help to the terminal
+        assert "JSONL (.jsonl, .ndjson)" in flat and "WARC (.warc)" in flat
+
+
+def test_json_and_quiet_together_are_refused_in_one_line(tmp_path):
+    result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json", "--quiet")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "newsdedup: --json and --quiet cannot be used together (--json prints only the summary)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def on_a_terminal(*args: str) -> tuple[str, str]:
+    """Run the command with standard error on a pseudo-terminal (120 columns): what it drew
+    there, and its standard output."""
     import pty
 
     primary, secondary = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # a temporary server
+    env.update(PYTHONPATH=str(REPO), COLUMNS="120")
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsdedup.cli", "ingest", str(SEEDS), "--output", str(tmp_path / "out")],
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-        env=env,
-        text=True,
+        [sys.executable, "-m", "newsdedup.cli", *args], stdout=subprocess.PIPE, stderr=secondary, env=env, text=True
     )
     os.close(secondary)
     drawn = b""
@@ -176,13 +262,33 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(tmp_path):
             break
         drawn += chunk
     stdout, _ = process.communicate(timeout=300)
+    os.close(primary)
     assert process.returncode == 0
-    assert b"ingesting" in drawn and b"records/s" in drawn  # the bar, on the terminal
-    assert b"3/3" in drawn  # the total, from the run's own walk of the inputs
+    return drawn.decode("utf-8", errors="replace"), stdout
+
+
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
+def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_otherwise(tmp_path):
+    screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
+    # Start-up first, then each stage's row in order (each is drawn when its stage begins).
+    startup = screen.index("Starting Prefect's temporary server")
+    read = screen.index("read, clean, sign")
+    dedup = screen.index("dedup ")
+    write = screen.index("write ")
+    assert startup < read < dedup < write
+    assert "found 3 input files" in screen[startup:read]
+    assert re.search(r"0/3 files +0 records/s +ETA -:--:--", screen)  # as reading begins
+    assert re.search(r"3/3 files +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
+    assert re.search(r"[1-9]\d*/[1-9]\d* tasks", screen[dedup:])  # dedup's and write's tasks, as they finish
     assert "3 files read" in stdout
 
+    # Again: every file is unchanged, and start-up says so; nothing is left to read.
+    screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
+    assert "found 3 input files, 3 unchanged" in screen and re.search(r"0/0 files +0 records/s", screen)
+    assert "0 files read (3 unchanged files skipped)" in stdout
+
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
-    assert "ingesting" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no bar
+    assert "Starting Prefect" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no progress
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,18 @@
-"""Where the CPU-heavy steps run: in process, one call at a time, on one thread."""
+"""Where the CPU-heavy steps run: in process, one call at a time, on one thread; or on a
+process pool whose workers' progress reaches the run."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from newsdedup.workers import WorkerPool
+import pytest
+
+from newsdedup.progress import LOGGER, report_files
+from newsdedup.workers import WorkerPool, default_workers, worker_pool
 
 
 class Overlap:
@@ -45,3 +51,38 @@ def test_in_process_map_keeps_the_order():
     assert pool.map(overlap.work, [(n,) for n in range(5)]) == [0, 2, 4, 6, 8]
     assert overlap.most == 1
     pool.close()
+
+
+def stage_and_report(files: int) -> int:
+    """In a worker: report ``files`` files (as ``stage_batch`` does per window) and say
+    which process did it."""
+    report_files(files, files * 10)
+    return os.getpid()
+
+
+def test_reports_of_the_process_pool_workers_reach_the_run_and_map_tells_each_result():
+    if default_workers() < 2:
+        pytest.skip("the process pool needs two CPUs (with one, calls run in process)")
+    received: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            received.append(record.progress)
+
+    logger, handler = logging.getLogger(LOGGER), Collect(level=logging.DEBUG)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    done: list[int] = []
+    try:
+        with worker_pool(workers=0, batches=2) as pool:
+            assert pool.relays_progress
+            pids = pool.map(stage_and_report, [(3,), (4,)], done=lambda: done.append(len(done)))
+            deadline = time.monotonic() + 60  # (a bound on the wait, not a timing assertion)
+            while len(received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    assert os.getpid() not in pids  # reported in worker processes ...
+    assert sorted((r["files"], r["records"]) for r in received) == [(3, 30), (4, 40)]  # ... logged here
+    assert done == [0, 1]

@@ -31,6 +31,21 @@ def test_commit_makes_files_visible_and_listed(tmp_path):
     assert sorted(ds.dataset(tmp_path / "runs").to_table()["n"].to_pylist()) == [1, 2, 3]
 
 
+def test_read_matching_keeps_only_the_rows_whose_key_matches_in_every_file_and_row_group(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        transaction = dataset.transaction()
+        numbers = pa.table({"n": list(range(10)), "word": [f"w{i}" for i in range(10)]})
+        transaction.write("runs", "runs/a.parquet", numbers)
+        transaction.commit()
+        commit_numbers(dataset, "b", [2, 4])
+    pq.write_table(numbers, tmp_path / "runs" / "a.parquet", row_group_size=3)  # (rewritten: 4 row groups)
+    reader = Dataset.for_reading(str(tmp_path))
+    assert reader.read_matching("runs", "n", [2])["n"].to_pylist() == [2, 2]
+    found = reader.read_matching("runs", "n", [7, 4, 3], ["word"])
+    assert found.column_names == ["word"] and found["word"].to_pylist() == ["w3", "w4", "w7", None]
+    assert reader.read_matching("runs", "n", [99]).num_rows == 0
+
+
 def test_uncommitted_files_are_invisible_and_removed_by_the_next_writer(tmp_path):
     with Dataset.open(str(tmp_path)) as dataset:
         commit_numbers(dataset, "a", [1])
