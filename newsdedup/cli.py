@@ -189,6 +189,13 @@ def _parser() -> argparse.ArgumentParser:
         help="reject input files larger than this",
     )
     ingest.add_argument(
+        "--max-words",
+        type=int,
+        default=ReadLimits.max_words,
+        metavar="N",
+        help=f"reject articles longer than this, as too_long (default {ReadLimits.max_words:,})",
+    )
+    ingest.add_argument(
         "--jsonl-field",
         action="append",
         default=[],
@@ -315,6 +322,7 @@ def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: Progres
             rows=args.rows,
             batch_size=args.batch_size,
             max_file_mb=args.max_file_mb,
+            max_words=args.max_words,
             workers=args.workers,
             dask_address=args.dask_address,
             dedup_block_rows=args.dedup_block_rows,

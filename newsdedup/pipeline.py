@@ -8,8 +8,10 @@ is paths and small summaries.
 
 from __future__ import annotations
 
+import glob
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ from newsdedup.progress import report_files, report_stage, report_task_done, rep
 from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
-from parsers.discover import InputFile, printable_path
+from parsers.discover import InputFile, missing_inputs, printable_path
 from storage import fs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
@@ -100,6 +102,16 @@ def commit_batches(
         _reported(pool),
         planned_workers(config.workers),
     )
+
+
+def make_missing_inputs(inputs: Sequence[str]) -> list[str]:
+    """Make an empty directory for each input that names nothing yet (an inbox that a
+    scheduled run reads before anything was put there); glob patterns are left alone.
+    Returns the absolute paths of the directories made."""
+    made = [path for path in missing_inputs(list(inputs)) if not glob.has_magic(path)]
+    for path in made:
+        os.makedirs(path, exist_ok=True)
+    return made
 
 
 def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple[list[InputFile], int]:

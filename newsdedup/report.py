@@ -29,6 +29,7 @@ def run_markdown(summary: RunSummary) -> str:
         "|---|---:|",
         f"| files read | {summary.files_read} |",
         f"| files unchanged since an earlier run (skipped) | {summary.files_unchanged} |",
+        f"| files of other types (skipped) | {sum(summary.other_types.values())} |",
         f"| records read | {summary.records_read} |",
         f"| articles kept | {summary.articles} |",
         f"| duplicates set aside | {summary.duplicates} |",
@@ -40,6 +41,10 @@ def run_markdown(summary: RunSummary) -> str:
     if summary.rejects_by_reason:
         lines += ["## Rejects by reason", "", "| reason | count |", "|---|---:|"]
         lines += [f"| {reason} | {count} |" for reason, count in summary.rejects_by_reason.items()]
+        lines.append("")
+    if summary.other_types:
+        lines += ["## Files of other types (skipped)", "", "| type | files |", "|---|---:|"]
+        lines += [f"| {kind} | {count} |" for kind, count in summary.other_types.items()]
         lines.append("")
     if summary.seconds_by_stage:
         lines += ["## Time per stage", "", "| stage | seconds |", "|---|---:|"]

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage import fs
-from storage.schema import SCHEMA_VERSION, TABLES
+from storage.schema import FIXED_SCHEMAS, SCHEMA_VERSION, TABLES, UPGRADABLE_VERSIONS
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,23 @@ def _dataset_options(schema: pa.Schema) -> dict:
     return {"compression": COMPRESSION, "use_dictionary": [n for n in schema.names if n not in UNIQUE_COLUMNS]}
 
 
+def with_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` as ``schema``: columns in its order, those it lacks null (they must be nullable).
+
+    Raises:
+        DatasetError: a column ``table`` lacks cannot be null.
+    """
+    columns = []
+    for target in schema:
+        if target.name in table.column_names:
+            columns.append(table[target.name])
+        elif target.nullable:
+            columns.append(pa.nulls(table.num_rows, target.type))
+        else:
+            raise DatasetError(f"a {schema.metadata.get(b'newsdedup.table', b'').decode()} file lacks {target.name}")
+    return pa.Table.from_arrays(columns, names=schema.names).cast(schema)
+
+
 def write_staged(table: pa.Table, path: str) -> None:
     """Write a run's staged ``table`` to ``path`` (``STAGING_OPTIONS``; not synced: a run that
     dies is run again, and its staged files are not the dataset)."""
@@ -111,12 +128,14 @@ class Manifest:
     generation: int = 0
     files: dict[str, list[str]] = field(default_factory=lambda: {t: [] for t in TABLES})
     signature_settings: dict[str, str] | None = None
+    #: The schema version of the committed files (an older one is upgraded by the next commit).
+    schema_version: str = SCHEMA_VERSION
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "format": "newsdedup-dataset",
-                "schema_version": SCHEMA_VERSION,
+                "schema_version": self.schema_version,
                 "generation": self.generation,
                 "signature_settings": self.signature_settings,
                 "files": self.files,
@@ -137,11 +156,9 @@ class Manifest:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != "newsdedup-dataset":
             raise DatasetError("the output's _manifest.json is not a newsdedup manifest")
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise DatasetError(
-                f"the output was written with schema version {data.get('schema_version')}, "
-                f"this newsdedup writes version {SCHEMA_VERSION}"
-            )
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION and version not in UPGRADABLE_VERSIONS:
+            raise DatasetError(_version_problem(version))
         files, generation, settings = data.get("files"), data.get("generation"), data.get("signature_settings")
         if (
             not isinstance(files, dict)
@@ -151,7 +168,21 @@ class Manifest:
             or not (settings is None or isinstance(settings, dict))
         ):
             raise DatasetError("the output's _manifest.json is damaged (not the shape newsdedup writes)")
-        return cls(generation, {t: list(files.get(t, [])) for t in TABLES}, settings)
+        return cls(generation, {t: list(files.get(t, [])) for t in TABLES}, settings, version)
+
+
+def _version_problem(version: object) -> str:
+    """Why a dataset of schema ``version`` cannot be opened, and what to do."""
+    readable = ", ".join(sorted([*UPGRADABLE_VERSIONS, SCHEMA_VERSION], key=int))
+    if isinstance(version, str) and version.isdigit() and int(version) > int(SCHEMA_VERSION):
+        return (
+            f"the output was written with schema version {version} by a newer newsdedup; this one reads "
+            f"versions {readable}: upgrade newsdedup, or ingest into a new output directory"
+        )
+    return (
+        f"the output was written with schema version {version}, which this newsdedup (versions {readable}) "
+        "cannot read: ingest into a new output directory"
+    )
 
 
 def _is_relative_name(name: object) -> bool:
@@ -331,8 +362,14 @@ class Dataset:
         return pending if fs.exists(pending) else final
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
-        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
-        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        """The committed rows of ``table`` (only ``columns`` if given), or None if empty. The
+        columns a table gained since the dataset's schema version are null in its older rows."""
+        if table in UPGRADABLE_VERSIONS.get(self.manifest.schema_version, ()):
+            # (files written before those columns: read whole, the few tables listed are small)
+            parts = [with_schema(fs.read_parquet(path), FIXED_SCHEMAS[table]) for path in self.files(table)]
+            parts = [part.select(columns) for part in parts] if columns is not None else parts
+        else:
+            parts = [fs.read_parquet(path, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
@@ -419,9 +456,22 @@ class Transaction:
         write_parquet(data, self.pending_path(relative))
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
 
+    def _upgrade(self) -> None:
+        """Rewrite the committed files of the tables that gained columns since the dataset's
+        schema version (``UPGRADABLE_VERSIONS``) with those columns null."""
+        for table in UPGRADABLE_VERSIONS.get(self.dataset.manifest.schema_version, ()):
+            schema = FIXED_SCHEMAS[table]
+            for relative, path in zip(self.dataset.manifest.files[table], self.dataset.files(table), strict=True):
+                data = fs.read_parquet(path)
+                if data.schema.names != schema.names:
+                    self.replace(table, relative, with_schema(data, schema))
+
     def commit(self, signature_settings: dict[str, str] | None = None) -> None:
-        """Make every registered file visible at once."""
+        """Make every registered file visible at once (upgrading a dataset of an older schema
+        version first, see ``UPGRADABLE_VERSIONS``)."""
         dataset = self.dataset
+        if dataset.manifest.schema_version != SCHEMA_VERSION:
+            self._upgrade()
         old = dataset.manifest
         files = {t: old.files[t] + self._added[t] for t in TABLES}
         manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)

@@ -13,9 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import REPO, SEEDS
+from tests.fixtures.pages import single_line_dump
 
 
 def newsdedup(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -49,6 +51,35 @@ def test_no_inputs_is_one_line_and_exit_2(tmp_path):
     result = newsdedup("ingest", str(tmp_path / "empty"), "--output", str(tmp_path / "out"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "no input files" in result.stderr
+
+
+def test_skipped_files_and_overlong_articles_are_in_the_summary_and_the_parquet(tmp_path):
+    inbox = tmp_path / "in"
+    shutil.copytree(SEEDS, inbox)
+    for name in ("scan-1.pdf", "scan-2.pdf", "scan-3.pdf"):
+        (inbox / name).write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    for number in range(9):
+        (inbox / f"table-{number}.csv").write_text("ward,votes\nnorth,1204\n")
+    (inbox / "archive-dump.txt").write_text(single_line_dump(60_000))
+
+    result = newsdedup("ingest", "in", "--output", "out", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == (
+        "3 files read, 3 records: 2 articles kept, 0 duplicates, 1 rejects; "
+        "12 files of other types skipped: .csv 9, .pdf 3"
+    )
+    assert "| files of other types (skipped) | 12 |" in result.stdout
+    rejects = pq.read_table(tmp_path / "out" / "rejects").to_pylist()
+    assert [(r["source_path"], r["reason"]) for r in rejects] == [("archive-dump.txt", "too_long")]
+    assert rejects[0]["detail"].startswith("60,000 words (")
+    runs = pq.read_table(tmp_path / "out" / "runs").to_pylist()
+    assert [(r["files_other_types"], r["other_types"]) for r in runs] == [(12, [(".csv", 9), (".pdf", 3)])]
+
+
+def test_a_relative_input_that_is_not_there_is_named_by_its_absolute_path(tmp_path):
+    result = newsdedup("ingest", "data/inbox", "--output", "out", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"newsdedup: no such input: {tmp_path / 'data' / 'inbox'}\n")
 
 
 def test_unwritable_output_is_one_line_and_exit_2(tmp_path):
@@ -134,6 +165,7 @@ def test_bad_settings_are_one_line_and_exit_2(tmp_path):
         ("--containment-stderrs", "nan", "--containment-stderrs must be between 0 and 10.0"),
         ("--containment-stderrs", "-1", "--containment-stderrs must be between 0 and 10.0"),
         ("--min-containment-shingles", "-5", "--min-containment-shingles must be 0 or more"),
+        ("--max-words", "0", "--max-words must be positive"),
     ],
 )
 def test_out_of_range_settings_are_one_line_and_exit_2(tmp_path, option, value, message):
