@@ -53,6 +53,7 @@ def test_no_inputs_is_one_line_and_exit_2(tmp_path):
     assert "no input files" in result.stderr
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_skipped_files_and_overlong_articles_are_in_the_summary_and_the_parquet(tmp_path):
     inbox = tmp_path / "in"
     shutil.copytree(SEEDS, inbox)
@@ -66,7 +67,7 @@ def test_skipped_files_and_overlong_articles_are_in_the_summary_and_the_parquet(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1] == (
-        "3 files read, 3 records: 2 articles kept, 0 duplicates, 1 rejects; "
+        "4 files read, 4 records: 2 articles kept, 1 duplicates, 1 rejects; "
         "12 files of other types skipped: .csv 9, .pdf 3"
     )
     assert "| files of other types (skipped) | 12 |" in result.stdout

@@ -302,7 +302,8 @@ def test_files_of_other_types_are_counted_and_an_overlong_article_is_a_reject(ru
     summary = run_ingest([inbox], tmp_path / "out")
 
     assert summary["other_types"] == {".pdf": 3, ".csv": 2}
-    assert (summary["files_read"], summary["articles"], summary["rejects"]) == (4, 3, 1)
+    # The three seeds (two stories and a syndicated copy), the HTML page and the overlong dump.
+    assert (summary["files_read"], summary["articles"], summary["duplicates"], summary["rejects"]) == (5, 3, 1, 1)
     assert summary["rejects_by_reason"] == {"too_long": 1}
     [reject] = rows(tmp_path / "out", "rejects")
     text_length = len(single_line_dump(470_000))

@@ -49,7 +49,7 @@ def test_a_version_1_dataset_is_read_and_upgraded_by_the_next_run(run_ingest, tm
     assert len(files) == 2 and all(pq.read_schema(f).names == RUNS.names for f in files)
     # One schema in every file: other readers need no options to read the table whole.
     query = "SELECT files_read, files_other_types FROM read_parquet(?) ORDER BY started_at"
-    assert duckdb.execute(query, [str(output / "runs" / "*.parquet")]).fetchall() == [(2, None), (0, 1)]
+    assert duckdb.execute(query, [str(output / "runs" / "*.parquet")]).fetchall() == [(3, None), (0, 1)]
     assert pl.read_parquet(output / "runs" / "*.parquet")["files_other_types"].to_list().count(1) == 1
 
 
