@@ -27,18 +27,20 @@ def newsdedup(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_ingest_seeds_prints_where_and_a_summary(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == f"wrote {tmp_path / 'out'} (articles/, duplicates/, rejects/, runs/)"
-    assert lines[1] == "2 files read, 2 records: 2 articles kept, 0 duplicates, 0 rejects"
+    # Three seeds: two stories, and a syndicated copy of the first one under another site's chrome.
+    assert lines[1] == "3 files read, 3 records: 2 articles kept, 1 duplicates, 0 rejects"
     assert "Traceback" not in result.stderr
 
     again = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--json")
     assert again.stdout.count("\n") == 1  # one line: one record for a log collector
     summary = json.loads(again.stdout)
-    assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 2)
+    assert (summary["articles"], summary["files_read"], summary["files_unchanged"]) == (0, 0, 3)
 
 
 def test_no_inputs_is_one_line_and_exit_2(tmp_path):
@@ -51,6 +53,7 @@ def test_no_inputs_is_one_line_and_exit_2(tmp_path):
     assert "no input files" in result.stderr
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_skipped_files_and_overlong_articles_are_in_the_summary_and_the_parquet(tmp_path):
     inbox = tmp_path / "in"
     shutil.copytree(SEEDS, inbox)
@@ -64,7 +67,7 @@ def test_skipped_files_and_overlong_articles_are_in_the_summary_and_the_parquet(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1] == (
-        "3 files read, 3 records: 2 articles kept, 0 duplicates, 1 rejects; "
+        "4 files read, 4 records: 2 articles kept, 1 duplicates, 1 rejects; "
         "12 files of other types skipped: .csv 9, .pdf 3"
     )
     assert "| files of other types (skipped) | 12 |" in result.stdout
@@ -96,6 +99,7 @@ def test_an_output_url_without_its_filesystem_package_is_one_line_and_exit_2(tmp
     ]
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
     with socket.socket() as probe:  # a loopback port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -192,6 +196,7 @@ def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
     ]
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_stats_and_show_describe_a_dataset(tmp_path):
     inbox = tmp_path / "in"
     shutil.copytree(SEEDS, inbox)
@@ -201,9 +206,10 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
 
     stats = newsdedup("stats", str(tmp_path / "out"))
     assert stats.returncode == 0
-    assert "articles:   2" in stats.stdout and "duplicates: 1" in stats.stdout
+    # The exact copy of seed 003 and the syndicated copy of seed 000: two clusters of two.
+    assert "articles:   2" in stats.stdout and "duplicates: 2" in stats.stdout
     assert "empty: 1" in stats.stdout and "runs:       1" in stats.stdout
-    assert "Kono hurries to meet Pompeo" in stats.stdout  # the largest cluster
+    assert "Kono hurries to meet Pompeo" in stats.stdout and "Amid growing frustration" in stats.stdout
 
     from storage.dataset import Dataset
 
@@ -228,9 +234,11 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     stats_json = newsdedup("stats", str(tmp_path / "out"), "--json")
     assert stats_json.returncode == 0 and stats_json.stdout.count("\n") == 1
     held = json.loads(stats_json.stdout)
-    assert (held["articles"], held["duplicates"], held["rejects"], held["runs"]) == (2, 1, 1, 1)
+    assert (held["articles"], held["duplicates"], held["rejects"], held["runs"]) == (2, 2, 1, 1)
     assert held["rejects_by_reason"] == {"empty": 1}
-    assert [c["article_id"] for c in held["largest_clusters"]] == [kono["article_id"]]
+    # Two clusters of two (003 and its exact copy, 000 and its syndicated copy 007).
+    assert sorted(c["article_id"] for c in held["largest_clusters"]) == sorted(a["article_id"] for a in articles)
+    assert all(c["cluster_size"] == 2 for c in held["largest_clusters"])
     assert held["signature_settings"]["num_perm"] == "128"
 
     missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
@@ -292,6 +300,7 @@ def on_a_terminal(*args: str) -> tuple[str, str]:
     return drawn.decode("utf-8", errors="replace"), stdout
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_otherwise(tmp_path):
     screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
     # Start-up first, then each stage's row in order (each is drawn when its stage begins).
@@ -300,16 +309,16 @@ def test_progress_on_a_terminal_shows_start_up_then_a_bar_per_stage_and_nothing_
     dedup = screen.index("dedup ")
     write = screen.index("write ")
     assert startup < read < dedup < write
-    assert "found 2 input files" in screen[startup:read]
-    assert re.search(r"0/2 files +0 records/s +ETA -:--:--", screen)  # as reading begins
-    assert re.search(r"2/2 files +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
+    assert "found 3 input files" in screen[startup:read]
+    assert re.search(r"0/3 files +0 records/s +ETA -:--:--", screen)  # as reading begins
+    assert re.search(r"3/3 files +[\d,]+ records/s +ETA 0:00:00", screen)  # the total: the run's own walk
     assert re.search(r"[1-9]\d*/[1-9]\d* tasks", screen[dedup:])  # dedup's and write's tasks, as they finish
-    assert "2 files read" in stdout
+    assert "3 files read" in stdout
 
     # Again: every file is unchanged, and start-up says so; nothing is left to read.
     screen, stdout = on_a_terminal("ingest", str(SEEDS), "--output", str(tmp_path / "out"))
-    assert "found 2 input files, 2 unchanged" in screen and re.search(r"0/0 files +0 records/s", screen)
-    assert "0 files read (2 unchanged files skipped)" in stdout
+    assert "found 3 input files, 3 unchanged" in screen and re.search(r"0/0 files +0 records/s", screen)
+    assert "0 files read (3 unchanged files skipped)" in stdout
 
     piped = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out2"))
     assert "Starting Prefect" not in piped.stderr and "records/s" not in piped.stderr  # not a terminal: no progress
@@ -344,6 +353,7 @@ def start_in_own_group(*args: str, ignore_sigint: bool = False) -> subprocess.Po
     )
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 @pytest.mark.parametrize(
     ("signum", "to_group", "ignore_sigint", "status"),
     [
@@ -400,6 +410,7 @@ def test_a_signal_stops_a_run_promptly_and_a_rerun_completes_it(
     assert kept + (rejected.num_rows if rejected else 0) == 4000
 
 
+@pytest.mark.slow  # a whole CLI run or more in fresh processes
 def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
     result = newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--workers", "2", "--quiet")
     assert result.returncode == 0, result.stderr

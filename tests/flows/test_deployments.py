@@ -229,8 +229,10 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
     assert finished["name"].startswith("ingest-into-out-")
 
     articles = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
+    duplicates = ds.dataset(output / "duplicates", format="parquet", partitioning="hive").to_table()
     seed_names = sorted(path.name for path in SEEDS.iterdir())
-    assert sorted(articles.column("source_path").to_pylist()) == seed_names
+    stored = articles.column("source_path").to_pylist() + duplicates.column("source_path").to_pylist()
+    assert sorted(stored) == seed_names and duplicates.num_rows == 1
     assert all(articles.column("title").to_pylist()) and all(articles.column("text").to_pylist())
 
 

@@ -68,8 +68,8 @@ def test_a_version_1_dataset_is_read_and_upgraded_by_the_next_run(run_ingest, tm
     assert pl.read_parquet(output / "runs" / "*.parquet")["files_other_types"].to_list().count(1) == 1
     old_rows = duckdb.execute(
         "SELECT count(*) FROM read_parquet(?) WHERE extraction IS NULL", [str(output / "articles" / "**" / "*.parquet")]
-    ).fetchone()
-    assert old_rows == (stored,)
+    ).fetchall()
+    assert old_rows == [(stored,)]
     # The run's new copy raised its story's stored cluster_size, upgrade or not.
     dataset = Dataset.for_reading(str(output))
     assert dataset.read("duplicates").num_rows > 0
