@@ -44,6 +44,9 @@ _SECTIONS = [
     "Local / City",
     "Health",
 ]
+#: Share of a story's headline words taken from its lead: in the 9-site dev set's gold, the median
+#: headline has 80% of its content words in the body's first 300 words.
+_HEADLINE_FROM_LEAD = 0.7
 
 
 def _make_word(rng: random.Random) -> str:
@@ -75,8 +78,22 @@ class _Vocabulary:
             text = "\u201c" + text + "\u201d said " + rng.choice(self.words).capitalize() + "."
         return text
 
-    def headline(self, rng: random.Random) -> str:
-        words = rng.choices(self.words, cum_weights=self.cum_weights, k=rng.randint(6, 13))
+    def headline(self, rng: random.Random, lead: str = "") -> str:
+        """6-13 capitalised-ish words. Given the story's ``lead`` paragraphs, most of them
+        (``_HEADLINE_FROM_LEAD``) are its content words, as in real news: the headline's words
+        recur in the body, which is how a cleaner tells the headline from other short lines."""
+        count = rng.randint(6, 13)
+        story_words = [w for w in (t.strip(".,\u201c\u201d").lower() for t in lead.split()) if w.isalpha()]
+        story_words = [w for w in story_words if w not in STOPWORDS]
+        if story_words:
+            words = [
+                rng.choice(story_words)
+                if rng.random() < _HEADLINE_FROM_LEAD
+                else rng.choices(self.words, cum_weights=self.cum_weights)[0]
+                for _ in range(count)
+            ]
+        else:  # site names and related-story teasers: any words
+            words = rng.choices(self.words, cum_weights=self.cum_weights, k=count)
         return " ".join(w.capitalize() if i == 0 or rng.random() < 0.3 else w for i, w in enumerate(words))
 
 
@@ -212,7 +229,7 @@ def generate(
             stories.append((cluster, section, paragraph_ids))
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
-        headline = vocabulary.headline(rng)
+        headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
         name = f"{index // 1000:04d}/{index:07d}.txt"
         path = os.path.join(docs_dir, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -15,26 +15,49 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import load_stored_stories
-from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
+from newsdedup.config import (
+    BadParameterError,
+    DedupSettings,
+    IngestConfig,
+    JsonlFields,
+    ReadLimits,
+    parameter_problem,
+)
 from newsdedup.pipeline import (
     StagedBatch,
     batches,
     commit_batches,
+    make_missing_inputs,
     place_batches,
     select_changed_inputs,
     stage_batch,
 )
-from newsdedup.progress import report_files, report_total
+from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
-from newsdedup.workers import WorkerLost, WorkerPool, planned_workers, run_stage, worker_pool
-from parsers.discover import InputFile, NoInputsError, discover_inputs
+from newsdedup.workers import ClusterError, WorkerLost, WorkerPool, planned_workers, run_stage, worker_pool
+from parsers.discover import (
+    FoundInputs,
+    InputFile,
+    NoInputsError,
+    find_inputs,
+    missing_inputs,
+    no_such_input,
+    other_types_line,
+)
 from storage.commit import RunSummary
-from storage.dataset import Dataset
+from storage.dataset import Dataset, DatasetError
+
+#: Problems that stop a run and that its user fixes (a bad parameter, an input that is not
+#: there, an output that cannot be written, a cluster that does not answer): the flow run
+#: ends Failed with their one-line message as its state message (``prefect flow-run inspect``,
+#: the UI) and in its log, without a traceback; a caller of ``ingest_flow`` gets the exception.
+RUN_PROBLEMS = (BadParameterError, NoInputsError, DatasetError, ClusterError)
 
 
 def _run_name() -> str:
@@ -43,11 +66,12 @@ def _run_name() -> str:
 
 
 def _worth_retrying(task, task_run, state) -> bool:
-    """Retry I/O hiccups, not problems a retry cannot fix (a missing input path, a pool
+    """Retry I/O hiccups, not problems a retry cannot fix (``RUN_PROBLEMS``: a missing input
+    path, an output whose stored signatures were made with other settings, ...; and a pool
     that lost a worker process)."""
     try:
         state.result()
-    except (NoInputsError, WorkerLost):
+    except (*RUN_PROBLEMS, WorkerLost):
         return False
     except Exception:
         return True
@@ -61,12 +85,13 @@ def _worth_retrying(task, task_run, state) -> bool:
     retry_delay_seconds=[1, 5],
     retry_condition_fn=_worth_retrying,
 )
-def discover_task(inputs: list[str]) -> list[InputFile]:
+def discover_task(inputs: list[str]) -> FoundInputs:
     # An empty inbox is a quiet hour for the scheduled run, not a failure.
-    files = discover_inputs(inputs, allow_empty=True)
-    get_run_logger().info("found %d input files in %s", len(files), ", ".join(inputs))
-    report_total(len(files))
-    return files
+    found = find_inputs(inputs, allow_empty=True)
+    skipped = f"; {other_types_line(found.other_types)}" if found.other_types else ""
+    get_run_logger().info("found %d input files in %s%s", len(found.files), ", ".join(inputs), skipped)
+    report_total(len(found.files))
+    return found
 
 
 @task(
@@ -87,21 +112,34 @@ def stage_batch_task(
     pool: WorkerPool,
 ) -> StagedBatch:
     staged = pool.call(stage_batch, files, batch_number, staging_dir, run_id, started_at, config)
-    report_files(staged.files, staged.documents + staged.rejects)
+    if not pool.relays_progress:  # (a Dask worker's reports stay there: the batch's, now)
+        report_files(staged.files, staged.documents + staged.rejects)
     get_run_logger().info(
         "batch %d: %d files -> %d documents, %d rejects", batch_number, staged.files, staged.documents, staged.rejects
     )
     return staged
 
 
-@task(name="skip-unchanged-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(
+    name="skip-unchanged-inputs",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
+)
 def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[InputFile], int]:
     changed, unchanged = select_changed_inputs(dataset, files)
     get_run_logger().info("%d files to read, %d unchanged since an earlier run", len(changed), unchanged)
     return changed, unchanged
 
 
-@task(name="load-stored-stories", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(
+    name="load-stored-stories",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
+)
 def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
     return load_stored_stories(dataset, config.dedup)
 
@@ -163,11 +201,13 @@ def ingest_flow(
     rows: int = DedupSettings.rows,
     batch_size: int = IngestConfig.batch_size,
     max_file_mb: int = ReadLimits.max_file_bytes // (1024 * 1024),
+    max_words: int = ReadLimits.max_words,
     workers: int = IngestConfig.workers,
     jsonl_fields: dict[str, str] | None = None,
     dask_address: str | None = None,
     dedup_block_rows: int = IngestConfig.block_rows,
-) -> dict:
+    create_missing_inputs: bool = False,
+) -> dict | State:
     """Ingest raw news dumps into the Parquet datasets under ``output``.
 
     Args:
@@ -188,66 +228,91 @@ def ingest_flow(
         jsonl_fields: JSONL field names where they differ from the defaults, e.g.
             ``{"text": "body", "url": "link"}`` (keys: url, title, text, html, date).
         max_file_mb: larger input files are rejected.
+        max_words: longer articles are rejected (``too_long``).
+        create_missing_inputs: make an input directory that does not exist yet (an inbox
+            the scheduled deployment reads) instead of failing on it.
 
     Returns:
-        The run summary as a dict (counts, rejects by reason, seconds per stage).
-
-    Raises:
-        ValueError: a parameter is out of range (the flow run fails before any work).
+        The run summary as a dict (counts, rejects by reason, seconds per stage). A run
+        stopped by one of ``RUN_PROBLEMS`` returns a Failed state whose message is the
+        problem's one line instead; a caller of this function gets the exception raised.
     """
-    problem = parameter_problem(
-        {
-            "threshold": threshold,
-            "containment_threshold": containment_threshold,
-            "num_perm": num_perm,
-            "shingle_size": shingle_size,
-            "seed": seed,
-            "min_containment_shingles": min_containment_shingles,
-            "containment_stderrs": containment_stderrs,
-            "lsh_threshold": lsh_threshold,
-            "bands": bands,
-            "rows": rows,
-            "batch_size": batch_size,
-            "max_file_mb": max_file_mb,
-            "workers": workers,
-            "dedup_block_rows": dedup_block_rows,
-        }
-    )
-    unknown = sorted(set(jsonl_fields or {}) - set(JsonlFields.__dataclass_fields__))
-    if unknown:
-        problem = f"jsonl_fields: unknown keys {', '.join(unknown)} (known: url, title, text, html, date)"
-    if problem:
-        raise ValueError(f"bad parameter: {problem}")
-    config = IngestConfig(
-        dedup=DedupSettings(
-            threshold=threshold,
-            containment_threshold=containment_threshold,
-            num_perm=num_perm,
-            shingle_size=shingle_size,
-            seed=seed,
-            min_containment_shingles=min_containment_shingles,
-            containment_stderrs=containment_stderrs,
-            lsh_threshold=lsh_threshold,
-            bands=bands,
-            rows=rows,
-        ),
-        limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024),
-        batch_size=batch_size,
-        workers=workers,
-        block_rows=dedup_block_rows,
-        jsonl_fields=JsonlFields(**(jsonl_fields or {})),
-    )
+    try:
+        problem = parameter_problem(
+            {
+                "threshold": threshold,
+                "containment_threshold": containment_threshold,
+                "num_perm": num_perm,
+                "shingle_size": shingle_size,
+                "seed": seed,
+                "min_containment_shingles": min_containment_shingles,
+                "containment_stderrs": containment_stderrs,
+                "lsh_threshold": lsh_threshold,
+                "bands": bands,
+                "rows": rows,
+                "batch_size": batch_size,
+                "max_file_mb": max_file_mb,
+                "max_words": max_words,
+                "workers": workers,
+                "dedup_block_rows": dedup_block_rows,
+            }
+        )
+        unknown = sorted(set(jsonl_fields or {}) - set(JsonlFields.__dataclass_fields__))
+        if unknown:
+            problem = f"jsonl_fields: unknown keys {', '.join(unknown)} (known: url, title, text, html, date)"
+        if problem:
+            raise BadParameterError(f"bad parameter: {problem}")
+        config = IngestConfig(
+            dedup=DedupSettings(
+                threshold=threshold,
+                containment_threshold=containment_threshold,
+                num_perm=num_perm,
+                shingle_size=shingle_size,
+                seed=seed,
+                min_containment_shingles=min_containment_shingles,
+                containment_stderrs=containment_stderrs,
+                lsh_threshold=lsh_threshold,
+                bands=bands,
+                rows=rows,
+            ),
+            limits=ReadLimits(max_file_bytes=max_file_mb * 1024 * 1024, max_words=max_words),
+            batch_size=batch_size,
+            workers=workers,
+            block_rows=dedup_block_rows,
+            jsonl_fields=JsonlFields(**(jsonl_fields or {})),
+        )
+        if create_missing_inputs:
+            for made in make_missing_inputs(inputs):
+                get_run_logger().info("created the input directory %s (empty until dumps are put there)", made)
+        missing = missing_inputs(inputs)
+        if missing:
+            raise no_such_input(missing)
+        return _ingest(inputs, output, config, dask_address)
+    except RUN_PROBLEMS as problem:
+        logger = get_run_logger()
+        logger.error("%s", problem)
+        # Sent now, before the final state: `prefect deployment run --watch` listens for a
+        # run's logs for 3 s after its final state, and the last batch of logs can be later.
+        for handler in logger.logger.handlers:
+            handler.flush()
+        return Failed(message=str(problem), data=problem)
+
+
+def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: str | None) -> dict:
+    """The ingest flow's recipe, in the flow run: discover, skip unchanged, read + clean +
+    sign (batch tasks), dedup, commit, report. Returns the run summary as a dict."""
     started_at = datetime.now(UTC)
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     summary = RunSummary(run_id=run_id, output=output)
     clock = time.perf_counter()
-    discovered = discover_task(inputs)
+    found = discover_task(inputs)
+    summary.other_types = found.other_types
     with Dataset.open(output) as dataset:
         stored = load_stored_task.submit(dataset, config)
         # quote(): Prefect would otherwise walk every element of these lists looking for
         # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).
-        files, summary.files_unchanged = select_inputs_task(dataset, quote(discovered))
-        report_files(summary.files_unchanged, 0)
+        files, summary.files_unchanged = select_inputs_task(dataset, quote(found.files))
+        report_stage("read", total=len(files), skipped=summary.files_unchanged)
         staging_dir = dataset.staging_dir(run_id)
         work = batches(files, config.batch_size, planned_workers(config.workers))
         with worker_pool(config.workers, len(work), dask_address) as pool:

@@ -22,12 +22,16 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
-from newsdedup.server import EmbeddedServer
+from newsdedup.server import ApiUnreachable, EmbeddedServer
 from newsdedup.workers import ClusterError, WorkerLost, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
+
+if TYPE_CHECKING:
+    from newsdedup.display import ProgressDisplay
 
 EXIT_USAGE = 2
 #: A worker process died under a task (killed for memory, or by a signal).
@@ -74,15 +78,31 @@ def _signals_stop_the_run(verbose: bool) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+#: What ``newsdedup --help`` says the command is (the module docstring is for developers).
+DESCRIPTION = "Clean and deduplicate raw news dumps into Parquet (ingest), and look at the result (stats, show)."
+
+
+def _version() -> str:
+    """The installed package's version (from its metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsdedup")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="newsdedup", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"newsdedup {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="clean and deduplicate raw dumps into Parquet")
     ingest.add_argument(
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="files, directories (recursive) or glob patterns of .txt/.html[.gz] dumps",
+        help="files, directories (recursive) or glob patterns of dumps: plain text (.txt), HTML "
+        "(.html, .htm), JSONL (.jsonl, .ndjson) and WARC (.warc), each optionally gzipped (.gz)",
     )
     ingest.add_argument("--output", "-o", required=True, metavar="DIR", help="dataset directory")
     defaults = DedupSettings()
@@ -173,25 +193,38 @@ def _parser() -> argparse.ArgumentParser:
         help="reject input files larger than this",
     )
     ingest.add_argument(
+        "--max-words",
+        type=int,
+        default=ReadLimits.max_words,
+        metavar="N",
+        help=f"reject articles longer than this, as too_long (default {ReadLimits.max_words:,})",
+    )
+    ingest.add_argument(
         "--jsonl-field",
         action="append",
         default=[],
         metavar="KEY=FIELD",
         help="JSONL field holding url, title, text, html or date, e.g. text=body (repeatable)",
     )
-    ingest.add_argument("--json", action="store_true", help="print the run summary as JSON (and nothing else)")
+    ingest.add_argument(
+        "--json", action="store_true", help="print the run summary as one line of JSON (and nothing else)"
+    )
     ingest.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     ingest.add_argument("--verbose", "-v", action="store_true", help="show Prefect's run logs")
     stats = commands.add_parser("stats", help="summarise a dataset: tables, rejects by reason, runs")
     stats.add_argument("output", metavar="DIR")
+    stats.add_argument("--json", action="store_true", help="print the summary as one line of JSON")
     show = commands.add_parser("show", help="print one article and its duplicates")
     show.add_argument("output", metavar="DIR")
     show.add_argument("article_id", metavar="ARTICLE_ID")
+    show.add_argument("--json", action="store_true", help="print the article as one line of JSON")
     return parser
 
 
 def _check_arguments(args: argparse.Namespace) -> str | None:
     """A one-line problem with the arguments, or None."""
+    if args.json and args.quiet:
+        return "--json and --quiet cannot be used together (--json prints only the summary)"
     problem = parameter_problem(vars(args), lambda name: "--" + name.replace("_", "-"))
     if problem:
         return problem
@@ -243,8 +276,9 @@ def _run(args: argparse.Namespace) -> int:
     server = EmbeddedServer()
     server.start()  # boots while the pipeline is imported; stopped at exit
     try:
-        summary = _run_flow(args, server)
-    except (NoInputsError, DatasetError, ClusterError) as error:
+        with _progress_display(args, server) as display:
+            summary = _run_flow(args, server, display)
+    except (NoInputsError, DatasetError, ClusterError, ApiUnreachable) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
     except WorkerLost as error:
@@ -256,7 +290,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_WORKER_LOST
     if args.json:
-        print(json.dumps(summary, indent=1))
+        print(json.dumps(summary))  # one line: log collectors take a line as one record
     elif not args.quiet:
         from newsdedup.report import run_markdown
         from storage.commit import RunSummary
@@ -269,17 +303,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_flow(args: argparse.Namespace, server: EmbeddedServer) -> dict:
-    """The ingest flow's summary, run with the command's arguments."""
-    from flows.ingest import ingest_flow
-    from newsdedup.progress import ProgressBar
+def _progress_display(args: argparse.Namespace, server: EmbeddedServer) -> contextlib.AbstractContextManager:
+    """The run's progress on a terminal (standard error), from start-up on; else nothing."""
+    if not sys.stderr.isatty() or args.quiet or args.json:
+        return contextlib.nullcontext()
+    from newsdedup.display import ProgressDisplay
 
-    watch = sys.stderr.isatty() and not (args.quiet or args.json)
+    return ProgressDisplay("Starting Prefect's temporary server…" if server.process else "Starting Prefect…")
+
+
+def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: ProgressDisplay | None) -> dict:
+    """The ingest flow's summary, run with the command's arguments."""
+    from flows.ingest import ingest_flow  # (imports Prefect: seconds, while the server boots)
+
     if not args.verbose:
         quiet = _QuietAfterALostWorker()
         for name in _RUN_LOGGERS:
             logging.getLogger(name).addFilter(quiet)
-    with server.in_use(), ProgressBar() if watch else contextlib.nullcontext():
+    with server.in_use():
+        if display is not None:
+            display.startup("Starting the run, looking for input files…")
         return ingest_flow(
             inputs=args.inputs,
             output=args.output,
@@ -295,6 +338,7 @@ def _run_flow(args: argparse.Namespace, server: EmbeddedServer) -> dict:
             rows=args.rows,
             batch_size=args.batch_size,
             max_file_mb=args.max_file_mb,
+            max_words=args.max_words,
             workers=args.workers,
             dask_address=args.dask_address,
             dedup_block_rows=args.dedup_block_rows,
@@ -328,37 +372,21 @@ def _open_for_reading(output: str):
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from newsdedup.report import dataset_markdown, largest_clusters
+    from newsdedup.report import dataset_markdown, dataset_summary
 
-    dataset = _open_for_reading(args.output)
-    print(dataset_markdown(dataset))
-    clusters = largest_clusters(dataset, limit=5)
-    if clusters:
-        print("  largest clusters:")
-        for cluster in clusters:
-            print(f"    {cluster['cluster_size']:>4}  {cluster['article_id']}  {cluster['title']}")
+    summary = dataset_summary(_open_for_reading(args.output))
+    print(json.dumps(summary) if args.json else dataset_markdown(summary))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    import pyarrow.compute as pc
+    from newsdedup.report import article_json, article_text, article_with_copies
 
-    dataset = _open_for_reading(args.output)
-    articles = dataset.read("articles")
-    found = articles.filter(pc.equal(articles["article_id"], args.article_id)).to_pylist() if articles else []
-    if not found:
+    article = article_with_copies(_open_for_reading(args.output), args.article_id)
+    if article is None:
         print(f"newsdedup: no article {args.article_id} in {args.output}", file=sys.stderr)
         return EXIT_USAGE
-    (article,) = found
-    print(f"{article['title']}\n")
-    for name in ("article_id", "source_path", "format", "section", "url", "published", "word_count", "cluster_size"):
-        print(f"{name + ':':14}{article[name]}")
-    print(f"\n{article['text']}\n")
-    duplicates = dataset.read("duplicates", ["canonical_id", "source_path", "title", "similarity", "method"])
-    copies = duplicates.filter(pc.equal(duplicates["canonical_id"], args.article_id)).to_pylist() if duplicates else []
-    print(f"duplicates ({len(copies)}):")
-    for copy in copies:
-        print(f"  {copy['method']:9} {copy['similarity']:.2f}  {copy['source_path']}  {copy['title']}")
+    print(json.dumps(article_json(article)) if args.json else article_text(article))
     return 0
 
 

@@ -50,6 +50,10 @@ class ReadLimits:
     max_file_bytes: int = 64 * 1024 * 1024
     #: Largest decompressed size of a gzip input, in bytes (guards against gzip bombs).
     max_decompressed_bytes: int = 256 * 1024 * 1024
+    #: Longest article kept, in words; a longer one is a ``too_long`` reject (a 2.6 MB
+    #: single-line dump was once kept as one 600,000-word "article"). Long-form features
+    #: run to about 10,000 words.
+    max_words: int = 50_000
     #: Attempts at reading a file that fails with a transient I/O error (EIO, ESTALE, ...).
     read_attempts: int = 3
     #: Seconds before the first retry; the wait grows by as much again with each attempt.
@@ -88,6 +92,10 @@ class IngestConfig:
         return json.dumps(asdict(self), sort_keys=True)
 
 
+class BadParameterError(ValueError):
+    """A run's parameter is out of range (``parameter_problem`` says which and why)."""
+
+
 #: Largest ``max_file_mb``: 1 TiB (a file is read whole; a larger number would overflow the read).
 MAX_FILE_MB = 1024 * 1024
 #: Largest ``containment_stderrs`` that still lets a containment match happen at all.
@@ -105,9 +113,11 @@ def parameter_problem(values: dict[str, object], name: Callable[[str], str] = st
         return f"{name('containment_threshold')} must be in (0, 1]"
     if not 16 <= v["num_perm"] <= 1024:
         return f"{name('num_perm')} must be between 16 and 1024"
-    positive = ("shingle_size", "batch_size", "max_file_mb", "dedup_block_rows")
-    if min(v[p] for p in positive) < 1:
-        return f"{', '.join(map(name, positive[:-1]))} and {name(positive[-1])} must be positive"
+    positive = ("shingle_size", "batch_size", "max_file_mb", "max_words", "dedup_block_rows")
+    not_positive = [name(p) for p in positive if v[p] < 1]
+    if not_positive:
+        names = ", ".join(not_positive[:-1]) + (" and " if len(not_positive) > 1 else "") + not_positive[-1]
+        return f"{names} must be positive"
     if v["max_file_mb"] > MAX_FILE_MB:
         return f"{name('max_file_mb')} must be at most {MAX_FILE_MB}"
     if not 0 <= v["seed"] < 2**32:

@@ -8,22 +8,29 @@ is paths and small summaries.
 
 from __future__ import annotations
 
+import glob
 import logging
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from dedup.partitioned import PlacedRun, StoredStories
+import numpy as np
+
+from dedup.partitioned import PlacedRun, StoredStories, TaskMap
 from dedup.stage import place_staged, sign_documents, signature_settings
 from newsdedup.config import IngestConfig
+from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
 from newsdedup.workers import WorkerPool, planned_workers
 from parsers import rules
 from parsers.batch import parse_files
-from parsers.discover import InputFile, printable_path
+from parsers.discover import InputFile, missing_inputs, printable_path
 from storage import fs
 from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
+from storage.schema import Document, Reject
 from storage.tables import rejects_table, staged_table
 
 log = logging.getLogger(__name__)
@@ -45,11 +52,23 @@ def place_batches(
 ) -> PlacedRun:
     """Dedup: where every staged row goes (see ``dedup.partitioned.place_run``), the block
     tasks run on ``pool`` with their files under ``staging_dir``."""
+    report_stage("dedup")
     work_dir = fs.join(staging_dir, "dedup")
     fs.makedirs(work_dir)
     paths = [s.documents_path for s in staged]
     rows = sum(s.documents for s in staged)
-    return place_staged(paths, rows, stored, config.dedup, work_dir, pool.map, config.block_rows)
+    return place_staged(paths, rows, stored, config.dedup, work_dir, _reported(pool), config.block_rows)
+
+
+def _reported(pool: WorkerPool) -> TaskMap:
+    """``pool.map``, reporting its tasks to whoever watches the run's progress: how many
+    each call adds, and each one done."""
+
+    def run_tasks(function: Callable[..., Any], arguments: list[tuple]) -> list:
+        report_tasks(len(arguments))
+        return pool.map(function, arguments, done=report_task_done)
+
+    return run_tasks
 
 
 def commit_batches(
@@ -66,6 +85,7 @@ def commit_batches(
 ) -> RunSummary:
     """Write the run's staged batches as decided, in one transaction (``storage.commit``),
     the articles, duplicates and signatures by tasks on ``pool``."""
+    report_stage("write")
     return commit_run(
         dataset,
         summary,
@@ -79,9 +99,19 @@ def commit_batches(
         signature_settings(config.dedup),
         started_at,
         datetime.now(UTC),
-        pool.map,
+        _reported(pool),
         planned_workers(config.workers),
     )
+
+
+def make_missing_inputs(inputs: Sequence[str]) -> list[str]:
+    """Make an empty directory for each input that names nothing yet (an inbox that a
+    scheduled run reads before anything was put there); glob patterns are left alone.
+    Returns the absolute paths of the directories made."""
+    made = [path for path in missing_inputs(list(inputs)) if not glob.has_magic(path)]
+    for path in made:
+        os.makedirs(path, exist_ok=True)
+    return made
 
 
 def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple[list[InputFile], int]:
@@ -129,10 +159,23 @@ def stage_batch(
 ) -> StagedBatch:
     """Read, clean and sign one batch of input files and stage the results as Parquet.
 
-    Returns the staged file paths and counts; the text stays on disk.
+    The batch is worked through one template window at a time (as ``parse_files`` does),
+    each window's progress reported as it is signed (``report_files``: a batch can take
+    minutes). Returns the staged file paths and counts; the text stays on disk.
     """
-    documents, rejects = parse_files(files, config.limits, config.jsonl_fields)
-    hashvalues, shingle_counts = sign_documents(documents, config.dedup)
+    documents: list[Document] = []
+    rejects: list[Reject] = []
+    signed: list[tuple[np.ndarray, np.ndarray]] = []
+    window = rules.TEMPLATE_WINDOW_FILES
+    for start in range(0, len(files), window):
+        part = files[start : start + window]
+        found, rejected = parse_files(part, config.limits, config.jsonl_fields)
+        signed.append(sign_documents(found, config.dedup))
+        documents += found
+        rejects += rejected
+        report_files(len(part), len(found) + len(rejected))
+    hashvalues = np.concatenate([h for h, _ in signed])
+    shingle_counts = np.concatenate([c for _, c in signed])
     documents_path = fs.join(staging_dir, f"documents-{batch_number:06d}.parquet")
     rejects_path = fs.join(staging_dir, f"rejects-{batch_number:06d}.parquet")
     write_staged(staged_table(documents, hashvalues, shingle_counts), documents_path)

@@ -1,73 +1,103 @@
-"""Progress of a run as log records, and a terminal progress bar that listens to them.
+"""Progress of a run as log records, for whoever wants to show it.
 
-The flow's tasks log one record per finished batch on the ``newsdedup.progress`` logger;
-whoever wants a progress display (the CLI on a terminal) attaches ``ProgressBar``. Nothing
-in the pipeline knows whether anyone is watching.
+The flow and the pipeline log progress records on the ``newsdedup.progress`` logger of
+the run's own process: ``report_total`` once the inputs are found, ``report_stage`` as each
+stage begins (read+clean+sign, dedup, write), then ``report_files`` per template window
+read, cleaned and signed, or ``report_tasks`` and ``report_task_done`` for the tasks of
+dedup and write. Worker processes of the run's process pool send their reports to it
+(``Relay``); a Dask worker's stay there, and the batch is reported when it returns.
+Whoever wants a display (the CLI on a terminal) attaches ``newsdedup.display``'s
+``ProgressDisplay``. Nothing in the pipeline knows whether anyone is watching.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import queue
+import threading
+from multiprocessing.context import BaseContext
+from typing import Any
 
 LOGGER = "newsdedup.progress"
 
+#: The stages a run reports, in order, and what the display calls them.
+STAGES = {"read": "read, clean, sign", "dedup": "dedup", "write": "write"}
+
 
 def report_total(files: int) -> None:
-    """Record that the run has ``files`` input files in all."""
-    logging.getLogger(LOGGER).debug("files found", extra={"files_total": files})
+    """Record that the run found ``files`` input files in all."""
+    _report("files found", found=files)
+
+
+def report_stage(stage: str, total: int | None = None, skipped: int = 0) -> None:
+    """Record that ``stage`` (a key of ``STAGES``) begins and the one before it ended; for
+    "read", ``total`` files are to be read and ``skipped`` were left out as unchanged."""
+    _report("stage begins", stage=stage, total=total, skipped=skipped)
 
 
 def report_files(files: int, records: int) -> None:
-    """Record that ``files`` more input files (holding ``records`` records) are done."""
-    # DEBUG: only a listener that asked for it (the progress bar) sees these.
-    logging.getLogger(LOGGER).debug("files done", extra={"files_done": files, "records_done": records})
+    """Record that ``files`` more input files (holding ``records`` records) are read."""
+    _report("files done", files=files, records=records)
 
 
-class ProgressBar(logging.Handler):
-    """A rich progress bar (files, records/s) driven by ``report_total`` and ``report_files``
-    records (until the total is known, the bar pulses).
+def report_tasks(count: int) -> None:
+    """Record that the current stage has ``count`` more tasks to run."""
+    _report("tasks planned", tasks=count)
 
-    Use as a context manager around the run; it draws on standard error.
+
+def report_task_done() -> None:
+    """Record that one task of the current stage is done."""
+    _report("task done", done=1)
+
+
+#: In a worker process of the run's process pool: where its reports go (``send_to``).
+_channel: Any = None
+
+
+def _report(message: str, **fields: object) -> None:
+    if _channel is not None:
+        _channel.put((message, fields))
+    else:
+        _log(message, fields)
+
+
+def _log(message: str, fields: dict) -> None:
+    # DEBUG: only a listener that asked for it (the display) sees these.
+    logging.getLogger(LOGGER).debug(message, extra={"progress": fields})
+
+
+def send_to(channel: Any) -> None:
+    """In a worker process: send this process's reports to ``channel`` (a ``Relay``'s
+    queue) rather than to its own log, which nobody watches."""
+    global _channel
+    _channel = channel
+
+
+class Relay:
+    """Reports of worker processes, logged in this (the run's) process as they arrive.
+
+    The workers get ``queue`` (``send_to``, at their start); a thread here takes what they
+    put on it, until ``close``.
     """
 
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self._progress = Progress(
-            TextColumn("ingesting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("files  {task.fields[records]:,} records  {task.fields[rate]:,.0f} records/s"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._task = self._progress.add_task("ingest", total=None, records=0, rate=0.0)
-        self._records = 0
-        self._started = time.perf_counter()
+    def __init__(self, context: BaseContext) -> None:
+        self.queue = context.Queue()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._relay, name="newsdedup-progress-relay", daemon=True)
+        self._thread.start()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if hasattr(record, "files_total"):
-            self._progress.update(self._task, total=record.files_total)
-            return
-        self._records += getattr(record, "records_done", 0)
-        rate = self._records / max(time.perf_counter() - self._started, 1e-9)
-        self._progress.update(self._task, advance=getattr(record, "files_done", 0), records=self._records, rate=rate)
+    def _relay(self) -> None:
+        while not self._closed.is_set():
+            try:
+                message, fields = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError, ValueError):  # the queue broke with a worker stopped mid-put
+                return
+            _log(message, fields)
 
-    def __enter__(self) -> ProgressBar:
-        logger = logging.getLogger(LOGGER)
-        logger.setLevel(logging.DEBUG)
-        logger.propagate = False  # the bar shows it; the run's log need not
-        logger.addHandler(self)
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        logger = logging.getLogger(LOGGER)
-        logger.removeHandler(self)
-        logger.setLevel(logging.NOTSET)
-        logger.propagate = True
-        self._progress.stop()
+    def close(self) -> None:
+        """Stop relaying (reports still in flight are dropped: the stage's end completes its row)."""
+        self._closed.set()
+        self._thread.join(timeout=1)  # (a daemon: a worker killed mid-put cannot hold up the run)
+        self.queue.cancel_join_thread()

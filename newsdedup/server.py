@@ -55,6 +55,45 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ApiUnreachable(Exception):
+    """The Prefect API that the settings name (``PREFECT_API_URL``) does not answer.
+
+    Its message is one line for the user: the URL, where it is set, and the two ways out.
+    """
+
+
+def _where_api_url_is_set() -> tuple[str, str]:
+    """Where PREFECT_API_URL comes from, and how to unset it there (Prefect imported)."""
+    from prefect.settings import PREFECT_API_URL, load_current_profile
+
+    if os.environ.get("PREFECT_API_URL"):
+        return "the environment", "unset PREFECT_API_URL in the environment"
+    with contextlib.suppress(Exception):  # an unreadable profiles file: Prefect's to report
+        profile = load_current_profile()
+        if PREFECT_API_URL in profile.settings:
+            return f"profile {profile.name!r}", "`prefect config unset PREFECT_API_URL`"
+    return "Prefect's settings files", "remove PREFECT_API_URL (api.url) from prefect.toml or .env"
+
+
+def check_api(api_url: str) -> None:
+    """Raise ``ApiUnreachable`` if nothing answers at ``api_url`` (Prefect imported).
+
+    Only a failed connection counts: a server that answers with an error (say, a missing
+    API key) is left to the run, which reports it as Prefect does.
+    """
+    import httpx
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        error = client.api_healthcheck()
+    if isinstance(error, httpx.TransportError):
+        where, unset = _where_api_url_is_set()
+        raise ApiUnreachable(
+            f"no Prefect server answers at {api_url} (PREFECT_API_URL, set in {where}): "
+            f"start it with `prefect server start`, or {unset} to run on a temporary server of its own"
+        ) from error
+
+
 class EmbeddedServer:
     """A temporary Prefect server for one run (see the module docstring)."""
 
@@ -115,7 +154,11 @@ class EmbeddedServer:
 
     @contextlib.contextmanager
     def in_use(self) -> Iterator[None]:
-        """Run the enclosed flow against this server once it answers (else as Prefect would)."""
+        """Run the enclosed flow against this server once it answers (else as Prefect would).
+
+        Raises:
+            ApiUnreachable: the settings name a Prefect API and nothing answers there.
+        """
         from prefect.settings import (
             PREFECT_API_URL,
             PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -132,6 +175,8 @@ class EmbeddedServer:
             or not self._ready()
         ):
             self.stop()
+            if PREFECT_API_URL.value():
+                check_api(PREFECT_API_URL.value())  # one line, not the flow's traceback
             yield
             return
         # No UI is served: no "View at" links to it. No flow-run heartbeats: they let a lasting

@@ -26,6 +26,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from newsdedup.progress import Relay, send_to
+
 log = logging.getLogger(__name__)
 
 #: Seconds to wait for a Dask scheduler to answer before giving up.
@@ -94,6 +96,10 @@ class WorkerPool:
     would wait on itself).
     """
 
+    #: Whether what the called functions report (``newsdedup.progress``) reaches this
+    #: process: in process, or from a pool whose workers send it here (``progress.Relay``).
+    relays_progress = True
+
     def __init__(self, executor: ProcessPoolExecutor | None = None) -> None:
         self._executor = executor
         # (its thread starts with the first in-process call)
@@ -111,15 +117,17 @@ class WorkerPool:
         except BrokenProcessPool as error:
             raise WorkerLost() from error
 
-    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
-        """``[function(*args) for args in arguments]``, in parallel when there is a pool.
+    def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
+        """``[function(*args) for args in arguments]``, in parallel when there is a pool;
+        ``done()`` is called in this thread as each result is collected (in order).
 
         Raises:
             WorkerLost: a process of the pool died (the pool is then unusable).
         """
         executor = self._executor or self._in_process
+        futures = [executor.submit(released, function, *a) for a in arguments]
         try:
-            return [future.result() for future in [executor.submit(released, function, *a) for a in arguments]]
+            return [_collected(future.result(), done) for future in futures]
         except BrokenProcessPool as error:
             raise WorkerLost() from error
 
@@ -131,6 +139,8 @@ class WorkerPool:
 
 class DaskPool(WorkerPool):
     """Calls functions on the workers of a Dask cluster."""
+
+    relays_progress = False
 
     def __init__(self, client: Any) -> None:
         super().__init__()
@@ -144,14 +154,23 @@ class DaskPool(WorkerPool):
         except KilledWorker as error:  # (Dask retries a task on another worker a few times first)
             raise WorkerLost() from error
 
-    def map(self, function: Callable[..., Any], arguments: list[tuple]) -> list:
+    def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
         from distributed import KilledWorker
 
         futures = [self._client.submit(released, function, *args, pure=False) for args in arguments]
         try:
-            return self._client.gather(futures)
-        except KilledWorker as error:
+            if done is None:
+                return self._client.gather(futures)
+            return [_collected(future.result(), done) for future in futures]
+        except KilledWorker as error:  # (Dask retries a task on another worker a few times first)
             raise WorkerLost() from error
+
+
+def _collected(result: Any, done: Callable[[], None] | None) -> Any:
+    """``result``, after telling ``done`` (if any) that it is in."""
+    if done is not None:
+        done()
+    return result
 
 
 @contextmanager
@@ -180,22 +199,27 @@ def worker_pool(workers: int, batches: int, dask_address: str | None = None) -> 
             raise
         pool.close()
         return
+    context = multiprocessing.get_context("spawn")
+    relay = Relay(context)
     executor = ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+        max_workers=count, mp_context=context, initializer=_start_worker, initargs=(relay.queue,)
     )
     try:
         yield WorkerPool(executor)
     except BaseException:
         _stop_now(executor)
+        relay.close()
         raise
     executor.shutdown()
+    relay.close()
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(progress_channel: Any) -> None:
     """In a pool's process: leave Ctrl-C to the run's process (a terminal sends it to the
     whole process group), which stops the pool; an idle worker would otherwise die of
-    ``KeyboardInterrupt`` with a traceback."""
+    ``KeyboardInterrupt`` with a traceback. Progress goes to the run's process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    send_to(progress_channel)
 
 
 def _stop_now(executor: ProcessPoolExecutor) -> None:

@@ -10,6 +10,7 @@ from parsers import rules
 from parsers.containers import read_input
 from parsers.discover import InputFile
 from parsers.html_page import clean_html_page
+from parsers.language import detect_language
 from parsers.metadata import parse_date
 from parsers.page import CleanPage
 from parsers.reading import RawRecord
@@ -21,13 +22,19 @@ log = logging.getLogger(__name__)
 #: Reason codes of records that were read but held no usable article.
 NO_ARTICLE = "no_article"
 PARSE_ERROR = "parse_error"
+#: The cleaned text is longer than ``ReadLimits.max_words``: a whole dump kept as one page.
+TOO_LONG = "too_long"
 
 
 def clean_record(
-    record: RawRecord, templates: frozenset[str] = frozenset(), dump: SplitDump | None = None
+    record: RawRecord,
+    templates: frozenset[str] = frozenset(),
+    dump: SplitDump | None = None,
+    max_words: int = ReadLimits.max_words,
 ) -> Document | Reject:
-    """Clean one raw record into a document, or reject it if no article text is found.
-    ``dump`` is a text record's content already split (``split_dump``), if it was."""
+    """Clean one raw record into a document, or reject it if no article text is found or
+    the text has more than ``max_words`` words. ``dump`` is a text record's content already
+    split (``split_dump``), if it was."""
     try:
         if record.format == "html":
             page: CleanPage = clean_html_page(record.content)
@@ -45,6 +52,16 @@ def clean_record(
             "no article text found (only menus, links or boilerplate)",
             record.record_key,
         )
+    # (a text of n characters has at most n words: most texts need no counting here)
+    words = len(page.text.split()) if len(page.text) > max_words else 0
+    if words > max_words:
+        return Reject(
+            record.source_path,
+            record.source_record,
+            TOO_LONG,
+            f"{words:,} words ({len(page.text):,} characters) of text, over the {max_words:,}-word limit",
+            record.record_key,
+        )
     return Document(
         source_path=record.source_path,
         source_record=record.source_record,
@@ -55,6 +72,8 @@ def clean_record(
         section=page.section,
         url=record.url or page.url,
         published=parse_date(record.published) or page.published,
+        language=page.language or detect_language(page.text),
+        extraction=page.extraction,
     )
 
 
@@ -95,5 +114,5 @@ def _parse_window(
     dumps = [split_dump(r.content) if r.format == "txt" else None for r in records]
     templates = template_lines(d for d in dumps if d is not None)
     for record, dump in zip(records, dumps, strict=True):
-        result = clean_record(record, templates, dump)
+        result = clean_record(record, templates, dump, limits.max_words)
         (rejects if isinstance(result, Reject) else documents).append(result)

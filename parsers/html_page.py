@@ -23,13 +23,14 @@ no step recurses, so deeply nested pages cannot exhaust the stack.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from bs4 import (
     BeautifulSoup,
@@ -40,8 +41,9 @@ from bs4 import (
 )
 
 from parsers import html_rules as hr
+from parsers.language import SAMPLE_CHARS, ProseMeter, prose_meter
 from parsers.metadata import parse_date
-from parsers.page import CleanPage
+from parsers.page import ARTICLE, DENSITY, JSONLD, MAIN, MICRODATA, CleanPage
 from parsers.rules import STOPWORDS
 from parsers.text_dump import normalise_line
 
@@ -56,11 +58,16 @@ _CLASS_TOKEN = re.compile(r"[a-z0-9]+")
 # One alternation finds the start of every raw element to drop, comment or JSON-LD block.
 # The tag's ">" is optional and the scan possessive: a "<script" never closed swallows the
 # rest of the page in one step instead of being retried at every later "<script" (quadratic).
+# A tag name ends at a space, "/" or ">": <template-search-results> is a custom element, not a
+# <template> (a word boundary would stop at the "-" and drop the rest of the page).
+_TAG_NAME_END = r"(?=[\s/>]|$)"
 _RAW_OPEN = re.compile(
-    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")\b[^>]*+>?",
+    r"<!--|<(" + "|".join(hr.RAW_DROP_ELEMENTS) + r")" + _TAG_NAME_END + r"[^>]*+>?",
     re.I,
 )
-_RAW_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in hr.RAW_DROP_ELEMENTS}
+# An end tag runs to the next ">" as in a browser: "</svg\n</span>" (the ">" forgotten) ends
+# the <svg> at the ">" of "</span>" instead of leaving it open to swallow the page.
+_RAW_CLOSE = {name: re.compile(rf"</{name}(?=[\s/>])[^>]*+>", re.I) for name in hr.RAW_DROP_ELEMENTS}
 _COMMENT_CLOSE = re.compile(r"-->")
 _JSON_LD_TYPE = re.compile(r"""type\s*=\s*["']?application/ld\+json""", re.I)
 _UNWRAP = re.compile(
@@ -77,11 +84,13 @@ _SPACE_BEFORE_BLOCK = re.compile(
 )
 # A list whose every item is one short link (a menu). Possessive quantifiers: no backtracking.
 _LINK_LIST = re.compile(
-    r"<(ul|ol)\b[^<>]{0,2000}+>(?:\s*+<li\b[^<>]{0,2000}+>\s*+<a\b[^<>]{0,2000}+>[^<]{0,120}+</a>\s*+"
+    r"<(ul|ol)(?=[\s>])[^<>]{0,2000}+>(?:\s*+<li(?=[\s>])[^<>]{0,2000}+>\s*+<a(?=[\s>])[^<>]{0,2000}+>[^<]{0,120}+</a>\s*+"
     r"(?:</li>)?+)++\s*+</\1>",
     re.I,
 )
 _LINK_TEXT = re.compile(r">([^<]*)</a>", re.I)
+#: A tag inside a JSON-LD text (some sites put the story's HTML in ``articleBody``).
+_MARKUP_TAG = re.compile(r"<[^<>]{1,500}>")
 #: Attribute of the placeholder a collapsed link list leaves: how many words its links had.
 _LINK_WORDS_ATTR = "data-link-words"
 
@@ -99,17 +108,20 @@ class _Block:
     """A paragraph of the rendered page."""
 
     text: str
-    words: int
-    stopwords: int
+    words: int  # words, or their equivalent in characters for unspaced scripts (``_measure``)
     link_density: float
     tag: str  # the block element that ended it (p, li, td, h2, ...)
     furniture: bool = False  # inside <nav>, <footer>, a share bar, a comment thread, ...
+    #: Reads like running text: stopword density (or punctuation) of the page's language.
+    prose_signal: bool = False
+    #: The block's lowercase ``\w+`` words, until ``_measure`` has read them.
+    tokens: list[str] | None = None
 
     @property
     def is_prose(self) -> bool:
         return (
             self.words >= hr.MIN_PROSE_WORDS
-            and self.stopwords >= hr.MIN_STOPWORD_DENSITY * self.words
+            and self.prose_signal
             and self.link_density <= hr.MAX_PROSE_LINK_DENSITY
             and (
                 self.tag not in hr.HEADING_TAGS
@@ -136,6 +148,9 @@ class _Rendered:
     headings: list[tuple[str, int]] = field(default_factory=list)  # (text, block index)
     times: list[str] = field(default_factory=list)
     breadcrumbs: list[list[str]] = field(default_factory=list)
+    #: (path, first block, end block) of the elements that say they hold the story:
+    #: ``itemprop="articleBody"`` ("microdata"), ``<article>`` and ``<main>`` ("article").
+    containers: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def prune_markup(html: str) -> tuple[str, list[str]]:
@@ -179,11 +194,16 @@ def _class_words(tag: Tag) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _words_of_names(value: str) -> frozenset[str]:
     # Cached: a page repeats the same few hundred class names on thousands of elements.
-    value = " ".join(v for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
+    # A BEM modifier ("field--label-hidden", "layout--ad", "body--image-gallery") says how a
+    # block looks, not what it is: only the block's own name counts.
+    value = " ".join(v.split("--", 1)[0] for v in value.split() if not hr.ATOMIC_CSS_CLASS.search(v))
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
-_NOT_FURNITURE, _LAYOUT, _FURNITURE = 0, 1, 2
+#: Furniture kinds: by tag, role or hidden style (``_FURNITURE``); by a class/id word only
+#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment");
+#: a side column or widget (``_LAYOUT``: some themes so name the story's column).
+_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE = 0, 1, 2, 3
 
 
 def _furniture_kind(tag: Tag) -> int:
@@ -205,9 +225,11 @@ def _furniture_kind(tag: Tag) -> int:
     style = attrs.get("style")
     if style and hr.HIDDEN_STYLE.search(style):
         return _FURNITURE
+    if name in hr.PAGE_TAGS:
+        return _NOT_FURNITURE  # <body class="cookies-not-set has-nav">: the page, not a box in it
     words = _class_words(tag)
     if not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(words):
-        return _FURNITURE
+        return _NAMED_FURNITURE
     if name in hr.LAYOUT_TAGS or role in hr.LAYOUT_ROLES or not hr.LAYOUT_CLASS_WORDS.isdisjoint(words):
         return _LAYOUT
     return _NOT_FURNITURE
@@ -228,10 +250,9 @@ def _render(root: Tag) -> _Rendered:
             text = normalise_line("".join(parts))
             parts.clear()
             if text:
-                words = _WORD.findall(text)
-                stop = sum(1 for w in words if w.lower() in STOPWORDS)
+                words = _WORD.findall(text.lower())
                 density = min(1.0, link_chars / len(text))
-                blocks.append(_Block(text, len(words), stop, density, block_tag))
+                blocks.append(_Block(text, len(words), density, block_tag, tokens=words))
         link_chars = 0
 
     # Stack items: a node to open, or (tag, first block, depth, furniture) to close it.
@@ -251,6 +272,10 @@ def _render(root: Tag) -> _Rendered:
             end = len(blocks)
             if end > first:
                 out.spans.append((first, end, tag_depth, furniture))
+                if name in hr.STORY_TAGS:
+                    out.containers.append((ARTICLE, first, end))
+                elif tag.attrs and tag.attrs.get("itemprop") in hr.CONTENT_ITEMPROPS:
+                    out.containers.append((MICRODATA, first, end))
                 if name in hr.HEADING_TAGS:
                     out.headings.append((blocks[end - 1].text, end - 1))
             continue
@@ -265,7 +290,7 @@ def _render(root: Tag) -> _Rendered:
             flush()
             if name == "hr" and _LINK_WORDS_ATTR in item.attrs:  # a menu collapsed by prune_markup
                 count = str(item.attrs[_LINK_WORDS_ATTR])
-                blocks.append(_Block("", int(count) if count.isdigit() else 0, 0, 1.0, "ul"))
+                blocks.append(_Block("", int(count) if count.isdigit() else 0, 1.0, "ul"))
                 continue
         elif name == "a":
             in_link += 1
@@ -286,6 +311,38 @@ def _render(root: Tag) -> _Rendered:
     block_tag = "body"
     flush()
     return out
+
+
+def _measure(blocks: list[_Block]) -> ProseMeter:
+    """Detect the page's language once, on its longest blocks that are not link lists (the
+    candidate prose), then give every block its prose signal in that language and its size
+    (in characters for unspaced scripts)."""
+    candidates = sorted(
+        (
+            b.text
+            for b in blocks
+            if b.tokens and b.link_density <= hr.MAX_PROSE_LINK_DENSITY and not hr.LEAKED_MARKUP.search(b.text)
+        ),
+        key=len,
+        reverse=True,
+    )
+    # A few blocks, each cut short: one odd block (a list of numbers) cannot decide alone.
+    sample, size = [], 0
+    for text in candidates:
+        sample.append(text[: hr.LANGUAGE_SAMPLE_BLOCK_CHARS])
+        size += len(sample[-1]) + 1
+        if size >= SAMPLE_CHARS:
+            break
+    meter = prose_meter(" ".join(sample), STOPWORDS)
+    for block in blocks:
+        tokens = block.tokens
+        if tokens is None:
+            continue
+        block.tokens = None
+        block.words = meter.size(block.text, block.words)
+        if block.words >= hr.MIN_PROSE_WORDS:
+            block.prose_signal = meter.is_prose_like(block.text, tokens, block.words, hr.MIN_STOPWORD_DENSITY)
+    return meter
 
 
 def _collect_head_element(tag: Tag, out: _Rendered) -> None:
@@ -335,15 +392,23 @@ def _ld_type(item: dict) -> str:
 
 def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     """Mark blocks inside furniture elements. An element holding the headline is never
-    furniture (a story's head styled as a "promo" zone); a layout element (side column,
-    widget) is not when it holds most of the prose outside furniture (a story column
-    named "leftRail"). Flags are painted on byte arrays: nested elements cost C time."""
+    furniture (a story's head styled as a "promo" zone). An element that is furniture by a
+    class/id word only is not when it holds, outside the such elements nested in it, most of
+    the page's prose (the story's own container called "tone-comment" or "article-overlay";
+    a comment thread's prose sits in its comments, each one named furniture too). A layout
+    element (side column, widget) is not when it holds most of the prose outside furniture (a
+    story column named "leftRail"). Flags are painted on byte arrays: nested elements cost C time."""
     blocks = rendered.blocks
     at = -1 if headline_at is None else headline_at
     marked = [(first, end, kind) for first, end, _, kind in rendered.spans if kind and not first <= at < end]
     flags = bytearray(len(blocks))
     for first, end, kind in marked:
         if kind == _FURNITURE:
+            flags[first:end] = b"\x01" * (end - first)
+    named = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+    kept = _story_containers(blocks, flags, named)
+    for first, end in named:
+        if (first, end) not in kept:
             flags[first:end] = b"\x01" * (end - first)
     prose = (b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True))
     prose_sums = list(accumulate(prose, initial=0))
@@ -355,6 +420,29 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
                 flags[first:end] = b"\x01" * (end - first)
     for block, flag in zip(blocks, flags, strict=True):
         block.furniture = bool(flag)
+
+
+def _story_containers(blocks: list[_Block], flags: bytearray, named: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The spans of ``named`` (furniture by a class word) that are the story's container: they
+    hold ``NAMED_FURNITURE_MIN_PROSE_SHARE`` of the prose outside ``flags`` (the furniture by
+    tag, role or style) once the named spans nested in them that are not containers are left
+    out (innermost first, so a container inside a container counts for it)."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    needed = hr.NAMED_FURNITURE_MIN_PROSE_SHARE * sums[-1]
+    if not needed:
+        return set()
+    # Only a span that holds that much prose at all can be a container: a few, nested.
+    candidates = sorted({span for span in named if sums[span[1]] - sums[span[0]] >= needed}, key=lambda s: s[1] - s[0])
+    kept: set[tuple[int, int]] = set()
+    for first, end in candidates:
+        own = bytearray(b"\x01") * (end - first)  # blocks not inside nested named furniture
+        for inner in named:
+            if first <= inner[0] and inner[1] <= end and inner != (first, end) and inner not in kept:
+                own[inner[0] - first : inner[1] - first] = bytes(inner[1] - inner[0])
+        if sum(compress(prose[first:end], own)) >= needed:
+            kept.add((first, end))
+    return kept
 
 
 def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
@@ -637,6 +725,81 @@ def _article_paragraphs(
     return paragraphs + _select_paragraphs(rendered.blocks[first:end], headline)
 
 
+def _json_ld_body(ld_items: list[dict]) -> list[str]:
+    """The paragraphs of the longest JSON-LD ``articleBody`` (markup and entities some sites
+    leave in it removed; a line break ends a paragraph)."""
+    bodies = [item["articleBody"] for item in ld_items if isinstance(item.get("articleBody"), str)]
+    if not bodies:
+        return []
+    text = html_module.unescape(_MARKUP_TAG.sub("\n", max(bodies, key=len)))
+    return [line for line in map(normalise_line, text.splitlines()) if line]
+
+
+def _loose_paragraphs(blocks: list[_Block]) -> list[str]:
+    """The blocks of a fallback container that read as text: not furniture, link lists or
+    utility lines, and long enough to say something (``MIN_FALLBACK_BLOCK_WORDS``)."""
+    return [
+        b.text for b in blocks if _block_class(b) != _BAD and (b.is_prose or b.words >= hr.MIN_FALLBACK_BLOCK_WORDS)
+    ]
+
+
+def _densest_prose(blocks: list[_Block]) -> list[str]:
+    """The run of long, link-poor blocks with the most words (Kadane: a long block adds its
+    words, any other block costs ``DENSITY_GAP_COST``), whatever their stopwords say."""
+    best: tuple[int, int] | None = None
+    best_total = total = 0.0
+    start = 0
+    for index, block in enumerate(blocks):
+        long_text = (
+            not block.furniture
+            and block.words >= hr.MIN_PROSE_WORDS
+            and block.link_density <= hr.MAX_PROSE_LINK_DENSITY
+            and _block_class(block) != _BAD
+        )
+        value = block.words if long_text else -hr.DENSITY_GAP_COST
+        if total <= 0:
+            total, start = 0.0, index
+        total += value
+        if total > best_total:
+            best, best_total = (start, index + 1), total
+    if best is None:
+        return []
+    return _loose_paragraphs(blocks[best[0] : best[1]])
+
+
+def _fallback(
+    rendered: _Rendered, ld_items: list[dict], main_words: int, headline: str | None
+) -> tuple[str, list[str]] | None:
+    """When the main pass found no convincing article (fewer than ``MIN_MAIN_WORDS`` words),
+    the first of these that holds more words (the headline left out): JSON-LD
+    ``articleBody``, microdata ``articleBody``, ``<article>``/``<main>``, the densest run of
+    prose. Returns (path, paragraphs) or None."""
+    wanted = normalise_line(headline or "").lower()
+    candidates = [
+        (JSONLD, lambda: _json_ld_body(ld_items)),
+        (MICRODATA, lambda: _container_text(rendered, MICRODATA)),
+        (ARTICLE, lambda: _container_text(rendered, ARTICLE)),
+        (DENSITY, lambda: _densest_prose(rendered.blocks)),
+    ]
+    for path, paragraphs_of in candidates:
+        paragraphs = [p for p in paragraphs_of() if p.lower() != wanted]
+        words = _words_in(paragraphs)
+        if words >= hr.MIN_FALLBACK_WORDS and words > main_words:
+            return path, paragraphs
+    return None
+
+
+def _container_text(rendered: _Rendered, path: str) -> list[str]:
+    """The text of the page's container of kind ``path`` (``_Rendered.containers``) with the
+    most words: a page may list teasers as <article>s besides the story's own."""
+    texts = [_loose_paragraphs(rendered.blocks[first:end]) for kind, first, end in rendered.containers if kind == path]
+    return max(texts, key=_words_in, default=[])
+
+
+def _words_in(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
 def clean_html_page(html: str) -> CleanPage:
     """Extract headline, section, URL, publication date and body text from an HTML page.
 
@@ -650,6 +813,7 @@ def clean_html_page(html: str) -> CleanPage:
     pruned, json_ld = prune_markup(html)
     soup = BeautifulSoup(pruned, "lxml", multi_valued_attributes=None)
     rendered = _render(soup)
+    meter = _measure(rendered.blocks)
     ld_items = _json_ld_objects(json_ld)
     ld = next((i for i in ld_items if "Article" in _ld_type(i) or "Posting" in _ld_type(i)), {})
     headline, headline_at = _headline(rendered, ld)
@@ -660,6 +824,12 @@ def clean_html_page(html: str) -> CleanPage:
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
     paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
+    extraction = MAIN
+    main_words = _words_in(paragraphs)
+    if main_words < hr.MIN_MAIN_WORDS:
+        found = _fallback(rendered, ld_items, main_words, headline)
+        if found is not None:
+            extraction, paragraphs = found
     anchors = [i for i in (headline_at, span[0] if span else None) if i is not None]
     return CleanPage(
         title=headline,
@@ -669,4 +839,6 @@ def clean_html_page(html: str) -> CleanPage:
         section=_section(rendered, ld_items, ld),
         url=_page_url(rendered, ld),
         published=_published(rendered, ld, anchors),
+        extraction=extraction,
+        language=meter.language,
     )

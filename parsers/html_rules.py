@@ -70,6 +70,12 @@ LAYOUT_CLASS_WORDS = frozenset(
     partner partners tags tag tagcloud keywords bio byline dateline timestamp meta metadata
     toolbox tools utility utilities hidden hide""".split()
 )
+#: An element furniture only by a class/id word is the story's container when it holds this
+#: share of the page's prose outside the named furniture nested in it ("tone-comment",
+#: "article-overlay", "photo-gallery-content" around the story; see ``html_page._classify``).
+NAMED_FURNITURE_MIN_PROSE_SHARE = 0.5
+#: The page itself: its class names describe the page's state ("cookies-not-set", "has-nav").
+PAGE_TAGS = frozenset(["body", "html"])
 #: Landmarks of the main content: never furniture, whatever their class names say
 #: (``<main class="js-social-anchor-start">``).
 CONTENT_TAGS = frozenset(["main"])
@@ -92,12 +98,15 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\
 MAX_LINK_DENSITY = 0.5
 #: Words a block needs to count as prose on its own.
 MIN_PROSE_WORDS = 10
-#: Stopword share (parsers.rules.STOPWORDS) a prose block reaches (jusText uses ~0.30).
+#: Characters of each of the page's longest blocks that the language is detected on.
+LANGUAGE_SAMPLE_BLOCK_CHARS = 400
+#: Stopword share a prose block reaches (jusText uses ~0.30), counted with the stoplist of the
+#: page's language (``parsers.language``; English: parsers.rules.STOPWORDS).
 MIN_STOPWORD_DENSITY = 0.2
 #: A heading this long, or one ending like a sentence, is a standfirst set in <h2>/<h3> type
 #: ("Stocks end in the red after Europe fails to find the magic formula."), not a title.
 MIN_HEADING_PROSE_WORDS = 20
-SENTENCE_END = (".", "!", "?", ".\u201d", '."', ".'")
+SENTENCE_END = (".", "!", "?", ".\u201d", '."', ".'", "\u3002", "\uff01", "\uff1f", "\u300d")
 #: Prose blocks may have a few links (inline mentions) but not this share of linked text.
 MAX_PROSE_LINK_DENSITY = 0.33
 #: A prose block shorter than this between two link lists is a teaser's blurb ("Fans
@@ -150,6 +159,23 @@ LEGAL_BLOCK = re.compile(
 )
 #: A legal line longer than this is prose that mentions copyright, not a notice.
 MAX_LEGAL_WORDS = 40
+
+# --- fallbacks (``parsers.html_page._fallback``) ---
+
+#: Elements that hold the story by definition: the fallback reads the one with most text.
+STORY_TAGS = frozenset(["article", "main"])
+#: A main pass that found fewer words than this found no convincing article: the fallbacks
+#: (JSON-LD, microdata, <article>/<main>, densest prose) are tried and win if they hold more.
+#: Fitted on the sites of fold 0/2 (HTML F1 9site/2023/multilingual: 1 -> .989/.910/.914,
+#: 50 -> .989/.910/.916, 150 -> .989/.914/.922, 300 -> .988/.914/.922), scored on the others:
+#: 50 -> .989/.906/.898, 150 -> .989/.915/.899. Costs leaks: 2023 0.067 -> 0.071 of pages.
+MIN_MAIN_WORDS = 150
+#: Fewest words a fallback must find to be the article (fewer: the page is rejected).
+MIN_FALLBACK_WORDS = 25
+#: A block of a fallback container this long is kept even without the prose signal.
+MIN_FALLBACK_BLOCK_WORDS = 6
+#: Cost of a block that is not long, link-poor text inside the densest run of prose.
+DENSITY_GAP_COST = 10
 
 # --- metadata ---
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: ``extraction`` of text found by a cleaner's main pass (fallback paths name themselves).
+#: ``extraction`` of text found by a cleaner's main pass.
 MAIN = "main"
+#: ... and of the fallbacks the HTML cleaner tries, in order, when the main pass finds no
+#: convincing article: JSON-LD ``articleBody``, microdata ``itemprop="articleBody"``, the page's
+#: ``<article>`` or ``<main>``, the densest run of prose blocks.
+JSONLD = "jsonld"
+MICRODATA = "microdata"
+ARTICLE = "article"
+DENSITY = "density"
 
 
 @dataclass

@@ -29,6 +29,9 @@ BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLET_CHARS)}]\s+(?=\S)")
 #: ones may be article lists (story highlights, bulleted facts) and are scored like text.
 MIN_BULLET_TEXT_WORDS = 6
 
+#: Three or more short items between pipes: a menu or share bar in any language
+#: ("Home | News | Sport", "공유하기 | 페이스북 | 카카오톡").
+PIPE_MENU = re.compile(r"^[^|]{1,25}(?: \| [^|]{1,25}){2,}$")
 #: Lines without a single word character: rules ("━━━━", "-----"), lone bullets and stars.
 RULE_LINE = re.compile(r"^[^\w]*$")
 
@@ -133,10 +136,19 @@ WRAP_SLACK = 1
 SHORT_BLOCK_WORDS = 8
 #: Words a block needs to count as prose on its own.
 MIN_PROSE_WORDS = 12
-#: Stopword share below which a block is a list of names/links (jusText uses ~0.30).
+#: Stopword share below which a block is a list of names/links (jusText uses ~0.30), counted
+#: with the stoplist of the page's language (``parsers.language``; English: ``STOPWORDS``).
 MIN_STOPWORD_DENSITY = 0.25
+#: Characters of each of a page's longest blocks that its language is detected on.
+LANGUAGE_SAMPLE_BLOCK_CHARS = 400
+#: How many of a page's longest blocks the language sample is taken from.
+LANGUAGE_SAMPLE_BLOCKS = 12
+#: Blocks at least this long are the paragraphs the language sample is taken from.
+LANGUAGE_SAMPLE_MIN_CHARS = 100
+#: Ways of measuring (language, stoplist) whose block classes are remembered at once.
+MAX_LANGUAGE_MEMOS = 16
 #: How running text ends (quotes and brackets after the full stop included).
-SENTENCE_ENDINGS = tuple(".!?:;\"”’')…")
+SENTENCE_ENDINGS = tuple(".!?:;\"”’')…。！？」』")
 #: A block this long is prose even without final punctuation (a paragraph cut by the page).
 MIN_UNPUNCTUATED_PROSE_WORDS = 40
 #: Score of prose-like but short/unfinished blocks, per word, relative to prose.

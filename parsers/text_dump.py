@@ -33,6 +33,7 @@ pattern and threshold lives in ``parsers.rules``.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import math
 import operator
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from parsers import rules
+from parsers.language import SAMPLE_CHARS, UNSPACED_CHARS_PER_WORD, ProseMeter, prose_meter
 from parsers.metadata import find_date
 from parsers.page import CleanPage
 
@@ -305,6 +307,8 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
         return True
+    if " | " in stripped and rules.PIPE_MENU.match(stripped):
+        return True
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
@@ -422,6 +426,39 @@ def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_K
     return _TEXT
 
 
+#: A character a text browser draws two columns wide (Hangul, CJK, kana, full-width forms).
+_WIDE_CHAR = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+#: A line break inside a paragraph of a script written without spaces: the text browser cut
+#: the line wherever it was full, so the lines join without a space.
+_UNSPACED_BREAK = re.compile(
+    "(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001\u3002\uff0c\u300c\u300d])\n"
+    "(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001\u3002\uff0c\u300c\u300d])"
+)
+
+
+#: A character, and a run of characters, of a script written without spaces (Han, kana, Thai).
+_UNSPACED_CHAR = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_FIRST_UNSPACED = "\u0e00"  # (the first character ``_UNSPACED_CHAR`` matches)
+_UNSPACED_RUN = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _columns(line: str) -> int:
+    """Columns a text browser gave ``line``: wide characters take two."""
+    return len(line) if line.isascii() else len(line) + len(_WIDE_CHAR.findall(line))
+
+
+def _join_wrapped(lines: Sequence[str]) -> str:
+    """The lines of one wrapped paragraph as one line: joined by spaces, except where a
+    script without spaces was cut (Chinese, Japanese)."""
+    text = " ".join(lines)
+    if text.isascii() or not _WIDE_CHAR.search(text):
+        return text
+    return _UNSPACED_BREAK.sub("", "\n".join(lines)).replace("\n", " ")
+
+
 def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     """For a run of non-blank lines, the indices of the lines that end a paragraph (the last
     line always does). Only the run's first line may be a bullet item: an item starts a run.
@@ -431,6 +468,8 @@ def _paragraph_ends(lines: Sequence[str]) -> list[int]:
     not wrapped at all and are one paragraph each.
     """
     lengths = list(map(len, lines))
+    if not all(map(str.isascii, lines)) and any(map(_WIDE_CHAR.search, lines)):  # (isascii: a flag)
+        lengths = list(map(_columns, lines))
     longest = rules.MAX_WRAP_WIDTH
     width = max(lengths)
     if width > longest:
@@ -443,10 +482,12 @@ def _paragraph_ends(lines: Sequence[str]) -> list[int]:
         for index, length, next_length, following in zip(
             itertools.count(), lengths, lengths[1:], lines[1:], strict=False
         )
-        # (the next line's first word is the whole line when it has one word)
+        # (the next line's first word is the whole line when it has one word; a wide
+        # character alone when the line starts with one: such scripts wrap anywhere)
         if length > longest
         or next_length > longest
-        or length + (word if (word := following.find(" ")) >= 0 else next_length) <= room
+        or length + (2 if _WIDE_CHAR.match(following) else word if (word := following.find(" ")) >= 0 else next_length)
+        <= room
     ]
     ends.append(len(lines) - 1)
     return ends
@@ -537,7 +578,7 @@ def _add_paragraphs(blocks: list[Block], lines: Sequence[str], start: int, end: 
     ends = _paragraph_ends(run)
     first = 0
     for last in ends:
-        text = " ".join(run[first : last + 1]) if last > first else run[first]
+        text = _join_wrapped(run[first : last + 1]) if last > first else run[first]
         bullet = rules.BULLET_LINE.match(text) if text[0] in _BULLET_STARTS else None
         if bullet:
             blocks.append(Block(text[bullet.end() :], start + first, last + 1 - first, bullet=True))
@@ -632,6 +673,77 @@ def _text_class(
     return "near", size, words
 
 
+def _text_class_in(
+    text: str, meter: ProseMeter, caption_keywords: tuple[str, ...]
+) -> tuple[str, int, list[str] | None]:
+    """``_text_class`` of a page not in English: stopwords from the page's language's stoplist
+    (punctuation without one), size in characters for unspaced scripts (``meter``)."""
+    words = _text_words(text)
+    size = meter.size(text, len(words))
+    if size < rules.SHORT_BLOCK_WORDS:
+        return "short", size, words
+    if _halves_equal(text.split()):
+        return "bad", size, words
+    if (
+        (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
+        or rules.BYLINE.match(text)
+        or rules.TIMESTAMPED.match(text)
+    ):
+        return "bad", size, words
+    ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
+    if not ends_like_sentence and size < rules.MIN_UNPUNCTUATED_PROSE_WORDS:
+        tokens = text.split()
+        capitalised = sum(1 for t in tokens if t[0].isupper() or t[0].isdigit())
+        if len(tokens) > 1 and capitalised >= rules.HEADLINE_CAPS_SHARE * len(tokens):
+            return "short", size, words  # a headline (scripts with capitals only)
+    if not meter.is_prose_like(text, words, size, rules.MIN_STOPWORD_DENSITY):
+        return "bad", size, words
+    if size >= rules.MIN_PROSE_WORDS and (ends_like_sentence or size >= rules.MIN_UNPUNCTUATED_PROSE_WORDS):
+        return "good", size, words
+    return "near", size, words
+
+
+#: The classes of short texts of pages not in English, one memo per way of measuring.
+_classes_by_meter: dict[ProseMeter, _Memo] = {}
+
+
+def _meter_text_class(
+    text: str, meter: ProseMeter, ascii_captions: tuple[str, ...] = rules.CAPTION_KEYWORDS
+) -> tuple[str, int, list[str] | None]:
+    """``_text_class_in``, remembered for texts up to ``_REPEATED_BLOCK_CHARS`` long."""
+    captions = ascii_captions if text.isascii() else rules.CAPTION_KEYWORDS
+    if len(text) > _REPEATED_BLOCK_CHARS:
+        return _text_class_in(text, meter, captions)
+    memo = _classes_by_meter.get(meter)
+    if memo is None:
+        if len(_classes_by_meter) >= rules.MAX_LANGUAGE_MEMOS:
+            _classes_by_meter.clear()
+        memo = _classes_by_meter[meter] = _Memo(1 << 13)
+    known = memo.get(text)
+    if known is None:
+        known = _text_class_in(text, meter, captions)
+        memo.remember(text, (known[0], known[1], None))
+    return known
+
+
+def page_meter(blocks: Sequence[Block]) -> ProseMeter:
+    """How the page's prose is measured: its language, detected once on its paragraphs of
+    ``LANGUAGE_SAMPLE_MIN_CHARS`` or more (``LANGUAGE_SAMPLE_BLOCK_CHARS`` of each, in page
+    order, until ``SAMPLE_CHARS``; the longest blocks when it has too few), and that
+    language's stoplist. A scan that stops early: this runs for every page."""
+    sample, size = [], 0
+    for block in blocks:
+        if not block.chrome and len(block.text) >= rules.LANGUAGE_SAMPLE_MIN_CHARS:
+            sample.append(block.text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS])
+            size += len(sample[-1]) + 1
+            if size >= SAMPLE_CHARS:
+                break
+    if size < rules.LANGUAGE_SAMPLE_MIN_CHARS * 3:  # a page of short lines (or in an unspaced script)
+        longest = heapq.nlargest(rules.LANGUAGE_SAMPLE_BLOCKS, (b.text for b in blocks if not b.chrome), key=len)
+        sample = [text[: rules.LANGUAGE_SAMPLE_BLOCK_CHARS] for text in longest]
+    return prose_meter(" ".join(sample), rules.STOPWORDS)
+
+
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
 #: pages: three in four blocks of the dev dumps were seen before. Their classes are remembered.
 _REPEATED_BLOCK_CHARS = 300
@@ -688,19 +800,28 @@ def score_blocks(
     blocks: list[Block],
     ascii_caption_keywords: tuple[str, ...] = rules.CAPTION_KEYWORDS,
     single_spaced: bool | None = None,
+    meter: ProseMeter | None = None,
 ) -> list[str]:
     """Classify every block and give it a score: prose words count for the body, furniture
     lines and non-prose words against it. Returns the classes. (If known: the caption key
     words the page's ASCII lines hold, see ``_ascii_keywords``, and whether single spaces
-    split the words of every block, see ``_text_class``.)"""
-    decided = [
-        ("bad", 0, None)
-        if b.chrome
-        else _short_text_class(b.text, ascii_caption_keywords, single_spaced)
-        if len(b.text) <= _REPEATED_BLOCK_CHARS
-        else _text_class(b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS, single_spaced)
-        for b in blocks
-    ]
+    split the words of every block, see ``_text_class``; ``meter``: how a page not in
+    English is measured, see ``page_meter``.)"""
+    if meter is not None and meter.language != "en":
+        decided = [
+            ("bad", 0, None) if b.chrome else _meter_text_class(b.text, meter, ascii_caption_keywords) for b in blocks
+        ]
+    else:
+        decided = [
+            ("bad", 0, None)
+            if b.chrome
+            else _short_text_class(b.text, ascii_caption_keywords, single_spaced)
+            if len(b.text) <= _REPEATED_BLOCK_CHARS
+            else _text_class(
+                b.text, ascii_caption_keywords if b.text.isascii() else rules.CAPTION_KEYWORDS, single_spaced
+            )
+            for b in blocks
+        ]
     classes = [cls for cls, _, _ in decided]
     # A paragraph printed twice on a page is a caption or teaser shown in two places (gallery
     # slides, "related" boxes), not article text: the article says each thing once.
@@ -792,7 +913,7 @@ def _title_shape(line: str) -> bool:
     neither starts with a lowercase word nor ends on a function word)."""
     words = line.split()
     low, high = rules.TITLE_WORDS
-    if not low <= len(words) <= high or words[0].islower() or _repeats_itself(line):
+    if not low <= _title_size(line, words) <= high or words[0].islower() or _repeats_itself(line):
         return False
     last = words[-1].strip("\"'’”").lower()
     return (
@@ -807,6 +928,20 @@ def _title_shape(line: str) -> bool:
         and not rules.DATE_LINE.search(line)
         and not rules.UTILITY_LINE.match(line)
     )
+
+
+def _title_size(line: str, words: list[str]) -> int:
+    """Words of a line, or their equivalent in characters for a script without spaces."""
+    if line.isascii() or max(line) < _FIRST_UNSPACED:
+        return len(words)
+    unspaced = len(_UNSPACED_CHAR.findall(line))
+    return max(len(words), round(unspaced / UNSPACED_CHARS_PER_WORD)) if unspaced else len(words)
+
+
+def _unspaced_bigrams(line: str) -> set[str]:
+    """Pairs of adjacent characters of the runs of a script without spaces in ``line``: the
+    content a Chinese or Japanese headline shares with its text (it has no words to compare)."""
+    return {run[i : i + 2] for run in _UNSPACED_RUN.findall(line) for i in range(len(run) - 1)}
 
 
 def _content_words(text: str) -> set[str]:
@@ -856,6 +991,10 @@ class _ProseWords:
             count += found
         return count
 
+    def shared_fragments(self, fragments: set[str]) -> int:
+        """How many of ``fragments`` (character pairs of a script without spaces) the prose holds."""
+        return sum(1 for fragment in fragments if fragment in self._text)
+
     def _has(self, prefix: str) -> bool:
         """Whether a content word of the prose starts with ``prefix``, cut as ``_content_prefixes`` cuts."""
         size = rules.TITLE_WORD_PREFIX
@@ -879,12 +1018,16 @@ class _ProseWords:
 def _title_score(line: str, distance: int, following: _ProseWords) -> float:
     """How headline-like a title-shaped line is: its content words recur in the text that
     follows it, it sits close above that text, and it is written like a headline."""
-    words = _content_words(line)
-    if not words:
-        return -1.0
-    # Share of the line's words found below, damped for lines of one or two content words
-    # (a fragment like "says Mr Jobs" matches fully by chance).
-    overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
+    bigrams = set() if line.isascii() or max(line) < _FIRST_UNSPACED else _unspaced_bigrams(line)
+    if bigrams:  # Chinese, Japanese: share of the line's character pairs found below
+        overlap = following.shared_fragments(bigrams) / max(len(bigrams), rules.TITLE_MIN_CONTENT_WORDS)
+    else:
+        words = _content_words(line)
+        if not words:
+            return -1.0
+        # Share of the line's words found below, damped for lines of one or two content words
+        # (a fragment like "says Mr Jobs" matches fully by chance).
+        overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
@@ -1105,10 +1248,11 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
     # Without ASCII control spaces in the page, single spaces split every block's words.
     single_spaced = all(c not in _CONTROL_SPACES for c in dump.odd_spaces)
-    classes = score_blocks(blocks, ascii_captions, single_spaced)
+    meter = page_meter(blocks)
+    classes = score_blocks(blocks, ascii_captions, single_spaced, meter)
     span = body_span(blocks)
     if span is None:
-        return CleanPage(title=None, text="")
+        return CleanPage(title=None, text="", language=meter.language)
     first, last = span
     title, title_index, section = find_title_and_section(lines, blocks, classes, span, template_lines)
     if title_index is not None and title_index >= first:
@@ -1131,6 +1275,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
         section=section,
         url=_find_page_url(near) or _find_page_url("\n".join(lines[:body_start])),
         published=find_date(near),
+        language=meter.language,
     )
 
 

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from dedup.partitioned import KNOWN, TaskMap
 from dedup.signatures import SignatureSettings
-from parsers.discover import InputFile, printable_path
+from parsers.discover import InputFile, other_types_line, printable_path
 from storage import fs
 from storage.dataset import Dataset, PendingNames, RollingWriter
 from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
@@ -36,6 +36,9 @@ class RunSummary:
     skipped_known: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
+    #: Files in the input directories of types the pipeline does not read (skipped), by type
+    #: (``parsers.discover.file_type``), most frequent first.
+    other_types: dict[str, int] = field(default_factory=dict)
     #: LSH candidate pairs the dedup stage verified (its work; not stored in ``runs/``).
     dedup_candidates: int = 0
 
@@ -45,6 +48,7 @@ class RunSummary:
             f"{self.files_read} files read{unchanged}, {self.records_read} records: {self.articles} articles kept, "
             f"{self.duplicates} duplicates, {self.rejects} rejects"
             + (f", {self.skipped_known} already ingested" if self.skipped_known else "")
+            + (f"; {other_types_line(self.other_types)}" if self.other_types else "")
         )
 
     def to_dict(self) -> dict:
@@ -68,7 +72,7 @@ def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -
         if not pc.any(pc.is_in(ids, pa.array(list(growth), pa.string()))).as_py():
             continue
         table = with_cluster_sizes(fs.read_parquet(path), growth)
-        transaction.replace("articles", relative, table.cast(ARTICLES))
+        transaction.replace("articles", relative, table)
         for article_id, size in zip(table["article_id"].to_pylist(), table["cluster_size"].to_pylist(), strict=True):
             if article_id in growth:
                 sizes[article_id] = size
@@ -303,6 +307,8 @@ def commit_run(
                 "rejects": [summary.rejects],
                 "skipped_known": [summary.skipped_known],
                 "settings": [settings_json],
+                "files_other_types": [sum(summary.other_types.values())],
+                "other_types": [list(summary.other_types.items())],
             },
             schema=RUNS,
         ),

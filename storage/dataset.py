@@ -28,7 +28,7 @@ import posixpath
 import re
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage import fs
-from storage.schema import SCHEMA_VERSION, TABLES
+from storage.schema import FIXED_SCHEMAS, SCHEMA_VERSION, TABLES, UPGRADABLE_VERSIONS
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,9 @@ STAGING_OPTIONS = {"compression": "lz4", "use_dictionary": False, "write_statist
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
 
+#: What each schema version changed, for the message that refuses an output of another one.
+
+
 class DatasetError(Exception):
     """The output directory cannot be used (not writable, corrupt manifest, ...)."""
 
@@ -96,6 +99,23 @@ def _dataset_options(schema: pa.Schema) -> dict:
     return {"compression": COMPRESSION, "use_dictionary": [n for n in schema.names if n not in UNIQUE_COLUMNS]}
 
 
+def with_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` as ``schema``: columns in its order, those it lacks null (they must be nullable).
+
+    Raises:
+        DatasetError: a column ``table`` lacks cannot be null.
+    """
+    columns = []
+    for target in schema:
+        if target.name in table.column_names:
+            columns.append(table[target.name])
+        elif target.nullable:
+            columns.append(pa.nulls(table.num_rows, target.type))
+        else:
+            raise DatasetError(f"a {schema.metadata.get(b'newsdedup.table', b'').decode()} file lacks {target.name}")
+    return pa.Table.from_arrays(columns, names=schema.names).cast(schema)
+
+
 def write_staged(table: pa.Table, path: str) -> None:
     """Write a run's staged ``table`` to ``path`` (``STAGING_OPTIONS``; not synced: a run that
     dies is run again, and its staged files are not the dataset)."""
@@ -111,12 +131,14 @@ class Manifest:
     generation: int = 0
     files: dict[str, list[str]] = field(default_factory=lambda: {t: [] for t in TABLES})
     signature_settings: dict[str, str] | None = None
+    #: The schema version of the committed files (an older one is upgraded by the next commit).
+    schema_version: str = SCHEMA_VERSION
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "format": "newsdedup-dataset",
-                "schema_version": SCHEMA_VERSION,
+                "schema_version": self.schema_version,
                 "generation": self.generation,
                 "signature_settings": self.signature_settings,
                 "files": self.files,
@@ -137,11 +159,9 @@ class Manifest:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != "newsdedup-dataset":
             raise DatasetError("the output's _manifest.json is not a newsdedup manifest")
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise DatasetError(
-                f"the output was written with schema version {data.get('schema_version')}, "
-                f"this newsdedup writes version {SCHEMA_VERSION}"
-            )
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION and version not in UPGRADABLE_VERSIONS:
+            raise DatasetError(_version_problem(version))
         files, generation, settings = data.get("files"), data.get("generation"), data.get("signature_settings")
         if (
             not isinstance(files, dict)
@@ -151,7 +171,21 @@ class Manifest:
             or not (settings is None or isinstance(settings, dict))
         ):
             raise DatasetError("the output's _manifest.json is damaged (not the shape newsdedup writes)")
-        return cls(generation, {t: list(files.get(t, [])) for t in TABLES}, settings)
+        return cls(generation, {t: list(files.get(t, [])) for t in TABLES}, settings, version)
+
+
+def _version_problem(version: object) -> str:
+    """Why a dataset of schema ``version`` cannot be opened, and what to do."""
+    readable = ", ".join(sorted([*UPGRADABLE_VERSIONS, SCHEMA_VERSION], key=int))
+    if isinstance(version, str) and version.isdigit() and int(version) > int(SCHEMA_VERSION):
+        return (
+            f"the output was written with schema version {version} by a newer newsdedup; this one reads "
+            f"versions {readable}: upgrade newsdedup, or ingest into a new output directory"
+        )
+    return (
+        f"the output was written with schema version {version}, which this newsdedup (versions {readable}) "
+        "cannot read: ingest into a new output directory"
+    )
 
 
 def _is_relative_name(name: object) -> bool:
@@ -331,8 +365,28 @@ class Dataset:
         return pending if fs.exists(pending) else final
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table | None:
-        """The committed rows of ``table`` (only ``columns`` if given), or None if empty."""
-        parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        """The committed rows of ``table`` (only ``columns`` if given), or None if empty. The
+        columns a table gained since the dataset's schema version are null in its older rows."""
+        if table in UPGRADABLE_VERSIONS.get(self.manifest.schema_version, ()):
+            # Files written before those columns: read the wanted columns they have, null the rest.
+            schema = FIXED_SCHEMAS[table]
+            if columns is not None:
+                schema = pa.schema([schema.field(name) for name in columns], metadata=schema.metadata)
+            parts = [with_schema(fs.read_parquet_present(path, schema.names), schema) for path in self.files(table)]
+        else:
+            parts = [fs.read_parquet(path, columns) for path in self.files(table)]
+        if not parts:
+            return None
+        return pa.concat_tables(parts, promote_options="default")
+
+    def read_matching(
+        self, table: str, key: str, values: Sequence[object], columns: list[str] | None = None
+    ) -> pa.Table | None:
+        """The committed rows of ``table`` whose ``key`` column holds one of ``values`` (only
+        ``columns`` if given), or None if the table is empty. Each file's ``key`` column is
+        read first, then only the row groups holding a match (``fs.read_parquet_matching``)."""
+        wanted = pa.array(values)
+        parts = [fs.read_parquet_matching(path, key, wanted, columns) for path in self.files(table)]
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
@@ -385,6 +439,8 @@ class Transaction:
         self.names = PendingNames(dataset.root, self.generation)
         self._pending: list[tuple[str, str]] = []
         self._added: dict[str, list[str]] = {t: [] for t in TABLES}
+        #: Committed files rewritten by this run (``replace``), already in the current schema.
+        self._replaced: set[str] = set()
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
@@ -401,15 +457,34 @@ class Transaction:
         self.add(table, relative)
 
     def replace(self, table: str, relative: str, data: pa.Table) -> None:
-        """Rewrite a committed file of ``table`` with new contents (same name)."""
+        """Rewrite a committed file of ``table`` with new contents (same name), in the table's
+        current schema (columns it gained since the file was written are null)."""
         if relative not in self.dataset.manifest.files[table]:
             raise DatasetError(f"cannot replace {relative}: it is not a committed file")
+        if table in FIXED_SCHEMAS:
+            data = with_schema(data, FIXED_SCHEMAS[table])
         write_parquet(data, self.pending_path(relative))
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
+        self._replaced.add(relative)
+
+    def _upgrade(self) -> None:
+        """Rewrite the committed files of the tables that gained columns since the dataset's
+        schema version (``UPGRADABLE_VERSIONS``) with those columns null."""
+        for table in UPGRADABLE_VERSIONS.get(self.dataset.manifest.schema_version, ()):
+            schema = FIXED_SCHEMAS[table]
+            for relative, path in zip(self.dataset.manifest.files[table], self.dataset.files(table), strict=True):
+                if relative in self._replaced:
+                    continue  # already rewritten by this run, in the current schema
+                data = fs.read_parquet(path)
+                if data.schema.names != schema.names:
+                    self.replace(table, relative, with_schema(data, schema))
 
     def commit(self, signature_settings: dict[str, str] | None = None) -> None:
-        """Make every registered file visible at once."""
+        """Make every registered file visible at once (upgrading a dataset of an older schema
+        version first, see ``UPGRADABLE_VERSIONS``)."""
         dataset = self.dataset
+        if dataset.manifest.schema_version != SCHEMA_VERSION:
+            self._upgrade()
         old = dataset.manifest
         files = {t: old.files[t] + self._added[t] for t in TABLES}
         manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)

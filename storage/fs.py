@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
@@ -142,6 +143,47 @@ def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
         filesystem, inner = _fs_and_path(path)
         return pq.read_table(inner, columns=columns, filesystem=filesystem)
     return pq.read_table(path, columns=columns)
+
+
+def read_parquet_present(path: str, columns: list[str]) -> pa.Table:
+    """The ``columns`` a Parquet file has (one written before a column was added lacks it)."""
+    with _open_binary(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+
+
+def read_parquet_matching(path: str, key: str, values: pa.Array, columns: list[str] | None = None) -> pa.Table:
+    """The rows of a Parquet file whose ``key`` column holds one of ``values`` (only
+    those of ``columns`` it has, if given).
+
+    The ``key`` column is read first, then only the row groups holding a match: a lookup
+    of a few rows never decodes the other row groups' (say) text.
+    """
+    with _open_binary(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        groups = []
+        for group in range(parquet.metadata.num_row_groups):
+            keys = parquet.read_row_group(group, columns=[key])[key]
+            if pc.any(pc.is_in(keys, value_set=values)).as_py():
+                groups.append(group)
+        # (a file written before a column was added lacks it: the caller's concat fills it in)
+        present = [c for c in columns if c in parquet.schema_arrow.names] if columns is not None else None
+        wanted = None if present is None else list(dict.fromkeys([*present, key]))
+        table = parquet.read_row_groups(groups, columns=wanted)
+    table = table.filter(pc.is_in(table[key], value_set=values))
+    return table if present is None else table.select(present)
+
+
+@contextmanager
+def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    """A local or remote file, open for reading bytes."""
+    if is_url(path):
+        filesystem, inner = _fs_and_path(path)
+        with filesystem.open(inner, "rb") as handle:
+            yield handle
+        return
+    with open(path, "rb") as handle:
+        yield handle
 
 
 def parquet_rows(path: str) -> int:

@@ -11,8 +11,18 @@ from datetime import datetime
 
 import pyarrow as pa
 
-#: Bump when a column is added, removed or changes meaning.
-SCHEMA_VERSION = "1"
+#: Bump when a column is added, removed or changes meaning (and say in
+#: ``UPGRADABLE_VERSIONS`` how a dataset of the old version is brought up to date).
+SCHEMA_VERSION = "2"
+
+#: Older versions a dataset may have been written with that this one opens, each with the
+#: tables that gained (nullable) columns since. Reading fills the missing columns with nulls;
+#: the next run into such a dataset rewrites those tables' files with the columns null
+#: (``storage.dataset.Transaction.commit``), so that every file of a table has one schema for
+#: other readers (DuckDB, Polars) too.
+#:   1 -> 2: runs/ gained files_other_types and other_types; articles/ and duplicates/ gained
+#:   language and extraction.
+UPGRADABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1": ("articles", "duplicates", "runs")}
 
 #: Tables under the output directory, in the order a run writes them.
 TABLES = ("articles", "duplicates", "rejects", "signatures", "inputs", "runs")
@@ -49,6 +59,11 @@ class Document:
     content_hash: str = ""
     article_id: str = ""
     extra: dict = field(default_factory=dict)
+    #: ISO 639-1 code of the text's language, None when unsure (``parsers.language``).
+    language: str | None = None
+    #: Which path of the cleaner made the text ("main", "jsonld", "microdata", "article",
+    #: "density", see ``parsers.page``): the fallbacks are where to look for weak extractions.
+    extraction: str = "main"
 
     @property
     def word_count(self) -> int:
@@ -68,6 +83,9 @@ _ARTICLE_FIELDS = [
     pa.field("url", pa.string()),
     pa.field("published", _TIMESTAMP),
     pa.field("word_count", pa.int64(), nullable=False),
+    pa.field("language", pa.string()),  # ISO 639-1, null when unsure
+    # "main", "jsonld", "density", ...; null in rows written before schema version 2
+    pa.field("extraction", pa.string()),
     pa.field("content_hash", pa.string(), nullable=False),
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
@@ -163,7 +181,14 @@ RUNS = _with_version(
             pa.field("rejects", pa.int64(), nullable=False),
             pa.field("skipped_known", pa.int64(), nullable=False),
             pa.field("settings", pa.string(), nullable=False),  # JSON of the run's settings
+            # Files in input directories of types the pipeline does not read (skipped), in
+            # all and by type (".pdf": 3). Null in runs written before they were counted.
+            pa.field("files_other_types", pa.int64()),
+            pa.field("other_types", pa.map_(pa.string(), pa.int64())),
         ]
     ),
     "runs",
 )
+
+#: The tables whose schema does not depend on a run's settings (signatures: on num_perm).
+FIXED_SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "inputs": INPUTS, "runs": RUNS}

@@ -45,6 +45,8 @@ def staged_table(documents: Sequence[Document], hashvalues: np.ndarray, shingle_
         "url": [d.url for d in documents],
         "published": [d.published for d in documents],
         "word_count": [d.word_count for d in documents],
+        "language": [d.language for d in documents],
+        "extraction": [d.extraction for d in documents],
         "content_hash": [d.content_hash for d in documents],
         "record_key": [d.record_key for d in documents],
         "hashvalues": pa.FixedSizeListArray.from_arrays(pa.array(hashvalues.reshape(-1), type=pa.uint32()), num_perm),

@@ -75,24 +75,31 @@ def test_a_server_started_early_is_stopped_unused_when_a_profile_names_an_api(tm
     (tmp_path / "profiles.toml").write_text(
         'active = "remote"\n\n[profiles.remote]\nPREFECT_API_URL = "http://127.0.0.1:9/api"\n'
     )
+    # Nothing listens at that API: entering the run refuses it, with the server stopped first.
     script = textwrap.dedent(
         """
-        from prefect.settings import PREFECT_API_URL
-        from newsdedup.server import EmbeddedServer
+        from newsdedup.server import ApiUnreachable, EmbeddedServer
 
         server = EmbeddedServer()
         server.start()
         process = server.process
         print("launched", process is not None)
-        with server.in_use():
-            print("api", PREFECT_API_URL.value())
-            print("stopped", process.poll() is not None)
+        try:
+            with server.in_use():
+                print("ran", True)
+        except ApiUnreachable as error:
+            print("refused", str(error).split(" (")[0])
+        print("stopped", process.poll() is not None)
         """
     )
     result = run_script(script, PREFECT_HOME=str(tmp_path))
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
-    assert lines == {"launched": "True", "api": "http://127.0.0.1:9/api", "stopped": "True"}
+    assert lines == {
+        "launched": "True",
+        "refused": "no Prefect server answers at http://127.0.0.1:9/api",
+        "stopped": "True",
+    }
 
 
 def _running(pid: int) -> bool:

@@ -1,8 +1,10 @@
-"""Where the CPU-heavy steps run: in process, one call at a time, on one thread; a worker
-process that dies is a ``WorkerLost``."""
+"""Where the CPU-heavy steps run: in process, one call at a time, on one thread; or on a
+process pool whose workers' progress reaches the run; a worker process that dies is a
+``WorkerLost``."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -12,7 +14,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from newsdedup.workers import DaskPool, WorkerLost, WorkerPool, run_stage
+from newsdedup.progress import LOGGER, report_files
+from newsdedup.workers import DaskPool, WorkerLost, WorkerPool, default_workers, run_stage, worker_pool
 
 
 class Overlap:
@@ -81,3 +84,38 @@ def test_a_dask_task_whose_workers_keep_dying_is_a_worker_lost():
         run_stage("write"),
     ):
         DaskPool(client).map(die, [()])
+
+
+def stage_and_report(files: int) -> int:
+    """In a worker: report ``files`` files (as ``stage_batch`` does per window) and say
+    which process did it."""
+    report_files(files, files * 10)
+    return os.getpid()
+
+
+def test_reports_of_the_process_pool_workers_reach_the_run_and_map_tells_each_result():
+    if default_workers() < 2:
+        pytest.skip("the process pool needs two CPUs (with one, calls run in process)")
+    received: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            received.append(record.progress)
+
+    logger, handler = logging.getLogger(LOGGER), Collect(level=logging.DEBUG)
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    done: list[int] = []
+    try:
+        with worker_pool(workers=0, batches=2) as pool:
+            assert pool.relays_progress
+            pids = pool.map(stage_and_report, [(3,), (4,)], done=lambda: done.append(len(done)))
+            deadline = time.monotonic() + 60  # (a bound on the wait, not a timing assertion)
+            while len(received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    assert os.getpid() not in pids  # reported in worker processes ...
+    assert sorted((r["files"], r["records"]) for r in received) == [(3, 30), (4, 40)]  # ... logged here
+    assert done == [0, 1]

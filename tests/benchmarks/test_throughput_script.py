@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks.scoring import DEFAULT_DATA
-from tests.conftest import REPO
+import pytest
+
+from tests.conftest import REPO, shared_data
+
+pytestmark = pytest.mark.slow  # each test runs the benchmark script end to end
 
 
 def run_script(*arguments: str) -> dict[str, str]:
@@ -49,10 +52,17 @@ def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
 
 
 def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):
-    # The dev pages are third-party data next to the repository, as in CI: fail, not skip.
-    assert (DEFAULT_DATA / "html").is_dir(), f"the HTML mode reads the dev pages from {DEFAULT_DATA / 'html'}"
+    dev_pages = shared_data("extraction-dev/html").parent
     table = run_script(
-        "--html", "--html-pages", "40", "--html-distinct", "10", "--corpus-dir", str(tmp_path / "corpus")
+        "--html",
+        "--html-pages",
+        "40",
+        "--html-distinct",
+        "10",
+        "--html-data",
+        str(dev_pages),
+        "--corpus-dir",
+        str(tmp_path / "corpus"),
     )
     assert (table["pages"], table["distinct source pages"]) == ("40", "10")
     # 40 pages on one batch: the pipeline runs one worker, so the pool has one process.

@@ -59,12 +59,15 @@ def canonical(placed: dict[str, tuple[str, Placement]], path: str) -> str:
     return placement.canonical_id or article_id
 
 
-def test_the_two_seeds_stay_apart(tmp_path):
-    # Two stories on the same diplomats in the same week: related, not copies.
+def test_the_two_seed_stories_stay_apart_and_the_syndicated_seed_joins_its_story(tmp_path):
+    # 000 and 003: two stories on the same diplomats in the same week, related, not copies.
+    # 007: 000 syndicated under another site's chrome (new headline, dateline, cut tail, copy edits).
     placed = place_folder(SEEDS, tmp_path)
 
-    assert len(placed) == 2
-    assert all(p.canonical_id is None for _, p in placed.values())
+    story, other, copy = "000_29ba8e55fe1d1bfc.txt", "003_809269d57f52441b.txt", "007_25c652977c5c76e0.txt"
+    assert set(placed) == {story, other, copy}
+    assert placed[story][1].canonical_id is None and placed[other][1].canonical_id is None
+    assert placed[copy][1].canonical_id == placed[story][0] and placed[copy][1].method == "near"
 
 
 def test_syndicated_copy_with_other_chrome_and_headline_merges(tmp_path):

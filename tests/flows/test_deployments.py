@@ -59,16 +59,16 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 class PrefectCLI:
-    """Runs ``prefect ...`` against one server, from the repository root."""
+    """Runs ``prefect ...`` against one server, from the repository root (or ``cwd``)."""
 
     def __init__(self, env: dict[str, str], logs: Path):
         self.env = env
         self.logs = logs
 
-    def __call__(self, *args: str) -> str:
+    def __call__(self, *args: str, cwd: Path = REPO) -> str:
         result = subprocess.run(
             [*PREFECT, *args],
-            cwd=REPO,
+            cwd=cwd,
             env=self.env,
             capture_output=True,
             text=True,
@@ -112,6 +112,26 @@ class PrefectCLI:
             )
         return process, log
 
+    def run_worker_once(self) -> None:
+        """A process worker that picks up the runs due now, runs them and exits."""
+        worker, log = self.start("worker", "worker", "start", "--pool", "newsdedup", "--run-once")
+        try:
+            worker.wait(timeout=WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"worker still running after {WORKER_TIMEOUT} s:\n{tail(log)}")
+        finally:
+            stop(worker)
+
+    def state(self, flow_run_id: str):
+        """The flow run's state, read from the server through Prefect's own client."""
+        from prefect.client.orchestration import SyncPrefectClient
+
+        with SyncPrefectClient(self.env["PREFECT_API_URL"]) as client:
+            return client.read_flow_run(flow_run_id).state
+
+    def worker_log(self) -> str:
+        return tail(self.logs / "worker.log")
+
 
 @pytest.fixture(scope="module")
 def prefect_cli(tmp_path_factory):
@@ -127,6 +147,9 @@ def prefect_cli(tmp_path_factory):
         PREFECT_API_URL=api_url,
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_SERVER_UI_ENABLED="false",
+        # As the README starts the server: runs' logs streamed to `deployment run --watch`.
+        PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED="true",
+        PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED="true",
     )
     cli = PrefectCLI(env, root)
     server, log = cli.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(port))
@@ -151,13 +174,13 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
     prefect = prefect_cli
 
     # Register: the pool, then every deployment in prefect.yaml.
-    prefect("work-pool", "create", "newsdedup", "--type", "process")
+    prefect("work-pool", "create", "newsdedup", "--type", "process", "--overwrite")
     prefect("--no-prompt", "deploy", "--all")
 
     scheduled = prefect.json("deployment", "inspect", "ingest/scheduled")
     assert scheduled["entrypoint"] == "flows/ingest.py:ingest_flow"
     assert scheduled["work_pool_name"] == "newsdedup"
-    assert scheduled["parameters"] == {"inputs": ["data/inbox"], "output": "data/news"}
+    assert scheduled["parameters"] == {"inputs": ["data/inbox"], "output": "data/news", "create_missing_inputs": True}
     [schedule] = scheduled["schedules"]
     assert schedule["active"]
     assert schedule["schedule"]["cron"] == "15 * * * *"
@@ -200,18 +223,107 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
     [run] = prefect.flow_runs(manual["id"])
     assert run["parameters"] == {"inputs": [str(inbox)], "output": str(output)}
 
-    worker, log = prefect.start("worker", "worker", "start", "--pool", "newsdedup", "--run-once")
-    try:
-        worker.wait(timeout=WORKER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"worker still running after {WORKER_TIMEOUT} s:\n{tail(log)}")
-    finally:
-        stop(worker)
+    prefect.run_worker_once()
     finished = prefect.json("flow-run", "inspect", run["id"])
-    assert finished["state"]["type"] == "COMPLETED", tail(log)
+    assert finished["state"]["type"] == "COMPLETED", prefect.worker_log()
     assert finished["name"].startswith("ingest-into-out-")
 
     articles = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
+    duplicates = ds.dataset(output / "duplicates", format="parquet", partitioning="hive").to_table()
     seed_names = sorted(path.name for path in SEEDS.iterdir())
-    assert sorted(articles.column("source_path").to_pylist()) == seed_names
+    stored = articles.column("source_path").to_pylist() + duplicates.column("source_path").to_pylist()
+    assert sorted(stored) == seed_names and duplicates.num_rows == 1
     assert all(articles.column("title").to_pylist()) and all(articles.column("text").to_pylist())
+
+
+@pytest.fixture
+def fresh_checkout(prefect_cli, tmp_path):
+    """``prefect.yaml`` and ``flows/`` copied to a folder with no ``data/``, deployed from
+    there as the README says (the hourly schedule paused, so that only the runs a test
+    triggers are picked up). Yields the folder; the deployments' runs start in it."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    shutil.copy(REPO / "prefect.yaml", checkout)
+    shutil.copytree(REPO / "flows", checkout / "flows", ignore=shutil.ignore_patterns("__pycache__"))
+    prefect_cli("work-pool", "create", "newsdedup", "--type", "process", "--overwrite", cwd=checkout)
+    prefect_cli("--no-prompt", "deploy", "--all", cwd=checkout)
+    scheduled = prefect_cli.json("deployment", "inspect", "ingest/scheduled")
+    assert scheduled["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == str(
+        checkout.resolve()
+    )
+    for schedule in scheduled["schedules"]:
+        prefect_cli("deployment", "schedule", "pause", "ingest/scheduled", schedule["id"])
+    return checkout
+
+
+def test_the_first_scheduled_run_completes_though_the_inbox_does_not_exist_yet(prefect_cli, fresh_checkout):
+    prefect = prefect_cli
+    assert not (fresh_checkout / "data").exists()
+
+    # What the schedule does at :15, now: a run of ingest/scheduled with its own parameters.
+    prefect("deployment", "run", "ingest/scheduled")
+    [run] = prefect.flow_runs(prefect.json("deployment", "inspect", "ingest/scheduled")["id"])
+    prefect.run_worker_once()
+
+    state = prefect.state(run["id"])
+    assert state.type.value == "COMPLETED", f"{state.message}\n{prefect.worker_log()}"
+    assert (fresh_checkout / "data" / "inbox").is_dir() and not any((fresh_checkout / "data" / "inbox").iterdir())
+    runs = ds.dataset(fresh_checkout / "data" / "news" / "runs", format="parquet").to_table().to_pylist()
+    assert [(r["inputs"], r["files_read"], r["articles"]) for r in runs] == [(["data/inbox"], 0, 0)]
+
+
+def test_failed_runs_say_why_in_one_line(prefect_cli, fresh_checkout, tmp_path):
+    prefect = prefect_cli
+    manual_id = prefect.json("deployment", "inspect", "ingest/manual")["id"]
+    inbox, missing = tmp_path / "in", tmp_path / "no" / "such" / "inbox"
+    shutil.copytree(SEEDS, inbox)
+
+    # A bad parameter, watched as the README shows (--watch streams the run's logs), and an
+    # input that is not there (the manual deployment does not create missing inputs).
+    watch, watch_log = prefect.start(
+        "watch",
+        "deployment",
+        "run",
+        "ingest/manual",
+        "--param",
+        f"inputs={json.dumps([str(inbox)])}",
+        "--param",
+        f"output={tmp_path / 'out'}",
+        "--param",
+        "threshold=1.5",
+        "--watch",
+        "--watch-timeout",
+        str(WORKER_TIMEOUT),
+    )
+    try:
+        deadline = time.monotonic() + CLI_TIMEOUT
+        while not prefect.flow_runs(manual_id):  # the watched run exists before the worker starts
+            assert time.monotonic() < deadline and watch.poll() is None, tail(watch_log)
+            time.sleep(0.5)
+        prefect(
+            "deployment",
+            "run",
+            "ingest/manual",
+            "--param",
+            f"inputs={json.dumps([str(missing)])}",
+            "--param",
+            f"output={tmp_path / 'out'}",
+        )
+        prefect.run_worker_once()
+        watch.wait(timeout=CLI_TIMEOUT)
+    finally:
+        stop(watch)
+
+    reasons = {
+        json.dumps(run["parameters"]["inputs"]): prefect.state(run["id"]) for run in prefect.flow_runs(manual_id)
+    }
+    bad_parameter = reasons[json.dumps([str(inbox)])]
+    no_inbox = reasons[json.dumps([str(missing)])]
+    assert (bad_parameter.type.value, bad_parameter.message) == ("FAILED", "bad parameter: threshold must be in (0, 1]")
+    assert (no_inbox.type.value, no_inbox.message) == ("FAILED", f"no such input: {missing}")
+    assert not (tmp_path / "out").exists() and not missing.exists()
+    # `prefect flow-run inspect` shows the same message; --watch printed the reason and exited 1.
+    inspected = prefect.json("flow-run", "inspect", str(bad_parameter.state_details.flow_run_id))
+    assert inspected["state"]["message"] == "bad parameter: threshold must be in (0, 1]"
+    assert watch.returncode == 1, tail(watch_log)
+    assert "bad parameter: threshold must be in (0, 1]" in watch_log.read_text()

@@ -11,7 +11,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import SEEDS
-from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, html_page, text_dump
+from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, html_page, single_line_dump, text_dump
 
 SEED_TITLES = {
     "000_29ba8e55fe1d1bfc.txt": "Amid growing frustration, Foreign Minister Taro Kono tells U.S. "
@@ -28,10 +28,10 @@ def rows(output, table):
     return sorted(read(output, table).to_pylist(), key=lambda r: (r["source_path"], r["source_record"]))
 
 
-def test_seeds_become_two_clean_articles(run_ingest, tmp_path):
+def test_seeds_become_two_clean_articles_and_one_syndicated_copy(run_ingest, tmp_path):
     summary = run_ingest([SEEDS], tmp_path / "out")
 
-    assert (summary["files_read"], summary["articles"], summary["duplicates"], summary["rejects"]) == (2, 2, 0, 0)
+    assert (summary["files_read"], summary["articles"], summary["duplicates"], summary["rejects"]) == (3, 2, 1, 0)
     articles = rows(tmp_path / "out", "articles")
     assert {a["source_path"]: a["title"] for a in articles} == SEED_TITLES
     first, second = articles
@@ -46,8 +46,18 @@ def test_seeds_become_two_clean_articles(run_ingest, tmp_path):
         assert "Trending" not in text and "COVID-19" not in text and "•" not in text
         assert "\n\n" in text  # paragraphs separated by blank lines
         assert article["format"] == "txt" and article["source_record"] == 0
-        assert article["cluster_size"] == 1 and article["word_count"] > 300
+        assert article["word_count"] > 300
         assert article["article_id"] == article["content_hash"][:16]
+    assert (first["cluster_size"], second["cluster_size"]) == (2, 1)
+
+    # Seed 007 is seed 000 as another site ran it: its own chrome, headline and dateline, a cut tail.
+    (copy,) = rows(tmp_path / "out", "duplicates")
+    assert copy["source_path"] == "007_25c652977c5c76e0.txt"
+    assert (copy["canonical_id"], copy["method"]) == (first["article_id"], "near")
+    assert copy["title"] == "Japan wants direct talks with Pyongyang on abductions, Kono tells Pompeo"
+    assert copy["text"].startswith("SINGAPORE (Kyodo) — Foreign Minister Taro Kono has conveyed")
+    for chrome in ("Share on", "Most Viewed", "Harbour Post", "ADVERTISEMENT", "Subscribe", "Privacy"):
+        assert chrome not in copy["text"]
 
 
 def test_every_record_lands_in_exactly_one_table(run_ingest, tmp_path):
@@ -190,6 +200,8 @@ def test_a_dangling_link_is_rejected_on_every_run_but_not_listed_in_the_ledger(r
         ({"bands": -2, "rows": -3}, "bands and rows must be positive, bands x rows at most num_perm (128)"),
         ({"containment_stderrs": float("nan")}, "containment_stderrs must be between 0 and 10.0"),
         ({"jsonl_fields": {"body": "text"}}, "jsonl_fields: unknown keys body (known: url, title, text, html, date)"),
+        ({"max_words": 0}, "max_words must be positive"),
+        ({"max_words": -1, "batch_size": 0}, "batch_size and max_words must be positive"),
     ],
 )
 def test_a_flow_run_with_a_bad_parameter_fails_before_any_work(run_ingest, tmp_path, parameters, message):
@@ -224,7 +236,7 @@ def test_a_run_publishes_its_summary_and_largest_clusters_as_artifacts(prefect_s
     run_id = state.state_details.flow_run_id
 
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(  # every argument given: 3.8.8's sync client sends nulls otherwise
+        artifacts = client.read_artifacts(  # every argument given: the sync client sends null for any left out
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
             flow_run_filter=FlowRunFilter(),
             task_run_filter=TaskRunFilter(),
@@ -250,6 +262,7 @@ def test_an_empty_inbox_is_a_quiet_run_not_a_failure(run_ingest, tmp_path):
     assert read(tmp_path / "out", "articles").num_rows == 0  # the table exists, with its schema
 
 
+@pytest.mark.slow  # two whole runs, one on a local Dask cluster
 def test_two_workers_give_the_single_worker_result(run_ingest, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -272,3 +285,40 @@ def test_two_workers_give_the_single_worker_result(run_ingest, tmp_path):
     single, parallel = outcome(1), outcome(2)
     assert single == parallel
     assert len(single[0]) >= 3 and len(single[1]) >= 6
+
+
+def test_files_of_other_types_are_counted_and_an_overlong_article_is_a_reject(run_ingest, tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS, inbox)
+    (inbox / "site-b").mkdir()
+    (inbox / "site-b" / "ferry.html").write_text(html_page(FERRY_TITLE, FERRY))
+    for name in ("scan-1.pdf", "scan-2.pdf", "site-b/scan-3.pdf"):
+        (inbox / name).write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    for name in ("prices.csv", "site-b/votes.csv"):
+        (inbox / name).write_text("ward,votes\nnorth,1204\nsouth,998\n")
+    (inbox / "archive-dump.txt").write_text(single_line_dump(470_000))  # 2.6 MB on one line
+    assert 2_500_000 < (inbox / "archive-dump.txt").stat().st_size < 2_700_000
+
+    summary = run_ingest([inbox], tmp_path / "out")
+
+    assert summary["other_types"] == {".pdf": 3, ".csv": 2}
+    # The three seeds (two stories and a syndicated copy), the HTML page and the overlong dump.
+    assert (summary["files_read"], summary["articles"], summary["duplicates"], summary["rejects"]) == (5, 3, 1, 1)
+    assert summary["rejects_by_reason"] == {"too_long": 1}
+    [reject] = rows(tmp_path / "out", "rejects")
+    text_length = len(single_line_dump(470_000))
+    assert (reject["source_path"], reject["reason"]) == ("archive-dump.txt", "too_long")
+    assert reject["detail"] == f"470,000 words ({text_length:,} characters) of text, over the 50,000-word limit"
+    assert "archive-dump.txt" not in {a["source_path"] for a in rows(tmp_path / "out", "articles")}
+    [run] = read(tmp_path / "out", "runs").to_pylist()
+    assert (run["files_other_types"], run["other_types"]) == (5, [(".pdf", 3), (".csv", 2)])
+
+    # The limit is a setting: raised, the same dump is one (very long) article.
+    (tmp_path / "dump-only").mkdir()
+    shutil.copy(inbox / "archive-dump.txt", tmp_path / "dump-only")
+    summary = run_ingest([tmp_path / "dump-only"], tmp_path / "out-2", max_words=470_000)
+    assert (summary["articles"], summary["rejects"], summary["other_types"]) == (1, 0, {})
+    [article] = rows(tmp_path / "out-2", "articles")
+    assert article["word_count"] == 470_000
+    [run] = read(tmp_path / "out-2", "runs").to_pylist()
+    assert (run["files_other_types"], run["other_types"]) == (0, [])

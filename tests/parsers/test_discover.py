@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from parsers.discover import NoInputsError, check_inputs, discover_inputs
+from parsers.discover import NoInputsError, check_inputs, discover_inputs, find_inputs, missing_inputs, other_types_line
 
 
 def make(root, *names):
@@ -70,3 +70,47 @@ def test_the_quick_check_agrees_with_the_walk(tmp_path, arguments, error):
     with pytest.raises(NoInputsError, match=error) as checked:
         check_inputs(paths)
     assert str(checked.value) == str(walked.value)
+
+
+def test_files_of_other_types_in_input_directories_are_counted_by_type(tmp_path):
+    make(
+        tmp_path,
+        "inbox/a.txt",
+        "inbox/b.HTML",
+        "inbox/report.pdf",
+        "inbox/sub/annex.PDF",
+        "inbox/sub/table.csv",
+        "inbox/sub/more.csv.gz",
+        "inbox/sub/README",
+        "other/x.pdf",
+        "other/y.txt",
+    )
+    # The inbox twice (once by a pattern): each file counted once; a file named outright is read.
+    found = find_inputs(
+        [str(tmp_path / "inbox"), str(tmp_path / "inb*"), str(tmp_path / "other" / "x.pdf"), str(tmp_path / "other")]
+    )
+    assert [f.source_path for f in found.files] == ["a.txt", "b.HTML", "x.pdf", "y.txt"]
+    assert found.other_types == {".pdf": 2, "(no suffix)": 1, ".csv": 1, ".csv.gz": 1}
+    assert (
+        other_types_line(found.other_types)
+        == "5 files of other types skipped: .pdf 2, (no suffix) 1, .csv 1, .csv.gz 1"
+    )
+    assert find_inputs([str(tmp_path / "other" / "y.txt")]).other_types == {}
+
+
+def test_errors_name_inputs_by_their_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path, "inbox/scan.pdf", "inbox/sheet.csv", "inbox/sheet2.csv")
+    with pytest.raises(NoInputsError) as missing:
+        discover_inputs(["data/inbox"])
+    assert str(missing.value) == f"no such input: {tmp_path / 'data' / 'inbox'}"
+    assert missing_inputs(["data/inbox", "inbox", "inbox/*.csv", "inbox/*.txt"]) == [
+        str(tmp_path / "data" / "inbox"),
+        str(tmp_path / "inbox" / "*.txt"),
+    ]
+    with pytest.raises(NoInputsError) as nothing:
+        check_inputs(["inbox"])
+    assert str(nothing.value) == (
+        f"no input files (.txt, .html, .htm, .jsonl, .warc, optionally .gz) in: {tmp_path / 'inbox'}"
+        " (3 files of other types skipped: .csv 2, .pdf 1)"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.language import detect_language, has_stoplist, stoplist, unspaced_share
+from parsers.language import ProseMeter, detect_language, has_stoplist, prose_meter, stoplist, unspaced_share
 
 PROSE = {
     "de": "Der Bundestag hat am Donnerstag nach langer Debatte ein neues Gesetz zur Rente beschlossen, "
@@ -52,3 +52,31 @@ def test_unspaced_share_tells_scripts_without_spaces():
     assert unspaced_share(PROSE["ko"]) == 0.0  # Hangul is written with spaces
     assert unspaced_share(PROSE["en"]) == 0.0
     assert unspaced_share("") == 0.0
+
+
+def test_a_page_is_measured_in_its_language():
+    from parsers.rules import STOPWORDS
+
+    english = prose_meter(PROSE["en"], STOPWORDS)
+    assert (english.language, english.stopwords, english.unspaced) == ("en", STOPWORDS, False)
+    german = prose_meter(PROSE["de"], STOPWORDS)
+    assert (german.language, german.stopwords) == ("de", stoplist("de"))
+    words = PROSE["de"].lower().split()
+    assert german.is_prose_like(PROSE["de"], words, len(words), 0.2)
+    assert not english.is_prose_like(PROSE["de"], words, len(words), 0.2)  # German is not English prose
+
+
+def test_unspaced_text_is_sized_in_characters_and_judged_by_punctuation():
+    from parsers.rules import STOPWORDS
+
+    chinese = prose_meter(PROSE["zh"], STOPWORDS)
+    assert (chinese.language, chinese.stopwords, chinese.unspaced) == ("zh", frozenset(), True)
+    sentence = "本市地铁五号线今天上午正式开通运营，全长二十八公里，共设二十二座车站。"
+    assert chinese.size(sentence, 1) == 16  # 32 characters, two to a word
+    assert chinese.is_prose_like(sentence, [], 16, 0.2)
+    menu = "首页 新闻 财经 体育 娱乐 科技 汽车 房产"
+    assert not chinese.is_prose_like(menu, menu.split(), chinese.size(menu, 8), 0.2)
+    # A language the model is unsure of has no stoplist: punctuation stands in for it.
+    unknown = ProseMeter(None, frozenset())
+    assert unknown.is_prose_like("Ab cd ef, gh ij kl mn. Op qr st uv, wx yz.", [], 12, 0.2)
+    assert not unknown.is_prose_like("Ab Cd Ef Gh Ij Kl Mn Op Qr St Uv Wx", [], 12, 0.2)

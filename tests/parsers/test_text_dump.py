@@ -266,6 +266,15 @@ def test_seed_003_headline_and_body_without_the_trending_menu():
     assert len(body_paragraphs(page)) == 10
 
 
+def test_seed_007_a_syndicated_copy_keeps_its_own_headline_and_drops_its_sites_chrome():
+    page = clean_text_dump(seed("007"))
+    assert page.title == "Japan wants direct talks with Pyongyang on abductions, Kono tells Pompeo"
+    assert page.section == "World \u203a Asia-Pacific"
+    assert page.text.startswith("SINGAPORE (Kyodo) \u2014 Foreign Minister Taro Kono has conveyed")
+    for chrome in ("Skip to main content", "Share on Facebook", "ADVERTISEMENT", "Most Viewed", "Typhoon", "\u00a9"):
+        assert chrome not in page.text
+
+
 # --- batch templates -------------------------------------------------------------------
 
 

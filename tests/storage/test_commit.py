@@ -101,11 +101,11 @@ def test_a_write_task_is_sent_its_share_of_the_decisions_not_the_whole_run(tmp_p
     sent: list[bytes] = []
 
     class PicklingPool(WorkerPool):
-        def map(self, function, arguments):
+        def map(self, function, arguments, done=None):
             pickled = [pickle.dumps(args) for args in arguments]
             if function is commit.write_decided:
                 sent.extend(pickle.dumps(args[1]) for args in arguments)
-            return super().map(function, [pickle.loads(p) for p in pickled])
+            return super().map(function, [pickle.loads(p) for p in pickled], done)
 
     monkeypatch.setattr(commit, "MIN_WRITE_TASK_ROWS", 1)
     pool = PicklingPool()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pytest
 
 from storage.dataset import Dataset
 from tests.conftest import REPO, SEEDS
@@ -41,6 +42,7 @@ def state(dataset: Dataset) -> dict:
     return seen
 
 
+@pytest.mark.slow  # a run killed at each of its fsyncs, each in a fresh process
 def test_kill_at_every_write_point(tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(SEEDS, inbox)
@@ -58,7 +60,8 @@ def test_kill_at_every_write_point(tmp_path):
     completed = run_driver(reference, 0, [inbox])
     assert completed.returncode == 0, completed.stderr
     after = state(Dataset.for_reading(str(reference)))
-    assert after != before and after["duplicates"] == [("seed-copy.txt", 2)]
+    assert after != before
+    assert [copy for copy in after["duplicates"] if copy not in before["duplicates"]] == [("seed-copy.txt", 2)]
     total_fsyncs = int(completed.stdout.split("fsyncs=")[1])
 
     outcomes = set()

@@ -10,9 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage.dataset import Dataset, DatasetError, DatasetLockedError, RollingWriter
-from storage.schema import signatures_schema
+from storage.schema import SCHEMA_VERSION, signatures_schema
 
 SCHEMA = pa.schema([("n", pa.int64())])
+#: The start of a manifest of this newsdedup.
+OURS = {"format": "newsdedup-dataset", "schema_version": SCHEMA_VERSION}
 
 
 def commit_numbers(dataset: Dataset, name: str, numbers: list[int]) -> None:
@@ -29,6 +31,21 @@ def test_commit_makes_files_visible_and_listed(tmp_path):
     assert manifest["generation"] == 2
     assert manifest["files"]["runs"] == ["runs/a.parquet", "runs/b.parquet"]
     assert sorted(ds.dataset(tmp_path / "runs").to_table()["n"].to_pylist()) == [1, 2, 3]
+
+
+def test_read_matching_keeps_only_the_rows_whose_key_matches_in_every_file_and_row_group(tmp_path):
+    with Dataset.open(str(tmp_path)) as dataset:
+        transaction = dataset.transaction()
+        numbers = pa.table({"n": list(range(10)), "word": [f"w{i}" for i in range(10)]})
+        transaction.write("runs", "runs/a.parquet", numbers)
+        transaction.commit()
+        commit_numbers(dataset, "b", [2, 4])
+    pq.write_table(numbers, tmp_path / "runs" / "a.parquet", row_group_size=3)  # (rewritten: 4 row groups)
+    reader = Dataset.for_reading(str(tmp_path))
+    assert reader.read_matching("runs", "n", [2])["n"].to_pylist() == [2, 2]
+    found = reader.read_matching("runs", "n", [7, 4, 3], ["word"])
+    assert found.column_names == ["word"] and found["word"].to_pylist() == ["w3", "w4", "w7", None]
+    assert reader.read_matching("runs", "n", [99]).num_rows == 0
 
 
 def test_uncommitted_files_are_invisible_and_removed_by_the_next_writer(tmp_path):
@@ -73,10 +90,10 @@ def test_unwritable_output_and_foreign_manifest_are_clear_errors(tmp_path):
     [
         [],
         None,
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": []},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"articles": "abc"}},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": "1", "files": {}},
-        {"format": "newsdedup-dataset", "schema_version": "1", "generation": 1, "files": {"runs": ["../../etc/x"]}},
+        {**OURS, "generation": 1, "files": []},
+        {**OURS, "generation": 1, "files": {"articles": "abc"}},
+        {**OURS, "generation": "1", "files": {}},
+        {**OURS, "generation": 1, "files": {"runs": ["../../etc/x"]}},
     ],
 )
 def test_a_manifest_of_the_wrong_shape_is_a_clear_error(tmp_path, manifest):
