@@ -276,7 +276,7 @@ def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, st
             stories[story] = (cluster, section, paragraph_ids)
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
-        headline = vocabulary.headline(rng)
+        headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
         name = f"{index // 1000:04d}/{index:07d}.txt"
         path = os.path.join(docs_dir, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
