@@ -3,11 +3,19 @@
 Nothing here is real news: words are drawn from English function words and a made-up
 vocabulary with a Zipf-like distribution, so the cleaner sees prose and dedup sees realistic
 shingle statistics. Each dump has site chrome (menus, breadcrumb, share bar, related links,
-footer) from one of several made-up sites. A share of the documents are syndicated copies of
-an earlier one: other site chrome, often a new headline, sometimes a cut tail, a few copy
-edits and different line wrapping.
+footer) from one of several made-up sites. Copies of a story are syndicated: other site
+chrome, a new headline, sometimes a cut tail, a few copy edits and different line wrapping.
 
-    python benchmarks/synthetic.py OUT_DIR --n 10000 [--duplicate-share 0.2] [--seed 7]
+How many copies a story has (``copies``):
+
+* ``uniform``: about ``duplicate_share`` of the documents are copies of an earlier story
+  chosen uniformly, so clusters stay small (most 1-5 documents).
+* ``syndication`` (a week of a news feed): most stories run once, story sizes follow a
+  Zipf-like tail (P(size) ~ size**-2.5, up to ``TAIL_MAX`` documents), and one wire story
+  per ``WIRE_EVERY`` documents runs on 500-2,000 sites; about half of the documents are
+  copies (``copy_share`` measures a corpus). A wire copy also gets a dateline.
+
+    python benchmarks/synthetic.py OUT_DIR --n 10000 [--copies syndication] [--duplicate-share 0.2] [--seed 7]
 
 writes ``OUT_DIR/docs/NNNN/NNNNNNN.txt`` and ``OUT_DIR/labels.csv`` (``file,cluster``).
 """
@@ -15,6 +23,7 @@ writes ``OUT_DIR/docs/NNNN/NNNNNNN.txt`` and ``OUT_DIR/labels.csv`` (``file,clus
 from __future__ import annotations
 
 import argparse
+import collections
 import functools
 import itertools
 import os
@@ -143,11 +152,54 @@ def _copy_edit(rng: random.Random, paragraph: str, vocabulary: _Vocabulary) -> s
     return " ".join(words)
 
 
-def generate(out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7) -> list[tuple[str, str]]:
+#: Largest story of the Zipf-like tail of the syndication corpus (documents).
+TAIL_MAX = 300
+#: Exponent of the tail: P(size) ~ size**-TAIL_EXPONENT (~75% of stories run once).
+TAIL_EXPONENT = 2.5
+#: One wire story with 500-2,000 copies per this many documents (at least one).
+WIRE_EVERY = 25_000
+WIRE_COPIES = (500, 2000)
+#: Wire copies carry a dateline such as "KARIMO (Wire Service) -- ".
+_AGENCIES = ("Wire Service", "Press Agency", "News Wire")
+
+
+def syndication_plan(rng: random.Random, n: int) -> list[int]:
+    """The story of each of ``n`` documents, in document order (a story's first document is
+    its original): wire stories of ``WIRE_COPIES`` documents (at most a quarter of ``n``
+    together), the rest sized by the Zipf-like tail, all interleaved at random."""
+    sizes = []
+    for _ in range(max(1, round(n / WIRE_EVERY))):
+        size = min(rng.randint(*WIRE_COPIES), n // 4 - sum(sizes))
+        if size > 1:
+            sizes.append(size)
+    weights = list(itertools.accumulate(size**-TAIL_EXPONENT for size in range(1, TAIL_MAX + 1)))
+    remaining = n - sum(sizes)
+    while remaining > 0:
+        size = min(remaining, rng.choices(range(1, TAIL_MAX + 1), cum_weights=weights)[0])
+        sizes.append(size)
+        remaining -= size
+    plan = [story for story, size in enumerate(sizes) for _ in range(size)]
+    rng.shuffle(plan)
+    return plan
+
+
+def copy_share(labels: list[tuple[str, str]]) -> float:
+    """Share of the documents that are copies of another (all but one per story)."""
+    return 1 - len({cluster for _, cluster in labels}) / len(labels) if labels else 0.0
+
+
+def generate(
+    out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7, copies: str = "uniform"
+) -> list[tuple[str, str]]:
     """Write ``n`` dumps under ``out_dir/docs`` and their story labels; return the labels.
 
-    About ``duplicate_share`` of the documents are copies of an earlier story.
+    ``copies``: ``uniform`` (about ``duplicate_share`` of the documents are copies of an
+    earlier story) or ``syndication`` (see the module docstring; ``duplicate_share`` unused).
     """
+    if copies == "syndication":
+        return _generate_syndication(out_dir, n, seed)
+    if copies != "uniform":
+        raise ValueError(f"copies must be uniform or syndication, not {copies!r}")
     rng = random.Random(seed)
     vocabulary = _Vocabulary.build(rng)
     sites = _sites(rng, vocabulary)
@@ -190,14 +242,63 @@ def generate(out_dir: str, n: int, duplicate_share: float = 0.2, seed: int = 7) 
     return labels
 
 
+def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, str]]:
+    """``generate`` with ``copies="syndication"``."""
+    rng = random.Random(seed)
+    vocabulary = _Vocabulary.build(rng)
+    sites = _sites(rng, vocabulary)
+    pool = [
+        " ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
+        for _ in range(min(200_000, max(2_000, n * 2)))
+    ]
+    plan = syndication_plan(rng, n)
+    sizes = collections.Counter(plan)
+    stories: dict[int, tuple[str, str, list[int]]] = {}  # story -> (cluster, section, paragraph ids)
+    labels = []
+    docs_dir = os.path.join(out_dir, "docs")
+    for index, story in enumerate(plan):
+        site = rng.choice(sites)
+        if story in stories:
+            cluster, section, paragraph_ids = stories[story]
+            if rng.random() < 0.3 and len(paragraph_ids) > 4:
+                paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]  # cut tail
+            paragraphs = [
+                _copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i] for i in paragraph_ids
+            ]
+            if sizes[story] >= WIRE_COPIES[0]:
+                dateline = f"{rng.choice(vocabulary.words).upper()} ({rng.choice(_AGENCIES)}) — "
+                paragraphs[0] = dateline + paragraphs[0]
+            width = rng.choice([72, 80, 100])
+        else:
+            cluster = f"s{index:07d}"
+            section = rng.choice(_SECTIONS)
+            paragraph_ids = [rng.randrange(len(pool)) for _ in range(rng.randint(6, 14))]
+            stories[story] = (cluster, section, paragraph_ids)
+            paragraphs = [pool[i] for i in paragraph_ids]
+            width = 100
+        headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
+        name = f"{index // 1000:04d}/{index:07d}.txt"
+        path = os.path.join(docs_dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(_page(site, section, headline, paragraphs, width, 1 + index % 28))
+        labels.append((name, cluster))
+    with open(os.path.join(out_dir, "labels.csv"), "w", encoding="utf-8") as handle:
+        handle.write("file,cluster\n")
+        handle.writelines(f"{name},{cluster}\n" for name, cluster in labels)
+    return labels
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir")
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--duplicate-share", type=float, default=0.2)
+    parser.add_argument("--copies", choices=["uniform", "syndication"], default="uniform")
+    parser.add_argument("--duplicate-share", type=float, default=0.2, help="uniform copies only")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    generate(args.out_dir, args.n, args.duplicate_share, args.seed)
+    labels = generate(args.out_dir, args.n, args.duplicate_share, args.seed, args.copies)
+    print(f"{len(labels)} documents, {copy_share(labels):.1%} copies")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Throughput and memory of the whole pipeline on a generated corpus, against naive datasketch.
 
-    python benchmarks/throughput.py [--n 100000] [--workers 0] [--corpus-dir DIR] [--keep]
+    python benchmarks/throughput.py [--n 100000] [--workers 0] [--corpus-dir DIR] [--copies syndication]
 
 Generates (or reuses, in ``--corpus-dir``) ``N`` text dumps with a known share of
-near-duplicates (``benchmarks/synthetic.py``), runs ``newsdedup ingest`` on them as a user
-would (a fresh process, Prefect's embedded server start-up included) and prints one table:
-documents/s and MB/s end to end, peak RSS of the largest process, seconds per stage, dedup
-quality against the generator's labels, and, on a sample of the same texts in this process,
+near-duplicates (``benchmarks/synthetic.py``; by default the syndication corpus: most stories
+once, a Zipf-like tail, a few wire stories with 500-2,000 copies, about half the documents
+copies), runs ``newsdedup ingest`` on them as a user would (a fresh process, Prefect's
+embedded server start-up included) and prints one table: documents/s and MB/s end to end,
+peak RSS of the largest process, seconds per stage, the dedup stage's share of the wall
+time and its LSH candidate pairs per document, dedup quality against the generator's
+labels, and, on a sample of the same texts in this process,
 the naive datasketch loop (one ``MinHash`` per document, ``update_batch`` over encoded word
 5-grams) against the pipeline's signing step.
 
@@ -47,7 +50,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.dedup import clusters_from_output, read_labels, score  # noqa: E402
 from benchmarks.html_corpus import build_html_corpus  # noqa: E402
 from benchmarks.scoring import DEFAULT_DATA  # noqa: E402
-from benchmarks.synthetic import generate  # noqa: E402
+from benchmarks.synthetic import copy_share, generate  # noqa: E402
 from newsdedup.config import IngestConfig  # noqa: E402
 from newsdedup.pipeline import batches  # noqa: E402
 from newsdedup.workers import default_workers, planned_workers  # noqa: E402
@@ -58,13 +61,13 @@ SIGN_SAMPLE = 3000
 HTML_PAGES = 3600
 
 
-def corpus(directory: Path, n: int, seed: int) -> Path:
+def corpus(directory: Path, n: int, seed: int, copies: str = "syndication") -> Path:
     """The generated corpus of ``n`` documents in ``directory`` (made once, then reused)."""
-    marker = directory / f"complete-{n}-{seed}"
+    marker = directory / f"complete-{n}-{seed}-{copies}"
     if not marker.exists():
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        generate(str(directory), n, seed=seed)
+        generate(str(directory), n, seed=seed, copies=copies)
         marker.touch()
     return directory
 
@@ -246,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus-dir", type=Path, default=None, help="where the corpus is generated and reused (default: a temp dir)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--copies",
+        choices=["syndication", "uniform"],
+        default="syndication",
+        help="copies per story (benchmarks/synthetic.py): syndication (default) or uniform (~20%% small clusters)",
+    )
     parser.add_argument("--sign-sample", type=int, default=SIGN_SAMPLE)
     parser.add_argument("--html", action="store_true", help="HTML mode: newsdedup against trafilatura on real pages")
     parser.add_argument("--html-pages", type=int, default=HTML_PAGES, help="HTML pages to build")
@@ -264,18 +273,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     corpus_dir = args.corpus_dir or scratch / "corpus"
     started = time.perf_counter()
-    root = corpus(corpus_dir, args.n, args.seed)
+    root = corpus(corpus_dir, args.n, args.seed, args.copies)
     generated = time.perf_counter() - started
     docs = root / "docs"
     size = sum(p.stat().st_size for p in docs.rglob("*.txt"))
     output = scratch / "out"
     summary, wall, peak, cpu = run_cli(docs, output, args.workers)
-    quality = score(read_labels(str(root / "labels.csv")), clusters_from_output(str(output)))
+    labels = read_labels(str(root / "labels.csv"))
+    quality = score(labels, clusters_from_output(str(output)))
     naive, ours = signing_comparison(output, args.sign_sample)
     stages = summary["seconds_by_stage"]
     startup = wall - sum(stages.values())
     rows = [
         ("documents", f"{args.n:,}"),
+        (f"copies of another document ({args.copies} corpus)", f"{copy_share(list(labels.items())):.1%}"),
         ("input MB", f"{size / 1e6:,.1f}"),
         ("corpus generation s (not counted)", f"{generated:,.1f}"),
         ("wall s (incl. Prefect start-up)", f"{wall:,.1f}"),
@@ -287,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         ("documents per CPU-second", f"{args.n / cpu:,.0f}"),
         ("s: start-up, discovery, flow overhead", f"{startup:,.1f}"),
         *((f"s: {stage}", f"{seconds:,.1f}") for stage, seconds in stages.items()),
+        ("dedup share of wall time", f"{stages.get('dedup', 0.0) / wall:.1%}"),
+        ("dedup LSH candidate pairs verified", f"{summary.get('dedup_candidates', 0):,}"),
+        ("dedup candidate pairs per document", f"{summary.get('dedup_candidates', 0) / args.n:,.2f}"),
         (
             "articles / duplicates / rejects",
             f"{summary['articles']:,} / {summary['duplicates']:,} / {summary['rejects']:,}",

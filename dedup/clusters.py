@@ -15,12 +15,12 @@ Verification (``verify_candidate``) accepts a candidate when either
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from datasketch.lsh import _optimal_param  # datasketch's choice of bands x rows for a threshold
 
+from dedup.placement import CONTAINED_CODE, EXACT_CODE, NEAR_CODE, bucket_ids, place_rows
 from dedup.signatures import SignatureSettings
 
 EXACT = "exact"
@@ -96,10 +96,10 @@ class StoryIndex:
     Ingest runs use ``dedup.partitioned``, the same rules over signatures kept in files.
 
     Banding is datasketch's (``bands`` slices of ``rows`` consecutive hash values; two
-    signatures are candidates when one slice is equal), but candidates are found for a whole
-    batch at once with numpy sorts instead of one dict per band. Verification is pairwise, so
-    finding and verifying all candidate pairs first and then placing the batch in order
-    (``place_in_order``) gives exactly the placements of querying an LSH index document by
+    signatures are candidates when one slice is equal), but a whole batch's band keys become
+    integer bucket ids at once with numpy sorts, and the batch is placed by the query-then-
+    insert kernel of ``dedup.placement`` (only canonicals are indexed, so a story's copies
+    cost one candidate each): exactly the placements of querying an LSH index document by
     document.
 
     Args:
@@ -189,7 +189,7 @@ class StoryIndex:
         self, article_ids: list[str], content_hashes: list[str], values: np.ndarray, counts: np.ndarray
     ) -> list[Placement]:
         """Place documents in the given order, each as if queried after the ones before it
-        (see ``place_in_order``), and index the new stories as canonical. Returns one
+        (see ``dedup.placement``), and index the new stories as canonical. Returns one
         placement per document."""
         values = np.asarray(values, dtype=np.uint32).reshape(-1, self.settings.num_perm)
         counts = np.asarray(counts, dtype=np.int64)
@@ -211,14 +211,22 @@ class StoryIndex:
             if content_hash not in code_of:
                 code_of[content_hash] = len(canonical_of_code)
                 canonical_of_code.append(-1)
-        canonical, methods, similarity = place_in_order(
+        codes = np.zeros(len(ids), dtype=np.int64)
+        codes[stored:] = [code_of[h] for h in content_hashes]
+        id_order = np.empty(len(ids), dtype=np.int64)
+        id_order[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))  # (a stable sort)
+        placed = place_rows(
             stored,
-            np.array([code_of[h] for h in content_hashes], dtype=np.int64),
+            codes,
             np.array(canonical_of_code, dtype=np.int64),
-            self._verified_pairs(all_values, all_counts, stored),
-            ids.__getitem__,
+            bucket_ids(all_values, all_counts, self.bands, self.rows),
+            all_values,
+            all_counts,
+            id_order,
+            self.rules,
         )
-        new_rows = np.flatnonzero(canonical < 0)
+        self.candidates_checked += placed.candidates
+        new_rows = np.flatnonzero(placed.canonical < 0)
         for row in new_rows:
             self._canonical_by_hash.setdefault(content_hashes[row], article_ids[row])
         self.add_canonicals(
@@ -226,152 +234,19 @@ class StoryIndex:
         )
         return [
             Placement(None) if row < 0 else Placement(ids[row], float(score), METHOD_NAMES[code])
-            for row, code, score in zip(canonical.tolist(), methods.tolist(), similarity.tolist(), strict=True)
+            for row, code, score in zip(
+                placed.canonical.tolist(), placed.method.tolist(), placed.similarity.tolist(), strict=True
+            )
         ]
-
-    def _verified_pairs(self, values: np.ndarray, counts: np.ndarray, first_new: int) -> Edges:
-        """Every pair (earlier, later) of rows with ``later >= first_new`` that shares an LSH
-        band and passes verification."""
-        rows_with_shingles = np.flatnonzero(counts > 0)
-        pair_keys = []
-        for band in range(self.bands):
-            block = values[rows_with_shingles, band * self.rows : (band + 1) * self.rows]
-            order = np.lexsort(block.T[::-1])
-            ordered = block[order]
-            new_group = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
-            earlier, later = pairs_within_groups(rows_with_shingles[order], new_group)
-            keep = later >= first_new
-            pair_keys.append(earlier[keep].astype(np.int64) * len(values) + later[keep])
-        keys = np.unique(np.concatenate(pair_keys)) if pair_keys else np.empty(0, np.int64)
-        earlier, later = np.divmod(keys, max(len(values), 1))
-        self.candidates_checked += len(keys)
-        methods, similarity, jaccard = _verify_pairs(values, counts, earlier, later, self.rules)
-        return Edges(earlier, later, methods, similarity, jaccard).accepted()
 
 
 #: Method codes of verified pairs (0: not a copy) and of placements (0: a new story).
-METHOD_NAMES = {0: "", 1: NEAR, 2: CONTAINED, 3: EXACT}
-_METHODS = {1: NEAR, 2: CONTAINED}
-EXACT_CODE = 3
-
-
-@dataclass
-class Edges:
-    """Verified candidate pairs of rows: ``earlier[i] < later[i]`` in placement order, with
-    the pair's method code, similarity and estimated Jaccard."""
-
-    earlier: np.ndarray
-    later: np.ndarray
-    methods: np.ndarray
-    similarity: np.ndarray
-    jaccard: np.ndarray
-
-    def accepted(self) -> Edges:
-        """Only the pairs that are copies."""
-        keep = self.methods > 0
-        return Edges(*(column[keep] for column in self.columns()))
-
-    def columns(self) -> tuple[np.ndarray, ...]:
-        return self.earlier, self.later, self.methods, self.similarity, self.jaccard
-
-    @classmethod
-    def concatenate(cls, parts: list[Edges]) -> Edges:
-        """All pairs of ``parts``, each pair once, ordered by later row, then earlier row."""
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return cls(empty, empty, np.empty(0, np.int8), np.empty(0), np.empty(0))
-        columns = [np.concatenate(column) for column in zip(*(part.columns() for part in parts), strict=True)]
-        earlier, later = columns[0].astype(np.int64), columns[1].astype(np.int64)
-        _, first = np.unique((later << 32) | earlier, return_index=True)  # ranks < 2**31
-        return cls(*(column[first] for column in columns))
-
-
-def place_in_order(
-    first_new: int,
-    codes: np.ndarray,
-    canonical_of_code: np.ndarray,
-    edges: Edges,
-    id_of: Callable[[int], str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Place rows ``first_new, first_new + 1, ...`` in that order, each as if queried after
-    all the rows before it (rows before ``first_new`` are stored canonicals).
-
-    A row is an exact copy of ``canonical_of_code[codes[i]]`` when that is a row (its
-    content hash is a known story's); else a copy of the canonical row among its verified
-    ``edges`` with the highest estimated Jaccard (ties: the smallest ``id_of(row)``); else a
-    new story, which becomes canonical (and the canonical of its code).
-
-    Only rows with an edge or a content hash shared with another row can be copies, so only
-    those are visited one by one; a million-row run mostly skips the loop.
-
-    Args:
-        first_new: rows before it are stored canonicals.
-        codes: integer code of the content hash of rows ``first_new...`` (equal hash, equal code).
-        canonical_of_code: the canonical row of each code, -1 if none yet (updated in place).
-        edges: verified pairs, ``later >= first_new``, each pair once.
-        id_of: a row's article id (tie-breaks only).
-
-    Returns:
-        ``(canonical, method, similarity)`` for rows ``first_new...``: the canonical row (-1:
-        a new story), the method code (``METHOD_NAMES``) and the deciding similarity.
-    """
-    count = len(codes)
-    order = np.lexsort((edges.earlier, edges.later))
-    earlier, later = edges.earlier[order], edges.later[order]
-    methods, similarity, jaccard = edges.methods[order], edges.similarity[order], edges.jaccard[order]
-    has_edge = np.zeros(count, dtype=bool)
-    has_edge[later - first_new] = True
-    shared = np.bincount(codes, minlength=len(canonical_of_code))[codes] > 1
-    visit = np.flatnonzero(has_edge | shared | (canonical_of_code[codes] >= 0))
-    is_canonical = np.ones(first_new + count, dtype=bool)
-    is_canonical[first_new + visit] = False
-    bounds = np.searchsorted(later, np.arange(first_new, first_new + count + 1))
-    canonical = np.full(count, -1, dtype=np.int64)
-    method = np.zeros(count, dtype=np.int8)
-    score = np.zeros(count)
-    for offset in visit.tolist():
-        code = codes[offset]
-        match = canonical_of_code[code]
-        if match >= 0:
-            canonical[offset], method[offset], score[offset] = match, EXACT_CODE, 1.0
-            continue
-        best = -1
-        for edge in range(bounds[offset], bounds[offset + 1]):
-            other = earlier[edge]
-            if not is_canonical[other]:
-                continue
-            if (
-                best < 0
-                or jaccard[edge] > jaccard[best]
-                or (jaccard[edge] == jaccard[best] and id_of(other) < id_of(earlier[best]))
-            ):
-                best = edge
-        if best >= 0:
-            canonical[offset], method[offset], score[offset] = earlier[best], methods[best], similarity[best]
-        else:
-            is_canonical[first_new + offset] = True
-            canonical_of_code[code] = first_new + offset
-    return canonical, method, score
+METHOD_NAMES = {0: "", NEAR_CODE: NEAR, CONTAINED_CODE: CONTAINED, EXACT_CODE: EXACT}
+_METHODS = {NEAR_CODE: NEAR, CONTAINED_CODE: CONTAINED}
 
 
 #: Candidate pairs verified per numpy step (bounds the scratch arrays).
 _PAIRS_PER_STEP = 16384
-
-
-def pairs_within_groups(members: np.ndarray, group_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of ``members`` within each run of the sorted sequence (``group_starts``
-    marks the first member of each run), oriented (smaller, larger)."""
-    position = np.arange(len(members))
-    start_of = np.maximum.accumulate(np.where(group_starts, position, 0))
-    before = position - start_of  # members of the same group ahead of each one
-    total = int(before.sum())
-    if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    later_pos = np.repeat(position, before)
-    offsets = np.arange(total) - np.repeat(np.cumsum(before) - before, before)
-    earlier_pos = np.repeat(start_of, before) + offsets
-    a, b = members[earlier_pos], members[later_pos]
-    return np.minimum(a, b), np.maximum(a, b)
 
 
 def _verify_pairs(

@@ -1,15 +1,24 @@
-"""Dedup a whole run over partitioned signatures: LSH banding as a shuffle on band keys.
+"""Dedup a whole run over partitioned signatures: LSH banding as a shuffle on band keys,
+then placement per connected component of the buckets.
 
     signature blocks --band--> band keys, sent to parts by a hash of the key
-        --pair--> candidate pairs (rows sharing a band), by block of the earlier row
-        --attach--> the pairs with the earlier row's signature, by block of the later row
-        --verify--> verified edges --(driver) place_in_order--> one decision per row
+        --link--> per part, edges joining the rows of each bucket (a spanning forest)
+        --(driver) components--> rows that share no bucket never interact: components of
+            the buckets, packed into tasks of about ``block_rows`` rows
+        --route--> each block's signatures of those rows, sent to their task
+        --place--> per task, ``dedup.placement.place_rows``: query, then insert canonicals
 
-Every step but the last is a task over one block of signatures or one part of band keys,
-run on a ``WorkerPool`` (in process, a local process pool or a Dask cluster). Tasks hand
-each other Arrow IPC files in the run's staging folder, one record batch per destination, so
-no process ever holds more than one block of signatures, and the driver only integers per
-row (placement rank, content-hash code) and the verified edges.
+Every step but the driver's is a task over one block of signatures, one part of band keys
+or one task of components, run on a ``WorkerPool`` (in process, a local process pool or a
+Dask cluster). Tasks hand each other Arrow IPC files in the run's staging folder, one
+record batch per destination, so no process holds more than one block of signatures (or
+one component larger than a block), and the driver only integers per row (placement rank,
+content-hash code, component) and the joining edges (fewer than the rows).
+
+Only canonicals are indexed while placing, so a story with a thousand copies costs one
+candidate pair per copy (the old all-pairs-per-bucket way cost half a million); rows whose
+content hash is a stored story's are exact copies decided by the driver, and rows alone in
+all their buckets are new stories without any task.
 
 Rows are identified by their *rank*, their position in placement order: the stored
 canonicals first (in the order of the stored signature files), then the run's new rows
@@ -19,6 +28,7 @@ rows in the same order (tests/dedup/test_partitioned.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +37,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.clusters import METHOD_NAMES, Edges, MatchRules, pairs_within_groups, place_in_order, verify_signature_pairs
+from dedup.clusters import METHOD_NAMES, MatchRules
+from dedup.placement import (
+    EXACT_CODE,
+    bucket_ids,
+    components,
+    group_starts,
+    link_buckets,
+    pack_components,
+    packed_keys,
+    place_rows,
+)
 from storage import fs
+
+log = logging.getLogger(__name__)
 
 #: Rank of a row that is not placed (its record was ingested by an earlier run).
 NOT_PLACED = -1
@@ -85,12 +107,6 @@ def _read_block(block: Block, num_perm: int) -> tuple[np.ndarray, np.ndarray, np
     return block.ranks[placed], values[placed], counts[placed]
 
 
-def _rows_of(ranks: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Positions in ``ranks`` of the ``wanted`` ranks (all present)."""
-    sorter = np.argsort(ranks)
-    return sorter[np.searchsorted(ranks, wanted, sorter=sorter)]
-
-
 def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array([], type=field.type) for field in schema], schema=schema)
 
@@ -112,28 +128,13 @@ def _read_part(paths: Sequence[str], part: int) -> pa.Table:
     return pa.Table.from_batches([fs.read_arrow_batch(path, part) for path in paths]).combine_chunks()
 
 
-def _unique_pairs(earlier: np.ndarray, later: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each (earlier, later) pair once, ordered by later then earlier (ranks < 2**31: one
-    int64 key per pair)."""
-    keys = np.unique((later.astype(np.int64) << 32) | earlier.astype(np.int64))
-    return keys & 0xFFFFFFFF, keys >> 32
-
-
-def _group_starts(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Where a new run of equal rows starts in sorted ``columns``."""
-    starts = np.zeros(len(columns[0]), dtype=bool)
-    starts[:1] = True
-    for column in columns:
-        starts[1:] |= column[1:] != column[:-1]
-    return starts
-
-
 def band_block(block: Block, banding: Banding) -> str:
-    """Step 1: every band key of the block's rows with shingles, sent to the part its key
-    hashes to. Returns the written file."""
+    """Step 1: every band key of the block's rows that take part (see ``_ACTIVE``) and have
+    shingles, sent to the part its key hashes to. Returns the written file."""
     ranks, values, counts = _read_block(block, banding.num_perm)
-    has_shingles = counts > 0
-    ranks, values = ranks[has_shingles], values[has_shingles]
+    active = fs.load_array(_path(banding, _ACTIVE))
+    taking_part = (counts > 0) & np.asarray(active[ranks], dtype=bool)
+    ranks, values = ranks[taking_part], values[taking_part]
     keys = values[:, : banding.bands * banding.rows].reshape(len(ranks), banding.bands, banding.rows)
     keys = keys.transpose(1, 0, 2).reshape(-1, banding.rows)  # band by band
     band = np.repeat(np.arange(banding.bands, dtype=np.int16), len(ranks))
@@ -148,59 +149,78 @@ def band_block(block: Block, banding: Banding) -> str:
     return _write_parts(path, pa.table(columns), destination, banding.parts)
 
 
-def pair_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding, blocks: int) -> str:
-    """Step 2: the candidate pairs of one part of the band keys (rows with an equal band,
-    the later one new in this run), sent to the block of the earlier row."""
+def link_part(part: int, band_files: Sequence[str], first_new: int, banding: Banding) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2: edges ``(rank, rank)`` joining the rows of each bucket of one part of the band
+    keys that holds a new row (``dedup.placement.link_buckets``: fewer than its rows)."""
     table = _read_part(band_files, part)
-    band, ranks = table["band"].to_numpy(), table["rank"].to_numpy()
-    keys = [band, *(table[f"v{i}"].to_numpy() for i in range(banding.rows))]
+    keys = packed_keys([table["band"].to_numpy(), *(table[f"v{i}"].to_numpy() for i in range(banding.rows))])
     order = np.lexsort(keys[::-1])
-    earlier, later = pairs_within_groups(ranks[order], _group_starts([key[order] for key in keys]))
-    keep = later >= first_new
-    earlier, later = _unique_pairs(earlier[keep], later[keep])
-    block_of_rank = fs.load_array(_block_of_rank_path(banding))
-    path = fs.join(banding.work_dir, f"pairs-{part:05d}.arrow")
-    table = pa.table({"earlier": earlier, "later": later})
-    return _write_parts(path, table, np.asarray(block_of_rank[earlier]), blocks)
+    return link_buckets(table["rank"].to_numpy()[order], group_starts([key[order] for key in keys]), first_new)
 
 
-def attach_block(block: Block, pair_files: Sequence[str], banding: Banding, blocks: int) -> tuple[str, int]:
-    """Step 3: the pairs whose earlier row is in this block (each once: a pair sharing bands
-    in several parts arrives from each), with that row's signature and shingle count, sent
-    to the block of the later row. Returns the written file and the number of pairs."""
-    pairs = _read_part(pair_files, block.number)
-    earlier, later = _unique_pairs(pairs["earlier"].to_numpy(), pairs["later"].to_numpy())
+def route_block(block: Block, banding: Banding, tasks: int) -> str:
+    """Step 3: the signatures of the block's rows that a placement task needs, sent to that
+    task (``_TASK_OF_RANK``). Returns the written file."""
     ranks, values, counts = _read_block(block, banding.num_perm)
-    rows = _rows_of(ranks, earlier)
-    flat = pa.array(values[rows].reshape(-1), pa.uint32())
+    task = np.asarray(fs.load_array(_path(banding, _TASK_OF_RANK))[ranks], dtype=np.int64)
+    needed = task >= 0
     table = pa.table(
         {
-            "earlier": earlier,
-            "later": later,
-            "earlier_count": counts[rows],
-            "earlier_values": pa.FixedSizeListArray.from_arrays(flat, banding.num_perm),
+            "rank": ranks[needed],
+            "shingle_count": counts[needed],
+            "hashvalues": pa.FixedSizeListArray.from_arrays(
+                pa.array(values[needed].reshape(-1), pa.uint32()), banding.num_perm
+            ),
         }
     )
-    block_of_rank = fs.load_array(_block_of_rank_path(banding))
-    path = fs.join(banding.work_dir, f"attached-{block.number:05d}.arrow")
-    return _write_parts(path, table, np.asarray(block_of_rank[later]), blocks), len(earlier)
+    path = fs.join(banding.work_dir, f"routed-{block.number:05d}.arrow")
+    return _write_parts(path, table, task[needed], tasks)
 
 
-def verify_block(block: Block, attached_files: Sequence[str], banding: Banding, rules: MatchRules) -> Edges:
-    """Step 4: verify the pairs whose later row is in this block; the copies found."""
-    pairs = _read_part(attached_files, block.number)
-    ranks, values, counts = _read_block(block, banding.num_perm)
-    rows = _rows_of(ranks, pairs["later"].to_numpy())
-    earlier_values = pairs["earlier_values"].combine_chunks().flatten().to_numpy().reshape(-1, banding.num_perm)
-    methods, similarity, jaccard = verify_signature_pairs(
-        earlier_values, pairs["earlier_count"].to_numpy(), values[rows], counts[rows], rules
+def place_task(
+    task: int, routed_files: Sequence[str], first_new: int, banding: Banding, rules: MatchRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Step 4: place the rows of one task's components in rank order, its stored canonicals
+    indexed first (``dedup.placement.place_rows``).
+
+    Returns:
+        ``(ranks, canonical, method, similarity, candidates)``: the task's new rows, the rank
+        of each one's canonical (-1: a new story), method code, similarity, and the candidate
+        pairs verified.
+    """
+    table = _read_part(routed_files, task)
+    order = np.argsort(table["rank"].to_numpy())
+    ranks = table["rank"].to_numpy()[order]
+    values = table["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, banding.num_perm)[order]
+    counts = table["shingle_count"].to_numpy()[order]
+    stored = int(np.searchsorted(ranks, first_new))
+    codes = np.zeros(len(ranks), dtype=np.int64)
+    run_codes = np.asarray(fs.load_array(_path(banding, _CODE_OF_RANK))[ranks[stored:]])
+    unique_codes, codes[stored:] = np.unique(run_codes, return_inverse=True)
+    id_order = np.asarray(fs.load_array(_path(banding, _ID_ORDER_OF_RANK))[ranks])
+    placed = place_rows(
+        stored,
+        codes,
+        np.full(len(unique_codes), -1, dtype=np.int64),
+        bucket_ids(values, counts, banding.bands, banding.rows),
+        values,
+        counts,
+        id_order,
+        rules,
     )
-    edges = Edges(pairs["earlier"].to_numpy(), pairs["later"].to_numpy(), methods, similarity, jaccard)
-    return edges.accepted()
+    canonical = np.where(placed.canonical >= 0, ranks[np.maximum(placed.canonical, 0)], -1)
+    return ranks[stored:], canonical, placed.method, placed.similarity, placed.candidates
 
 
-def _block_of_rank_path(banding: Banding) -> str:
-    return fs.join(banding.work_dir, "block-of-rank.npy")
+#: Arrays per rank that the driver hands the tasks, as files in the work folder: whether a
+#: row takes part in banding (stored rows, and new rows not already exact copies of a
+#: stored story), the placement task of a row (-1: none), a new row's content-hash code,
+#: and a row's position in article-id order (placement's tie-break).
+_ACTIVE, _TASK_OF_RANK, _CODE_OF_RANK, _ID_ORDER_OF_RANK = "active", "task-of-rank", "code-of-rank", "id-order"
+
+
+def _path(banding: Banding, name: str) -> str:
+    return fs.join(banding.work_dir, f"{name}.npy")
 
 
 @dataclass
@@ -287,48 +307,109 @@ def place_run(
     canonical_of_code[unset_codes] = duplicate_of[usable][first]
     run_codes = codes[first_new + len(stored.duplicate_hashes) :]
 
-    edges, candidates = _verified_edges(
-        stored.signature_files, staged_paths, rank_of_row, sizes, first_new, banding, rules, run_tasks, block_rows
-    )
     ids = pa.chunked_array([stored.article_ids, run["article_id"].take(order)], pa.string()).combine_chunks()
-    canonical, methods, similarity = place_in_order(
-        first_new, run_codes, canonical_of_code, edges, lambda rank: ids[rank].as_py()
+    canonical, methods, similarity, candidates = _place_components(
+        stored.signature_files,
+        staged_paths,
+        rank_of_row,
+        sizes,
+        first_new,
+        run_codes,
+        canonical_of_code,
+        ids,
+        banding,
+        rules,
+        run_tasks,
+        block_rows,
     )
     return PlacedRun(_decisions(rank_of_row, first_new, canonical, methods, similarity, ids, sizes), candidates)
 
 
-def _verified_edges(
+def _place_components(
     signature_files: Sequence[str],
     staged_paths: Sequence[str],
     rank_of_row: np.ndarray,
     sizes: Sequence[int],
     first_new: int,
+    run_codes: np.ndarray,
+    canonical_of_code: np.ndarray,
+    ids: pa.Array,
     banding: Banding,
     rules: MatchRules,
     run_tasks: TaskMap,
     block_rows: int,
-) -> tuple[Edges, int]:
-    """Steps 1-4 over blocks of the stored signatures and the staged files: the verified
-    edges and the number of candidate pairs."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Steps 1-4 over blocks of the stored signatures and the staged files, the components
+    found between steps 2 and 3: ``(canonical rank, method code, similarity)`` of each new
+    row (-1, 0, 0 for a new story) and the number of candidate pairs verified."""
+    new_rows = len(run_codes)
+    total = first_new + new_rows
+    # A row whose content hash is a stored story's is an exact copy whatever else happens,
+    # and is never canonical: decided here, it takes no part in banding.
+    known = canonical_of_code[run_codes]
+    exact = known >= 0
+    canonical = np.where(exact, known, -1)
+    methods = np.where(exact, EXACT_CODE, 0).astype(np.int8)
+    similarity = np.where(exact, 1.0, 0.0)
+
     stored_rows = [fs.parquet_rows(path) for path in signature_files]
     stored_ranks = np.split(np.arange(first_new, dtype=np.int64), np.cumsum(stored_rows)[:-1]) if stored_rows else []
     staged_ranks = np.split(rank_of_row, np.cumsum(sizes)[:-1]) if sizes else []
     blocks = plan_blocks(
         [*zip(signature_files, stored_ranks, strict=True), *zip(staged_paths, staged_ranks, strict=True)], block_rows
     )
-    if not blocks:
-        return Edges.concatenate([]), 0
-    block_of_rank = np.zeros(first_new + int(np.count_nonzero(rank_of_row >= 0)), dtype=np.int32)
-    for block in blocks:
-        block_of_rank[block.ranks[block.ranks >= 0]] = block.number
-    fs.save_array(_block_of_rank_path(banding), block_of_rank)
-    count = len(blocks)
+    if not blocks or exact.all():
+        return canonical, methods, similarity, 0
+    fs.save_array(_path(banding, _ACTIVE), np.r_[np.ones(first_new, dtype=bool), ~exact])
     band_files = run_tasks(band_block, [(block, banding) for block in blocks])
-    pair_files = run_tasks(pair_part, [(part, band_files, first_new, banding, count) for part in range(banding.parts)])
-    attached = run_tasks(attach_block, [(block, pair_files, banding, count) for block in blocks])
-    attached_files = [path for path, _ in attached]
-    edges = Edges.concatenate(run_tasks(verify_block, [(block, attached_files, banding, rules) for block in blocks]))
-    return edges, sum(pairs for _, pairs in attached)
+    links = run_tasks(link_part, [(part, band_files, first_new, banding) for part in range(banding.parts)])
+    # Rows with one content hash share every bucket (same text, same signature) but are
+    # joined explicitly too: those without shingles have no bucket, and must still meet.
+    fresh = np.flatnonzero(~exact)
+    by_code = fresh[np.argsort(run_codes[fresh], kind="stable")]
+    same = run_codes[by_code[1:]] == run_codes[by_code[:-1]]
+    a = np.concatenate([*(link[0] for link in links), first_new + by_code[1:][same]]).astype(np.int64)
+    b = np.concatenate([*(link[1] for link in links), first_new + by_code[:-1][same]]).astype(np.int64)
+    del links
+    # Rows in no edge share no bucket and no hash with anyone: new stories, in no task.
+    members = np.unique(np.concatenate([a, b]))
+    if not len(members):
+        return canonical, methods, similarity, 0
+    _, component = np.unique(components(total, a, b)[members], return_inverse=True)
+    del a, b
+    component_rows = np.bincount(component)
+    task_of_component = pack_components(component_rows, block_rows)
+    tasks = int(task_of_component[-1]) + 1
+    log.info(
+        "dedup: %d of %d rows share buckets, in %d components (largest %d rows), placed by %d tasks",
+        len(members),
+        total,
+        len(component_rows),
+        component_rows.max(),
+        tasks,
+    )
+    task_of_rank = np.full(total, -1, dtype=np.int32)
+    task_of_rank[members] = task_of_component[component]
+    fs.save_array(_path(banding, _TASK_OF_RANK), task_of_rank)
+    del task_of_rank, component
+    code_of_rank = np.full(total, -1, dtype=np.int64)
+    code_of_rank[first_new:] = run_codes
+    fs.save_array(_path(banding, _CODE_OF_RANK), code_of_rank)
+    del code_of_rank
+    id_order = np.empty(total, dtype=np.int64)
+    id_order[pc.sort_indices(ids).to_numpy()] = np.arange(total)  # a stable sort: equal ids by rank
+    fs.save_array(_path(banding, _ID_ORDER_OF_RANK), id_order)
+    del id_order
+
+    routed = run_tasks(route_block, [(block, banding, tasks) for block in blocks])
+    candidates = 0
+    for ranks, canonical_rank, method, score, checked in run_tasks(
+        place_task, [(task, routed, first_new, banding, rules) for task in range(tasks)]
+    ):
+        offset = ranks - first_new
+        canonical[offset], methods[offset], similarity[offset] = canonical_rank, method, score
+        candidates += checked
+    return canonical, methods, similarity, candidates
 
 
 def _decisions(

@@ -40,7 +40,7 @@ from newsdedup.pipeline import (
 )
 from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
-from newsdedup.workers import ClusterError, WorkerPool, planned_workers, worker_pool
+from newsdedup.workers import ClusterError, WorkerLost, WorkerPool, planned_workers, run_stage, worker_pool
 from parsers.discover import (
     FoundInputs,
     InputFile,
@@ -67,10 +67,11 @@ def _run_name() -> str:
 
 def _worth_retrying(task, task_run, state) -> bool:
     """Retry I/O hiccups, not problems a retry cannot fix (``RUN_PROBLEMS``: a missing input
-    path, an output whose stored signatures were made with other settings, ...)."""
+    path, an output whose stored signatures were made with other settings, ...; and a pool
+    that lost a worker process)."""
     try:
         state.result()
-    except RUN_PROBLEMS:
+    except (*RUN_PROBLEMS, WorkerLost):
         return False
     except Exception:
         return True
@@ -98,6 +99,7 @@ def discover_task(inputs: list[str]) -> FoundInputs:
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=[1, 5],
+    retry_condition_fn=_worth_retrying,
     task_run_name="parse-and-sign-batch-{batch_number}",
 )
 def stage_batch_task(
@@ -314,30 +316,34 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
         staging_dir = dataset.staging_dir(run_id)
         work = batches(files, config.batch_size, planned_workers(config.workers))
         with worker_pool(config.workers, len(work), dask_address) as pool:
-            futures = [
-                stage_batch_task.submit(quote(batch), number, staging_dir, run_id, started_at, config, pool)
-                for number, batch in enumerate(work)
-            ]
-            staged = [future.result() for future in futures]
+            with run_stage("read, clean and sign"):
+                futures = [
+                    stage_batch_task.submit(quote(batch), number, staging_dir, run_id, started_at, config, pool)
+                    for number, batch in enumerate(work)
+                ]
+                staged = [future.result() for future in futures]
             summary.seconds_by_stage["read_clean_sign"] = round(time.perf_counter() - clock, 3)
             summary.files_read = len(files)
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
-            placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
+            with run_stage("dedup"):
+                placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
             clock = time.perf_counter()
-            summary = commit_task(
-                dataset,
-                summary,
-                quote(staged),
-                quote(placed),
-                quote(stored.result()),
-                quote(files),
-                inputs,
-                config,
-                started_at,
-                pool,
-            )
+            with run_stage("write"):
+                summary = commit_task(
+                    dataset,
+                    summary,
+                    quote(staged),
+                    quote(placed),
+                    quote(stored.result()),
+                    quote(files),
+                    inputs,
+                    config,
+                    started_at,
+                    pool,
+                )
+        summary.dedup_candidates = placed.candidates
         dataset.clear_staging(run_id)
         summary.seconds_by_stage["write"] = round(time.perf_counter() - clock, 3)
         publish_report_task(dataset, summary)

@@ -5,9 +5,11 @@
 Runs the Prefect flow ``flows.ingest:ingest_flow`` (on Prefect's embedded server unless
 PREFECT_API_URL points at one) and prints where the data went and a one-line summary.
 Problems that stop the whole run print one line and exit with status 2; bad input files
-never stop a run (they become reject rows). Ctrl-C (SIGINT) or SIGTERM stops a run within
-seconds, leaving the output as its last committed run left it; the exit status is then
-128 + the signal's number (130, 143), as a shell reports a process the signal ended.
+never stop a run (they become reject rows). A worker process that dies under a task (killed
+for memory, or by a signal) stops the run with one line naming the stage, and exit status 3.
+Ctrl-C (SIGINT) or SIGTERM stops a run within seconds, leaving the output as its last
+committed run left it; the exit status is then 128 + the signal's number (130, 143), as a
+shell reports a process the signal ended.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from newsdedup.config import DedupSettings, IngestConfig, JsonlFields, ReadLimits, parameter_problem
 from newsdedup.server import ApiUnreachable, EmbeddedServer
-from newsdedup.workers import ClusterError, check_cluster
+from newsdedup.workers import ClusterError, WorkerLost, check_cluster
 from storage import fs
 from storage.dataset import DatasetError
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from newsdedup.display import ProgressDisplay
 
 EXIT_USAGE = 2
+#: A worker process died under a task (killed for memory, or by a signal).
+EXIT_WORKER_LOST = 3
 
 
 class Stopped(KeyboardInterrupt):
@@ -277,6 +281,14 @@ def _run(args: argparse.Namespace) -> int:
     except (NoInputsError, DatasetError, ClusterError, ApiUnreachable) as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except WorkerLost as error:
+        if not args.verbose:  # Prefect's clients draining at exit would warn of the cut-short runs
+            logging.disable(logging.ERROR)
+        print(
+            f"newsdedup: {error}; nothing was committed. Try a smaller --dedup-block-rows or fewer --workers",
+            file=sys.stderr,
+        )
+        return EXIT_WORKER_LOST
     if args.json:
         print(json.dumps(summary))  # one line: log collectors take a line as one record
     elif not args.quiet:
@@ -304,6 +316,10 @@ def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: Progres
     """The ingest flow's summary, run with the command's arguments."""
     from flows.ingest import ingest_flow  # (imports Prefect: seconds, while the server boots)
 
+    if not args.verbose:
+        quiet = _QuietAfterALostWorker()
+        for name in _RUN_LOGGERS:
+            logging.getLogger(name).addFilter(quiet)
     with server.in_use():
         if display is not None:
             display.startup("Starting the run, looking for input files…")
@@ -328,6 +344,23 @@ def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: Progres
             dedup_block_rows=args.dedup_block_rows,
             jsonl_fields=dict(mapping.split("=", 1) for mapping in args.jsonl_field) or None,
         )
+
+
+#: Prefect's loggers of task and flow runs.
+_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
+
+
+class _QuietAfterALostWorker(logging.Filter):
+    """Drops Prefect's reports of task and flow runs once one says a worker process died:
+    every task on the pool then fails or is cancelled, and the run ends with one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.lost = self.lost or "WorkerLost" in record.getMessage()
+        return not self.lost
 
 
 def _open_for_reading(output: str):

@@ -36,6 +36,7 @@ def run_markdown(summary: RunSummary) -> str:
         f"| rejects | {summary.rejects} |",
         f"| records already ingested (skipped) | {summary.skipped_known} |",
         f"| duplicate rate | {rate:.1%} |",
+        f"| LSH candidate pairs verified | {summary.dedup_candidates} |",
         "",
     ]
     if summary.rejects_by_reason:

@@ -20,6 +20,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +36,27 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 class ClusterError(Exception):
     """The Dask cluster named by ``dask_address`` cannot be used."""
+
+
+class WorkerLost(Exception):
+    """A worker process died under a task (killed for memory, or by a signal), so the run
+    cannot finish; ``stage`` names the run's stage (``run_stage``) when known."""
+
+    def __init__(self, stage: str = "") -> None:
+        self.stage = stage
+        where = f"the {stage} stage" if stage else "a run"
+        super().__init__(f"a worker process died during {where} (killed for memory, or by a signal)")
+
+
+@contextmanager
+def run_stage(name: str) -> Iterator[None]:
+    """A stage of the run: a ``WorkerLost`` raised inside names it."""
+    try:
+        yield
+    except WorkerLost as error:
+        if error.stage:
+            raise
+        raise WorkerLost(name) from error
 
 
 def default_workers() -> int:
@@ -84,16 +106,30 @@ class WorkerPool:
         self._in_process = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdedup-in-process")
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(*args)``, run in a worker process when there is a pool."""
+        """``function(*args)``, run in a worker process when there is a pool.
+
+        Raises:
+            WorkerLost: a process of the pool died (the pool is then unusable).
+        """
         executor = self._executor or self._in_process
-        return executor.submit(released, function, *args).result()
+        try:
+            return executor.submit(released, function, *args).result()
+        except BrokenProcessPool as error:
+            raise WorkerLost() from error
 
     def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
         """``[function(*args) for args in arguments]``, in parallel when there is a pool;
-        ``done()`` is called in this thread as each result is collected (in order)."""
+        ``done()`` is called in this thread as each result is collected (in order).
+
+        Raises:
+            WorkerLost: a process of the pool died (the pool is then unusable).
+        """
         executor = self._executor or self._in_process
         futures = [executor.submit(released, function, *a) for a in arguments]
-        return [_collected(future.result(), done) for future in futures]
+        try:
+            return [_collected(future.result(), done) for future in futures]
+        except BrokenProcessPool as error:
+            raise WorkerLost() from error
 
     def close(self, cancel: bool = False) -> None:
         """Stop the in-process thread (a process pool is shut down by its owner); with
@@ -111,13 +147,23 @@ class DaskPool(WorkerPool):
         self._client = client
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        return self._client.submit(released, function, *args, pure=False).result()
+        from distributed import KilledWorker
+
+        try:
+            return self._client.submit(released, function, *args, pure=False).result()
+        except KilledWorker as error:  # (Dask retries a task on another worker a few times first)
+            raise WorkerLost() from error
 
     def map(self, function: Callable[..., Any], arguments: list[tuple], done: Callable[[], None] | None = None) -> list:
+        from distributed import KilledWorker
+
         futures = [self._client.submit(released, function, *args, pure=False) for args in arguments]
-        if done is None:
-            return self._client.gather(futures)
-        return [_collected(future.result(), done) for future in futures]
+        try:
+            if done is None:
+                return self._client.gather(futures)
+            return [_collected(future.result(), done) for future in futures]
+        except KilledWorker as error:  # (Dask retries a task on another worker a few times first)
+            raise WorkerLost() from error
 
 
 def _collected(result: Any, done: Callable[[], None] | None) -> Any:

@@ -39,6 +39,8 @@ class RunSummary:
     #: Files in the input directories of types the pipeline does not read (skipped), by type
     #: (``parsers.discover.file_type``), most frequent first.
     other_types: dict[str, int] = field(default_factory=dict)
+    #: LSH candidate pairs the dedup stage verified (its work; not stored in ``runs/``).
+    dedup_candidates: int = 0
 
     def one_line(self) -> str:
         unchanged = f" ({self.files_unchanged} unchanged files skipped)" if self.files_unchanged else ""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from newsdedup.workers import default_workers
 from tests.conftest import REPO, SEEDS
 from tests.fixtures.pages import single_line_dump
 
@@ -416,6 +417,60 @@ def test_quiet_dask_runs_print_no_dask_logs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "distributed." not in result.stderr and "INFO" not in result.stderr, result.stderr
+
+
+def committed_files(output: Path) -> dict[str, bytes]:
+    """Every committed file of a dataset (not its staging or lock) and its bytes."""
+    return {
+        str(path.relative_to(output)): path.read_bytes()
+        for path in output.rglob("*")
+        if path.is_file() and path.relative_to(output).parts[0] not in ("_staging", "_lock")
+    }
+
+
+def pool_workers(pid: int) -> list:
+    """The process pool's worker processes under the run ``pid`` (not Prefect's server)."""
+    import psutil
+
+    children = psutil.Process(pid).children(recursive=True)
+    return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+
+
+@pytest.mark.skipif(default_workers() < 2, reason="the default process pool needs two CPUs")
+def test_a_worker_killed_mid_run_is_one_line_and_a_rerun_completes(tmp_path, long_input):
+    output = tmp_path / "out"
+    assert newsdedup("ingest", str(SEEDS), "--output", str(output)).returncode == 0
+    before = committed_files(output)
+    process = start_in_own_group("ingest", str(long_input), "--output", str(output), "--batch-size", "20")
+    deadline = time.monotonic() + 120
+    workers = []
+    while process.poll() is None and time.monotonic() < deadline:
+        workers = pool_workers(process.pid)
+        if workers and sum(path.is_file() for path in (output / "_staging").rglob("*")) >= 2:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None and workers, process.communicate()
+    workers[0].send_signal(signal.SIGKILL)  # as the kernel's OOM killer does
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == 3, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    line = stderr.strip()
+    assert re.fullmatch(
+        r"newsdedup: a worker process died during the (read, clean and sign|dedup|write) stage \(killed for memory, "
+        r"or by a signal\); nothing was committed\. Try a smaller --dedup-block-rows or fewer --workers",
+        line,
+    ), line
+    assert stdout == ""
+    assert committed_files(output) == before
+
+    again = newsdedup("ingest", str(long_input), "--output", str(output), "--json")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["files_read"] == 4000 and summary["articles"] + summary["duplicates"] == 4000
 
 
 def _rewrite_as_version_1(output: Path) -> None:

@@ -1,18 +1,21 @@
 """Where the CPU-heavy steps run: in process, one call at a time, on one thread; or on a
-process pool whose workers' progress reaches the run."""
+process pool whose workers' progress reaches the run; a worker process that dies is a
+``WorkerLost``."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
 from newsdedup.progress import LOGGER, report_files
-from newsdedup.workers import WorkerPool, default_workers, worker_pool
+from newsdedup.workers import DaskPool, WorkerLost, WorkerPool, default_workers, run_stage, worker_pool
 
 
 class Overlap:
@@ -51,6 +54,36 @@ def test_in_process_map_keeps_the_order():
     assert pool.map(overlap.work, [(n,) for n in range(5)]) == [0, 2, 4, 6, 8]
     assert overlap.most == 1
     pool.close()
+
+
+def die() -> None:
+    """Kill the calling process as the kernel's OOM killer would."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_pool_process_killed_under_a_task_is_a_worker_lost_naming_the_stage():
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with pytest.raises(WorkerLost, match="died during the dedup stage"), run_stage("dedup"):
+            WorkerPool(executor).map(die, [()])
+    finally:
+        executor.shutdown()
+
+
+@pytest.mark.slow
+def test_a_dask_task_whose_workers_keep_dying_is_a_worker_lost():
+    import dask
+    from distributed import Client, LocalCluster
+
+    # Dask reruns a task whose worker died on another one, up to allowed-failures times.
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        pytest.raises(WorkerLost, match="died during the write stage"),
+        run_stage("write"),
+    ):
+        DaskPool(client).map(die, [()])
 
 
 def stage_and_report(files: int) -> int:

@@ -45,6 +45,10 @@ def test_throughput_script_runs_on_a_small_generated_corpus(tmp_path):
     # The pipeline's processes (CLI, Prefect's server, workers) are counted once reaped.
     assert float(table["CPU s: all processes (start-up included)"].replace(",", "")) > 1
     assert table["documents per CPU-second"]
+    # The default corpus is the syndication one: a wire story's copies among mostly single stories.
+    assert 30 < float(table["copies of another document (syndication corpus)"].rstrip("%")) < 80
+    assert 0 < float(table["dedup candidate pairs per document"]) <= 5
+    assert table["dedup share of wall time"].endswith("%")
 
 
 def test_html_mode_runs_newsdedup_and_trafilatura_on_the_same_pages(tmp_path):

@@ -91,3 +91,20 @@ def test_batch_placement_equals_per_document_lsh_queries():
         assert [(p.canonical_id, p.method) for p in placed] == [(p.canonical_id, p.method) for p in expected]
         assert np.allclose([p.similarity for p in placed], [p.similarity for p in expected])
         assert sum(p.canonical_id is not None for p in placed) > 30  # the corpus really has copies
+
+
+def test_thousand_copy_clusters_cost_a_few_candidates_per_copy():
+    from tests.dedup.test_partitioned import RULES, SETTINGS, signed_docs, syndication, unrelated_stories
+
+    _, texts = syndication(seed=11)
+    stored = signed_docs(unrelated_stories(30), SETTINGS, prefix="old")
+    batch = signed_docs(texts, SETTINGS)
+    expected = reference_placements(SETTINGS, RULES, 21, 3, stored, batch)
+    index = StoryIndex(SETTINGS, RULES, lsh_threshold=0.2, bands=21, rows=3)
+    index.add_canonicals(*(list(column) for column in zip(*stored, strict=True)))
+
+    placed = index.place_batch(*(list(column) for column in zip(*batch, strict=True)))
+
+    assert placed == expected
+    assert sum(p.canonical_id is not None for p in placed) > 2000
+    assert index.candidates_checked <= 2 * len(batch)
