@@ -201,14 +201,7 @@ def generate(
     if copies != "uniform":
         raise ValueError(f"copies must be uniform or syndication, not {copies!r}")
     rng = random.Random(seed)
-    vocabulary = _Vocabulary.build(rng)
-    sites = _sites(rng, vocabulary)
-    # A pool of paragraphs keeps generation fast at a million documents; it is large enough
-    # that two distinct stories rarely share a paragraph.
-    pool = [
-        " ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
-        for _ in range(min(200_000, max(2_000, n * 2)))
-    ]
+    vocabulary, sites, pool = _material(rng, n)
     stories: list[tuple[str, str, list[int]]] = []  # (cluster, section, paragraph ids)
     labels = []
     docs_dir = os.path.join(out_dir, "docs")
@@ -216,11 +209,7 @@ def generate(
         site = rng.choice(sites)
         if stories and rng.random() < duplicate_share:
             cluster, section, paragraph_ids = rng.choice(stories)
-            if rng.random() < 0.3 and len(paragraph_ids) > 4:
-                paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]
-            paragraphs = [
-                _copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i] for i in paragraph_ids
-            ]
+            paragraphs = _copy_paragraphs(rng, pool, paragraph_ids, vocabulary)
             width = rng.choice([72, 80, 100])
         else:
             cluster = f"s{index:07d}"
@@ -230,27 +219,16 @@ def generate(
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
         headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
-        name = f"{index // 1000:04d}/{index:07d}.txt"
-        path = os.path.join(docs_dir, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(_page(site, section, headline, paragraphs, width, 1 + index % 28))
+        name = _write_page(docs_dir, index, _page(site, section, headline, paragraphs, width, 1 + index % 28))
         labels.append((name, cluster))
-    with open(os.path.join(out_dir, "labels.csv"), "w", encoding="utf-8") as handle:
-        handle.write("file,cluster\n")
-        handle.writelines(f"{name},{cluster}\n" for name, cluster in labels)
+    _write_labels(out_dir, labels)
     return labels
 
 
 def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, str]]:
     """``generate`` with ``copies="syndication"``."""
     rng = random.Random(seed)
-    vocabulary = _Vocabulary.build(rng)
-    sites = _sites(rng, vocabulary)
-    pool = [
-        " ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
-        for _ in range(min(200_000, max(2_000, n * 2)))
-    ]
+    vocabulary, sites, pool = _material(rng, n)
     plan = syndication_plan(rng, n)
     sizes = collections.Counter(plan)
     stories: dict[int, tuple[str, str, list[int]]] = {}  # story -> (cluster, section, paragraph ids)
@@ -260,11 +238,7 @@ def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, st
         site = rng.choice(sites)
         if story in stories:
             cluster, section, paragraph_ids = stories[story]
-            if rng.random() < 0.3 and len(paragraph_ids) > 4:
-                paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]  # cut tail
-            paragraphs = [
-                _copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i] for i in paragraph_ids
-            ]
+            paragraphs = _copy_paragraphs(rng, pool, paragraph_ids, vocabulary)
             if sizes[story] >= WIRE_COPIES[0]:
                 dateline = f"{rng.choice(vocabulary.words).upper()} ({rng.choice(_AGENCIES)}) — "
                 paragraphs[0] = dateline + paragraphs[0]
@@ -277,16 +251,50 @@ def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, st
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
         headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
-        name = f"{index // 1000:04d}/{index:07d}.txt"
-        path = os.path.join(docs_dir, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(_page(site, section, headline, paragraphs, width, 1 + index % 28))
+        name = _write_page(docs_dir, index, _page(site, section, headline, paragraphs, width, 1 + index % 28))
         labels.append((name, cluster))
+    _write_labels(out_dir, labels)
+    return labels
+
+
+def _material(rng: random.Random, n: int) -> tuple[_Vocabulary, list, list[str]]:
+    """The vocabulary, the sites and the pool of paragraphs a corpus of ``n`` dumps draws on.
+
+    A pool of paragraphs keeps generation fast at a million documents; it is large enough
+    that two distinct stories rarely share a paragraph.
+    """
+    vocabulary = _Vocabulary.build(rng)
+    sites = _sites(rng, vocabulary)
+    pool = [
+        " ".join(vocabulary.sentence(rng) for _ in range(rng.randint(2, 4)))
+        for _ in range(min(200_000, max(2_000, n * 2)))
+    ]
+    return vocabulary, sites, pool
+
+
+def _copy_paragraphs(
+    rng: random.Random, pool: list[str], paragraph_ids: list[int], vocabulary: _Vocabulary
+) -> list[str]:
+    """A syndicated copy's paragraphs: sometimes a cut tail, and copy edits in about a fifth."""
+    if rng.random() < 0.3 and len(paragraph_ids) > 4:
+        paragraph_ids = paragraph_ids[: len(paragraph_ids) - rng.randint(1, 2)]  # cut tail
+    return [_copy_edit(rng, pool[i], vocabulary) if rng.random() < 0.2 else pool[i] for i in paragraph_ids]
+
+
+def _write_page(docs_dir: str, index: int, page: str) -> str:
+    """Write dump ``index`` under ``docs_dir``; return its name relative to it."""
+    name = f"{index // 1000:04d}/{index:07d}.txt"
+    path = os.path.join(docs_dir, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    return name
+
+
+def _write_labels(out_dir: str, labels: list[tuple[str, str]]) -> None:
     with open(os.path.join(out_dir, "labels.csv"), "w", encoding="utf-8") as handle:
         handle.write("file,cluster\n")
         handle.writelines(f"{name},{cluster}\n" for name, cluster in labels)
-    return labels
 
 
 def main() -> None:
