@@ -78,13 +78,16 @@ def _worth_retrying(task, task_run, state) -> bool:
     return False
 
 
-@task(
-    name="discover-inputs",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=_worth_retrying,
-)
+#: Options of the tasks whose work is I/O: retried twice on a hiccup, never on a run problem.
+RETRIED_TASK = {
+    "cache_policy": NO_CACHE,
+    "retries": 2,
+    "retry_delay_seconds": [1, 5],
+    "retry_condition_fn": _worth_retrying,
+}
+
+
+@task(name="discover-inputs", **RETRIED_TASK)
 def discover_task(inputs: list[str]) -> FoundInputs:
     # An empty inbox is a quiet hour for the scheduled run, not a failure.
     found = find_inputs(inputs, allow_empty=True)
@@ -96,10 +99,7 @@ def discover_task(inputs: list[str]) -> FoundInputs:
 
 @task(
     name="parse-and-sign",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=_worth_retrying,
+    **RETRIED_TASK,
     task_run_name="parse-and-sign-batch-{batch_number}",
 )
 def stage_batch_task(
@@ -120,26 +120,14 @@ def stage_batch_task(
     return staged
 
 
-@task(
-    name="skip-unchanged-inputs",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=_worth_retrying,
-)
+@task(name="skip-unchanged-inputs", **RETRIED_TASK)
 def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[InputFile], int]:
     changed, unchanged = select_changed_inputs(dataset, files)
     get_run_logger().info("%d files to read, %d unchanged since an earlier run", len(changed), unchanged)
     return changed, unchanged
 
 
-@task(
-    name="load-stored-stories",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=_worth_retrying,
-)
+@task(name="load-stored-stories", **RETRIED_TASK)
 def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
     return load_stored_stories(dataset, config.dedup)
 
