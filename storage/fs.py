@@ -75,13 +75,13 @@ def exists(path: str) -> bool:
 @contextmanager
 def open_file(path: str, mode: str = "rb") -> Iterator[IO]:
     """Open a file for reading or (over)writing; text modes use UTF-8."""
-    encoding = None if "b" in mode else "utf-8"
+    text = {} if "b" in mode else {"encoding": "utf-8"}
     if is_url(path):
         filesystem, inner = _fs_and_path(path)
-        with filesystem.open(inner, mode, encoding=encoding) as handle:
+        with filesystem.open(inner, mode, **text) as handle:
             yield handle
     else:
-        with open(path, mode, encoding=encoding) as handle:
+        with open(path, mode, **text) as handle:
             yield handle
 
 
@@ -147,7 +147,7 @@ def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
 
 def read_parquet_present(path: str, columns: list[str]) -> pa.Table:
     """The ``columns`` a Parquet file has (one written before a column was added lacks it)."""
-    with _open_binary(path) as handle:
+    with open_file(path) as handle:
         parquet = pq.ParquetFile(handle)
         return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
 
@@ -159,7 +159,7 @@ def read_parquet_matching(path: str, key: str, values: pa.Array, columns: list[s
     The ``key`` column is read first, then only the row groups holding a match: a lookup
     of a few rows never decodes the other row groups' (say) text.
     """
-    with _open_binary(path) as handle:
+    with open_file(path) as handle:
         parquet = pq.ParquetFile(handle)
         groups = []
         for group in range(parquet.metadata.num_row_groups):
@@ -174,25 +174,10 @@ def read_parquet_matching(path: str, key: str, values: pa.Array, columns: list[s
     return table if present is None else table.select(present)
 
 
-@contextmanager
-def _open_binary(path: str) -> Iterator[IO[bytes]]:
-    """A local or remote file, open for reading bytes."""
-    if is_url(path):
-        filesystem, inner = _fs_and_path(path)
-        with filesystem.open(inner, "rb") as handle:
-            yield handle
-        return
-    with open(path, "rb") as handle:
-        yield handle
-
-
 def parquet_rows(path: str) -> int:
     """Rows of a Parquet file, from its footer."""
-    if is_url(path):
-        filesystem, inner = _fs_and_path(path)
-        with filesystem.open(inner, "rb") as handle:
-            return pq.read_metadata(handle).num_rows
-    return pq.read_metadata(path).num_rows
+    with open_file(path) as handle:
+        return pq.read_metadata(handle).num_rows
 
 
 def parquet_writer(path: str, schema: pa.Schema, **options: Any) -> pq.ParquetWriter:
