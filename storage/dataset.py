@@ -74,9 +74,6 @@ STAGING_OPTIONS = {"compression": "lz4", "use_dictionary": False, "write_statist
 _PENDING = re.compile(r"^\.g(\d+)\.(.+)$")
 
 
-#: What each schema version changed, for the message that refuses an output of another one.
-
-
 class DatasetError(Exception):
     """The output directory cannot be used (not writable, corrupt manifest, ...)."""
 
