@@ -37,6 +37,7 @@ from newsdedup.pipeline import (
     place_batches,
     select_changed_inputs,
     stage_batch,
+    upgrade_output,
 )
 from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
@@ -50,7 +51,7 @@ from parsers.discover import (
     no_such_input,
     other_types_line,
 )
-from storage.commit import RunSummary
+from newsdedup.commit import RunSummary
 from storage.dataset import Dataset, DatasetError
 
 #: Problems that stop a run and that its user fixes (a bad parameter, an input that is not
@@ -125,6 +126,11 @@ def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[I
     changed, unchanged = select_changed_inputs(dataset, files)
     get_run_logger().info("%d files to read, %d unchanged since an earlier run", len(changed), unchanged)
     return changed, unchanged
+
+
+@task(name="upgrade-output", cache_policy=NO_CACHE)
+def upgrade_task(dataset: Dataset) -> None:
+    upgrade_output(dataset)
 
 
 @task(name="load-stored-stories", **RETRIED_TASK)
@@ -296,6 +302,7 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
     found = discover_task(inputs)
     summary.other_types = found.other_types
     with Dataset.open(output) as dataset:
+        upgrade_task(dataset)
         stored = load_stored_task.submit(dataset, config)
         # quote(): Prefect would otherwise walk every element of these lists looking for
         # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).

@@ -21,6 +21,7 @@ import numpy as np
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
 from dedup.stage import place_staged, sign_documents, signature_settings
+from newsdedup.commit import RunSummary, commit_run
 from newsdedup.config import IngestConfig
 from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
 from newsdedup.workers import WorkerPool, planned_workers
@@ -28,10 +29,10 @@ from parsers import rules
 from parsers.batch import parse_files
 from parsers.discover import InputFile, missing_inputs, printable_path
 from storage import fs
-from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
-from storage.schema import Document, Reject
+from storage.schema import SCHEMA_VERSION, Document, Reject
 from storage.tables import rejects_table, staged_table
+from storage.upgrade import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def commit_batches(
     started_at: datetime,
     pool: WorkerPool,
 ) -> RunSummary:
-    """Write the run's staged batches as decided, in one transaction (``storage.commit``),
+    """Write the run's staged batches as decided, in one transaction (``newsdedup.commit``),
     the articles, duplicates and signatures by tasks on ``pool``."""
     report_stage("write")
     return commit_run(
@@ -102,6 +103,14 @@ def commit_batches(
         _reported(pool),
         planned_workers(config.workers),
     )
+
+
+def upgrade_output(dataset: Dataset) -> None:
+    """Upgrade an output written by an older newsdedup to this schema version, in a commit of
+    its own, before the run reads it (``storage.upgrade``; nothing is done to a current one)."""
+    old = upgrade(dataset)
+    if old is not None:
+        log.warning("upgraded %s from schema version %s to %s", dataset.root, old, SCHEMA_VERSION)
 
 
 def make_missing_inputs(inputs: Sequence[str]) -> list[str]:

@@ -9,11 +9,11 @@ import sys
 from datetime import UTC, datetime
 
 from dedup.stage import load_stored_stories
+from newsdedup.commit import RunSummary
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
 from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
-from storage.commit import RunSummary
 from storage.dataset import Dataset
 
 
