@@ -188,19 +188,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(rows))
         return 0
+    runs = f"{args.runs} runs of {args.run_files:,} files, {args.copy_share:.0%} copies of stored stories"
+    print(f"S = {args.stored:,} stored documents; {runs}")
     print(
-        f"S = {args.stored:,} stored documents; {args.runs} runs of {args.run_files:,} files, {args.copy_share:.0%} copies"
-    )
-    print(
-        "| run | wall s | CPU s | peak RSS MiB | input MiB | written MiB | files added | articles / duplicates | files per table |"
+        "| run | wall s | CPU s | peak RSS MiB | input MiB | written MiB | files added | articles / duplicates "
+        "| files per table |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         tables = ", ".join(f"{t} {n}" for t, n in row["files_per_table"].items())
-        print(
-            f"| {row['run']} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_rss_mib']:,} | {row['input_mib']:.2f} "
-            f"| {row['written_mib']:.2f} | {row['files_added']} | {row['articles']} / {row['duplicates']} | {tables} |"
-        )
+        cells = [
+            row["run"],
+            f"{row['wall_s']:.1f}",
+            f"{row['cpu_s']:.1f}",
+            f"{row['peak_rss_mib']:,}",
+            f"{row['input_mib']:.2f}",
+            f"{row['written_mib']:.2f}",
+            row["files_added"],
+            f"{row['articles']} / {row['duplicates']}",
+            tables,
+        ]
+        print("| " + " | ".join(map(str, cells)) + " |")
     return 0
 
 

@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
 from dedup.stage import load_stored_stories
+from newsdedup.commit import RunSummary
 from newsdedup.config import (
     BadParameterError,
     DedupSettings,
@@ -51,7 +52,6 @@ from parsers.discover import (
     no_such_input,
     other_types_line,
 )
-from newsdedup.commit import RunSummary
 from storage.dataset import Dataset, DatasetError
 
 #: Problems that stop a run and that its user fixes (a bad parameter, an input that is not
