@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.clusters import MatchRules, lsh_banding
@@ -69,8 +68,10 @@ def sign_documents(
 
 
 def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStories:
-    """What dedup needs of the stored dataset: ids, content hashes and record keys (no text;
-    the signatures stay in their files, read block by block when placing).
+    """What dedup needs of the stored dataset: ids and content hashes (no text; the
+    signatures stay in their files, read block by block when placing). The stored record
+    keys among a run's are looked up once the run's records are known
+    (``newsdedup.pipeline.with_known_records``).
 
     Raises:
         DatasetError: the stored signatures were made with other settings.
@@ -88,10 +89,9 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
                 "or a new output directory."
             )
     result = StoredStories.empty()
-    articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
+    articles = dataset.read("articles", ["article_id", "content_hash"])
     signatures = dataset.read("signatures", ["article_id"])
-    duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])
-    rejects = dataset.read("rejects", ["record_key"])
+    duplicates = dataset.read("duplicates", ["content_hash", "canonical_id"])
     if articles is not None and signatures is not None:
         ids = signatures["article_id"].combine_chunks()
         result.signature_files = dataset.files("signatures")
@@ -100,10 +100,7 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
     if duplicates is not None:
         result.duplicate_hashes = duplicates["content_hash"].combine_chunks()
         result.duplicate_canonicals = duplicates["canonical_id"].combine_chunks()
-    keys = [table["record_key"] for table in (articles, duplicates, rejects) if table is not None]
-    if keys:
-        result.record_keys = pc.unique(pa.chunked_array(keys).combine_chunks())
-    log.info("loaded %d stored stories and %d known records", len(result.article_ids), len(result.record_keys))
+    log.info("loaded %d stored stories", len(result.article_ids))
     return result
 
 

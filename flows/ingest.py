@@ -39,6 +39,7 @@ from newsdedup.pipeline import (
     select_changed_inputs,
     stage_batch,
     upgrade_output,
+    with_known_records,
 )
 from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
@@ -136,6 +137,11 @@ def upgrade_task(dataset: Dataset) -> None:
 @task(name="load-stored-stories", **RETRIED_TASK)
 def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
     return load_stored_stories(dataset, config.dedup)
+
+
+@task(name="look-up-known-records", **RETRIED_TASK)
+def known_records_task(dataset: Dataset, stored: StoredStories, staged: list[StagedBatch]) -> StoredStories:
+    return with_known_records(dataset, stored, staged)
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -322,7 +328,8 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
             with run_stage("dedup"):
-                placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
+                stored = known_records_task(dataset, quote(stored.result()), quote(staged))
+                placed = place_task(quote(staged), quote(stored), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
             clock = time.perf_counter()
             with run_stage("write"):
@@ -331,7 +338,7 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
                     summary,
                     quote(staged),
                     quote(placed),
-                    quote(stored.result()),
+                    quote(stored),
                     quote(files),
                     inputs,
                     config,

@@ -13,11 +13,12 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
 from dedup.stage import place_staged, sign_documents, signature_settings
@@ -113,6 +114,23 @@ def upgrade_output(dataset: Dataset) -> None:
         log.warning("upgraded %s from schema version %s to %s", dataset.root, old, SCHEMA_VERSION)
 
 
+def with_known_records(dataset: Dataset, stored: StoredStories, staged: Sequence[StagedBatch]) -> StoredStories:
+    """``stored`` with its ``record_keys``: those of the run's staged records that an earlier
+    run stored (articles, duplicates or rejects), looked up for these keys only."""
+    keys = [
+        chunk
+        for batch in staged
+        for path in (batch.documents_path, batch.rejects_path)
+        for chunk in fs.read_parquet(path, ["record_key"])["record_key"].chunks
+    ]
+    if not keys or not dataset.manifest.files["articles"]:
+        return stored
+    run_keys = pa.chunked_array(keys, pa.string()).combine_chunks()
+    known = dataset.stored_among(("articles", "duplicates", "rejects"), "record_key", run_keys)
+    log.info("%d of the run's records were stored by an earlier run", len(known))
+    return replace(stored, record_keys=known)
+
+
 def make_missing_inputs(inputs: Sequence[str]) -> list[str]:
     """Make an empty directory for each input that names nothing yet (an inbox that a
     scheduled run reads before anything was put there); glob patterns are left alone.
@@ -128,8 +146,11 @@ def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple
     mtime), and how many were skipped. Files whose size or mtime are unknown are always read;
     content that did not change is still recognised later, by its record key. (Ledgers written
     before ``path`` was kept name no file: their files are read once more, their records
-    skipped by key.)"""
-    ledger = dataset.read("inputs")
+    skipped by key.) Only the ledger rows of ``files``' paths are read, not the whole ledger."""
+    if not files or not dataset.manifest.files["inputs"]:
+        return list(files), 0
+    paths = sorted({printable_path(f.path) for f in files})
+    ledger = dataset.read_matching("inputs", "path", paths, ["path", "size", "mtime_ns"])
     if ledger is None or "path" not in ledger.column_names:
         return list(files), 0
     seen = set(zip(*(ledger[c].to_pylist() for c in ("path", "size", "mtime_ns")), strict=True))

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from storage import fs
@@ -402,6 +403,15 @@ class Dataset:
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
+
+    def stored_among(self, tables: Sequence[str], column: str, values: Sequence[object] | pa.Array) -> pa.Array:
+        """Which of ``values`` the committed rows of ``tables`` hold in ``column``, read one
+        file's row group of that column at a time: memory follows the values looked up and
+        one row group, not the tables."""
+        wanted = pc.unique(pa.array(values) if not isinstance(values, pa.Array) else values)
+        found = [fs.parquet_values_among(path, column, wanted) for table in tables for path in self.files(table)]
+        found = [part for part in found if len(part)]
+        return pc.unique(pa.concat_arrays(found)) if found else wanted.slice(0, 0)
 
     def count(self, table: str) -> int:
         """Committed rows of ``table`` (from the Parquet footers, no data read)."""

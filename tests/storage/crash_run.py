@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from dedup.stage import load_stored_stories
 from newsdedup.commit import RunSummary
 from newsdedup.config import IngestConfig
-from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
+from newsdedup.pipeline import (
+    batches,
+    commit_batches,
+    place_batches,
+    select_changed_inputs,
+    stage_batch,
+    with_known_records,
+)
 from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
 from storage.dataset import Dataset
@@ -29,6 +36,7 @@ def ingest(inputs: list[str], output: str, pool: WorkerPool | None = None, worke
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         pool = pool or WorkerPool()
+        stored = with_known_records(dataset, stored, staged)
         placed = place_batches(staged, stored, config, staging, pool)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
         return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)
