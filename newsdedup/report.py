@@ -73,16 +73,11 @@ def largest_clusters(dataset: Dataset, run_id: str | None = None, limit: int = 1
     sizes = clusters.cluster_sizes(dataset, ids)
     duplicates = dataset.read_matching("duplicates", "canonical_id", ids, ["canonical_id", "source_path", "run_id"])
     copies: dict[str, list[str]] = {}
-    for canonical, source, run in zip(
-        duplicates["canonical_id"].to_pylist(),
-        duplicates["source_path"].to_pylist(),
-        duplicates["run_id"].to_pylist(),
-        strict=True,
-    ):
-        if run_id is None or run == run_id:
-            copies.setdefault(canonical, []).append(source)
+    for row in [] if duplicates is None else duplicates.to_pylist():
+        if run_id is None or row["run_id"] == run_id:
+            copies.setdefault(row["canonical_id"], []).append(row["source_path"])
     articles = dataset.read_matching("articles", "article_id", ids, ["article_id", "title", "source_path"])
-    by_id = {row["article_id"]: row for row in articles.to_pylist()}
+    by_id = {row["article_id"]: row for row in ([] if articles is None else articles.to_pylist())}
     return [
         {**by_id[c], "cluster_size": sizes.get(c, 1), "copies": sorted(copies.get(c, []))} for c in ids if c in by_id
     ]
