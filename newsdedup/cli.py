@@ -405,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         print("newsdedup: interrupted; the output keeps its last committed state", file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
+    except BrokenPipeError:
+        # The reader went away (`newsdedup show ... | head`): stop quietly, as `cat` does. Python
+        # would flush stdout once more at exit and fail again, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return EXIT_USAGE
 
 

@@ -242,6 +242,22 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert all(c["cluster_size"] == 2 for c in held["largest_clusters"])
     assert held["signature_settings"]["num_perm"] == "128"
 
+    # A reader that went away (`newsdedup show ... | head`): a quiet stop, as `cat` makes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # closed before the command writes: its first write fails
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for command in (["show", kono["article_id"]], ["stats"]):
+        cut = subprocess.run(
+            [sys.executable, "-m", "newsdedup.cli", command[0], str(tmp_path / "out"), *command[1:]],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert (cut.returncode, cut.stderr) == (128 + signal.SIGPIPE, "")
+    os.close(write_end)
+
     missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
     assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
     not_a_dataset = newsdedup("stats", str(tmp_path / "in"))
