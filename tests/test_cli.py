@@ -185,6 +185,20 @@ def test_negative_bands_and_rows_are_refused_though_their_product_fits(tmp_path)
     )
 
 
+@pytest.mark.slow  # two whole CLI runs
+def test_a_problem_found_during_the_run_is_said_once(tmp_path):
+    # Found only when the dedup stage meets the stored signatures, inside the flow run.
+    assert newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--quiet").returncode == 0
+    (tmp_path / "in").mkdir()
+    shutil.copy(SEEDS / "000_29ba8e55fe1d1bfc.txt", tmp_path / "in" / "copy.txt")
+    result = newsdedup("ingest", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--num-perm", "64")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsdedup: the output's stored signatures use num_perm=128, seed=1, shingle_size=2; this run asks "
+        "for num_perm=64, seed=1, shingle_size=2. Use the same settings or a new output directory."
+    ]
+
+
 def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
     from storage.dataset import Dataset
 
