@@ -290,7 +290,8 @@ def ingest_flow(
         return _ingest(inputs, output, config, dask_address)
     except RUN_PROBLEMS as problem:
         logger = get_run_logger()
-        logger.error("%s", problem)
+        # (Marked: the CLI prints the problem itself, and drops this record.)
+        logger.error("%s", problem, extra={"run_problem": True})
         # Sent now, before the final state: `prefect deployment run --watch` listens for a
         # run's logs for 3 s after its final state, and the last batch of logs can be later.
         for handler in logger.logger.handlers:

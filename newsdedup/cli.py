@@ -318,12 +318,15 @@ def _progress_display(args: argparse.Namespace, server: EmbeddedServer) -> conte
 
 def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: ProgressDisplay | None) -> dict:
     """The ingest flow's summary, run with the command's arguments."""
-    from flows.ingest import ingest_flow  # (imports Prefect: seconds, while the server boots)
+    from flows.ingest import RUN_PROBLEMS, ingest_flow  # (imports Prefect: seconds, while the server boots)
 
     if not args.verbose:
-        quiet = _QuietAfterALostWorker()
+        quiet = _OneLineProblems(RUN_PROBLEMS)
         for name in _RUN_LOGGERS:
             logging.getLogger(name).addFilter(quiet)
+        # At exit Prefect's events service warns "Still processing items" while it sends its
+        # last events to the embedded server: a status line, not a problem of the run.
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
     with server.in_use():
         if display is not None:
             display.startup("Starting the run, looking for input files…")
@@ -354,17 +357,23 @@ def _run_flow(args: argparse.Namespace, server: EmbeddedServer, display: Progres
 _RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
 
 
-class _QuietAfterALostWorker(logging.Filter):
-    """Drops Prefect's reports of task and flow runs once one says a worker process died:
-    every task on the pool then fails or is cancelled, and the run ends with one line."""
+class _OneLineProblems(logging.Filter):
+    """Leaves the command's own line to report what stopped a run. Drops Prefect's reports of
+    the task or flow run that a run problem (``flows.ingest.RUN_PROBLEMS``) stopped, which say
+    the same line again; and all reports once one says a worker process died: every task on
+    the pool then fails or is cancelled, and the run ends with one line."""
 
-    def __init__(self) -> None:
+    def __init__(self, problems: tuple[type[Exception], ...]) -> None:
         super().__init__()
+        self.problem_names = tuple(f"{problem.__name__}: " for problem in problems)
         self.lost = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        self.lost = self.lost or "WorkerLost" in record.getMessage()
-        return not self.lost
+        message = record.getMessage()
+        self.lost = self.lost or "WorkerLost" in message
+        if self.lost or getattr(record, "run_problem", False):
+            return False
+        return not any(name in message for name in self.problem_names)
 
 
 def _open_for_reading(output: str):
@@ -427,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         print("newsdedup: interrupted; the output keeps its last committed state", file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
+    except BrokenPipeError:
+        # The reader went away (`newsdedup show ... | head`): stop quietly, as `cat` does. Python
+        # would flush stdout once more at exit and fail again, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return EXIT_USAGE
 
 

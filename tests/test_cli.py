@@ -185,6 +185,20 @@ def test_negative_bands_and_rows_are_refused_though_their_product_fits(tmp_path)
     )
 
 
+@pytest.mark.slow  # two whole CLI runs
+def test_a_problem_found_during_the_run_is_said_once(tmp_path):
+    # Found only when the dedup stage meets the stored signatures, inside the flow run.
+    assert newsdedup("ingest", str(SEEDS), "--output", str(tmp_path / "out"), "--quiet").returncode == 0
+    (tmp_path / "in").mkdir()
+    shutil.copy(SEEDS / "000_29ba8e55fe1d1bfc.txt", tmp_path / "in" / "copy.txt")
+    result = newsdedup("ingest", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--num-perm", "64")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsdedup: the output's stored signatures use num_perm=128, seed=1, shingle_size=2; this run asks "
+        "for num_perm=64, seed=1, shingle_size=2. Use the same settings or a new output directory."
+    ]
+
+
 def test_a_second_run_into_a_locked_output_is_refused_cleanly(tmp_path):
     from storage.dataset import Dataset
 
@@ -241,6 +255,22 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert sorted(c["article_id"] for c in held["largest_clusters"]) == sorted(a["article_id"] for a in articles)
     assert all(c["cluster_size"] == 2 for c in held["largest_clusters"])
     assert held["signature_settings"]["num_perm"] == "128"
+
+    # A reader that went away (`newsdedup show ... | head`): a quiet stop, as `cat` makes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # closed before the command writes: its first write fails
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for command in (["show", kono["article_id"]], ["stats"]):
+        cut = subprocess.run(
+            [sys.executable, "-m", "newsdedup.cli", command[0], str(tmp_path / "out"), *command[1:]],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert (cut.returncode, cut.stderr) == (128 + signal.SIGPIPE, "")
+    os.close(write_end)
 
     missing = newsdedup("show", str(tmp_path / "out"), "0000000000000000")
     assert missing.returncode == 2 and missing.stderr.startswith("newsdedup: no article 0000000000000000")
