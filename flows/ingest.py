@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
-from dedup.stage import load_stored_stories
+from dedup.stage import check_signature_settings
 from newsdedup.commit import RunSummary
 from newsdedup.config import (
     BadParameterError,
@@ -38,8 +38,8 @@ from newsdedup.pipeline import (
     place_batches,
     select_changed_inputs,
     stage_batch,
+    stored_for_run,
     upgrade_output,
-    with_known_records,
 )
 from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
@@ -134,14 +134,20 @@ def upgrade_task(dataset: Dataset) -> None:
     upgrade_output(dataset)
 
 
-@task(name="load-stored-stories", **RETRIED_TASK)
-def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
-    return load_stored_stories(dataset, config.dedup)
+@task(name="check-signature-settings", **RETRIED_TASK)
+def check_settings_task(dataset: Dataset, config: IngestConfig) -> None:
+    check_signature_settings(dataset, config.dedup)
 
 
-@task(name="look-up-known-records", **RETRIED_TASK)
-def known_records_task(dataset: Dataset, stored: StoredStories, staged: list[StagedBatch]) -> StoredStories:
-    return with_known_records(dataset, stored, staged)
+@task(name="look-up-stored", **RETRIED_TASK)
+def stored_task(dataset: Dataset, staged: list[StagedBatch], config: IngestConfig, staging_dir: str) -> StoredStories:
+    stored = stored_for_run(dataset, staged, config, staging_dir)
+    get_run_logger().info(
+        "%d stored stories can meet the run's rows; %d of its records were stored before",
+        len(stored.article_ids),
+        len(stored.record_keys),
+    )
+    return stored
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -310,7 +316,7 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
     summary.other_types = found.other_types
     with Dataset.open(output) as dataset:
         upgrade_task(dataset)
-        stored = load_stored_task.submit(dataset, config)
+        checked = check_settings_task.submit(dataset, config)
         # quote(): Prefect would otherwise walk every element of these lists looking for
         # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).
         files, summary.files_unchanged = select_inputs_task(dataset, quote(found.files))
@@ -329,7 +335,8 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
             with run_stage("dedup"):
-                stored = known_records_task(dataset, quote(stored.result()), quote(staged))
+                checked.result()
+                stored = stored_task(dataset, quote(staged), config, staging_dir)
                 placed = place_task(quote(staged), quote(stored), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
             clock = time.perf_counter()

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
-from dedup.stage import place_staged, sign_documents, signature_settings
+from dedup.stage import place_staged, sign_documents, signature_settings, stored_candidates
 from newsdedup.commit import RunSummary, commit_run
 from newsdedup.config import IngestConfig
 from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
@@ -112,6 +112,16 @@ def upgrade_output(dataset: Dataset) -> None:
     old = upgrade(dataset)
     if old is not None:
         log.warning("upgraded %s from schema version %s to %s", dataset.root, old, SCHEMA_VERSION)
+
+
+def stored_for_run(
+    dataset: Dataset, staged: Sequence[StagedBatch], config: IngestConfig, staging_dir: str
+) -> StoredStories:
+    """What the run's dedup needs of the store, looked up for the run's staged rows only: the
+    stored stories they can meet (``dedup.stage.stored_candidates``) and the stored record
+    keys among theirs (``with_known_records``)."""
+    paths = [s.documents_path for s in staged]
+    return with_known_records(dataset, stored_candidates(dataset, config.dedup, paths, staging_dir), staged)
 
 
 def with_known_records(dataset: Dataset, stored: StoredStories, staged: Sequence[StagedBatch]) -> StoredStories:

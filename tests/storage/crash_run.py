@@ -8,7 +8,6 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from dedup.stage import load_stored_stories
 from newsdedup.commit import RunSummary
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import (
@@ -17,7 +16,7 @@ from newsdedup.pipeline import (
     place_batches,
     select_changed_inputs,
     stage_batch,
-    with_known_records,
+    stored_for_run,
 )
 from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
@@ -31,12 +30,11 @@ def ingest(inputs: list[str], output: str, pool: WorkerPool | None = None, worke
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
     with Dataset.open(output) as dataset:
-        stored = load_stored_stories(dataset, config.dedup)
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         pool = pool or WorkerPool()
-        stored = with_known_records(dataset, stored, staged)
+        stored = stored_for_run(dataset, staged, config, staging)
         placed = place_batches(staged, stored, config, staging, pool)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
         return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)
