@@ -174,9 +174,11 @@ def stored_candidates(
 
 
 def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStories:
-    """What dedup needs of the stored dataset: ids and content hashes (no text; the
-    signatures stay in their files, read block by block when placing). The stored record
-    keys among a run's are looked up once the run's records are known
+    """Every stored story, as dedup would need them to place a run against all of them: ids
+    and content hashes (no text; the signatures stay in their files, read block by block
+    when placing). A run uses ``stored_candidates`` (the stories it can meet only, with the
+    same decisions); this is the reference that ``tests/dedup/test_stored_candidates.py``
+    checks it against. Record keys are looked up apart
     (``newsdedup.pipeline.with_known_records``).
 
     Raises:
