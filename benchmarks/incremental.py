@@ -142,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="newsdedup ingest --workers")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the rows as one line of JSON")
+    parser.add_argument(
+        "--reuse-backfill",
+        action="store_true",
+        help="reuse the store an earlier invocation's backfill left in --work-dir if it holds that backfill only",
+    )
     args = parser.parse_args(argv)
 
     work = Path(args.work_dir)
@@ -152,16 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     fresh = sorted(fresh_docs.rglob("*.txt"))
     stored = sorted(backfill.rglob("*.txt"))
     output = work / f"store-{args.stored}"
-    shutil.rmtree(output, ignore_errors=True)
-
     rows = []
-    started = time.perf_counter()
-    result = ingest(backfill, output, args.workers)
-    print(
-        f"backfill of {args.stored:,} documents: {result['wall']:.1f} s wall, {result['cpu']:.1f} CPU s, "
-        f"peak RSS {result['peak'] / 2**20:,.0f} MiB ({time.perf_counter() - started:.0f} s)",
-        file=sys.stderr,
-    )
+    if args.reuse_backfill and (output / "_manifest.json").exists() and files_per_table(output)["runs"] == 1:
+        print(f"reusing the backfill in {output}", file=sys.stderr)
+    else:
+        shutil.rmtree(output, ignore_errors=True)
+        started = time.perf_counter()
+        result = ingest(backfill, output, args.workers)
+        print(
+            f"backfill of {args.stored:,} documents: {result['wall']:.1f} s wall, {result['cpu']:.1f} CPU s, "
+            f"peak RSS {result['peak'] / 2**20:,.0f} MiB ({time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+        )
     inbox = work / "inbox"
     for hour in range(args.runs + 1):
         empty = hour == args.runs  # the last run: the same inbox again, nothing new arrived

@@ -123,12 +123,15 @@ def stored_candidates(
     if not dataset.manifest.files["signatures"] or not staged_paths:
         return StoredStories.empty()
     bands, rows = lsh_banding(settings.num_perm, settings.lsh_threshold, settings.bands, settings.rows)
-    run = pa.concat_tables(fs.read_parquet(p, ["content_hash", "hashvalues", "shingle_count"]) for p in staged_paths)
-    values = run["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, settings.num_perm)
-    signed = run["shingle_count"].to_numpy() > 0
-    run_keys = pa.array(np.unique(band_key_hashes(values[signed], bands, rows)), pa.uint64())
-    run_hashes = pc.unique(run["content_hash"].combine_chunks())
-    del run, values
+    run_keys, run_hashes = [], []
+    for staged in staged_paths:  # (file by file: no process holds the run's signatures)
+        run = fs.read_parquet(staged, ["content_hash", "hashvalues", "shingle_count"])
+        values = run["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, settings.num_perm)
+        signed = run["shingle_count"].to_numpy() > 0
+        run_keys.append(np.unique(band_key_hashes(values[signed], bands, rows)))
+        run_hashes.append(run["content_hash"].combine_chunks())
+    run_keys = pa.array(np.unique(np.concatenate(run_keys)), pa.uint64())
+    run_hashes = pc.unique(pa.concat_arrays(run_hashes))
     duplicates = dataset.read_matching("duplicates", "content_hash", run_hashes, ["content_hash", "canonical_id"])
     same_text = dataset.stored_among(("articles",), "content_hash", run_hashes)
     wanted_ids = pa.concat_arrays(

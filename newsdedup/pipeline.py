@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
-from dedup.stage import place_staged, sign_documents, signature_settings, stored_candidates
+from dedup.stage import load_stored_stories, place_staged, sign_documents, signature_settings, stored_candidates
 from newsdedup.commit import RunSummary, commit_run
 from newsdedup.config import IngestConfig
 from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
@@ -117,11 +117,24 @@ def upgrade_output(dataset: Dataset) -> None:
 def stored_for_run(
     dataset: Dataset, staged: Sequence[StagedBatch], config: IngestConfig, staging_dir: str
 ) -> StoredStories:
-    """What the run's dedup needs of the store, looked up for the run's staged rows only: the
-    stored stories they can meet (``dedup.stage.stored_candidates``) and the stored record
-    keys among theirs (``with_known_records``)."""
+    """What the run's dedup needs of the store, looked up for the run's staged rows: the
+    stored stories they can meet (``dedup.stage.stored_candidates``; every stored story
+    when the run is large against the store, see ``CANDIDATES_UP_TO``) and the stored record
+    keys among theirs (``with_known_records``). The decisions are the same either way."""
     paths = [s.documents_path for s in staged]
-    return with_known_records(dataset, stored_candidates(dataset, config.dedup, paths, staging_dir), staged)
+    if sum(s.documents for s in staged) * CANDIDATES_UP_TO <= dataset.count("signatures"):
+        stored = stored_candidates(dataset, config.dedup, paths, staging_dir)
+    else:
+        stored = load_stored_stories(dataset, config.dedup)
+    return with_known_records(dataset, stored, staged)
+
+
+#: A run is placed against its stored candidates when the store holds at least this many
+#: times its rows (an hourly run into a big store); a run as large as a good part of the store
+#: (a backfill) is placed against every stored story, by the partitioned dedup, which never
+#: holds all signatures in one process: the candidates' look-up holds the run's band keys
+#: (37 x 8 bytes a row).
+CANDIDATES_UP_TO = 4
 
 
 def with_known_records(dataset: Dataset, stored: StoredStories, staged: Sequence[StagedBatch]) -> StoredStories:

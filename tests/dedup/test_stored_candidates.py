@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from benchmarks.synthetic import generate
-from dedup.stage import load_stored_stories
+from dedup.stage import load_stored_stories, stored_candidates
 from newsdedup.config import IngestConfig
 from newsdedup.pipeline import (
     batches,
     place_batches,
     select_changed_inputs,
     stage_batch,
-    stored_for_run,
     with_known_records,
 )
 from newsdedup.workers import WorkerPool
@@ -46,8 +45,9 @@ def test_placing_against_the_candidates_decides_as_against_every_stored_story(tm
         started = datetime.now(UTC)
         staged = [stage_batch(b, n, staging, "check", started, config) for n, b in enumerate(batches(files, 60))]
         pool = WorkerPool()
+        paths = [s.documents_path for s in staged]
         every = with_known_records(dataset, load_stored_stories(dataset, config.dedup), staged)
-        candidates = stored_for_run(dataset, staged, config, staging)
+        candidates = with_known_records(dataset, stored_candidates(dataset, config.dedup, paths, staging), staged)
         by_every = place_batches(staged, every, config, f"{staging}/every", pool)
         by_candidates = place_batches(staged, candidates, config, f"{staging}/candidates", pool)
         stored = dataset.count("signatures")
