@@ -227,7 +227,8 @@ def _path(banding: Banding, name: str) -> str:
 class StoredStories:
     """What dedup needs of the stored dataset: signature files (read by the block tasks,
     never here), the canonicals' ids and content hashes in signature-row order, the stored
-    duplicates' content hashes and canonicals, and every stored record key."""
+    duplicates' content hashes and canonicals, and the stored record keys (at least those
+    of the run's records: ``newsdedup.pipeline.with_known_records``)."""
 
     signature_files: list[str]
     article_ids: pa.Array

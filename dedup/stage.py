@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, lsh_banding
 from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
 from dedup.signatures import SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
-from storage.dataset import Dataset, DatasetError
+from storage import fs
+from storage.dataset import STAGING_OPTIONS, Dataset, DatasetError
 from storage.schema import Document
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,8 @@ def sign_documents(
     return sign_token_hashes(token_hashes, signature_settings(settings))
 
 
-def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStories:
-    """What dedup needs of the stored dataset: ids, content hashes and record keys (no text;
-    the signatures stay in their files, read block by block when placing).
+def check_signature_settings(dataset: Dataset, settings: DedupSettings) -> None:
+    """Refuse a run whose MinHash settings differ from those of the output's stored signatures.
 
     Raises:
         DatasetError: the stored signatures were made with other settings.
@@ -87,11 +88,110 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
                 f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
                 "or a new output directory."
             )
+
+
+def band_key_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """A 64-bit hash of each band of each signature: ``(len(values), bands)``. Equal band
+    values (in the same band) give equal hashes; different ones almost never do, and when
+    they do it only adds a candidate, which placement checks by the true buckets."""
+    keys = values[:, : bands * rows].reshape(len(values), bands, rows).astype(np.uint64)
+    hashed = np.repeat(((np.arange(bands, dtype=np.uint64) + 1) * _GOLDEN)[None, :], len(values), axis=0)
+    for row in range(rows):
+        hashed ^= keys[:, :, row]
+        hashed *= _MIX
+        hashed ^= hashed >> np.uint64(31)
+    return hashed
+
+
+_GOLDEN, _MIX = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9)
+
+
+def stored_candidates(
+    dataset: Dataset, settings: DedupSettings, staged_paths: Sequence[str], work_dir: str
+) -> StoredStories:
+    """The stored stories a run's staged rows can meet, and only those: stored canonicals that
+    share an LSH band with a staged row or its content hash, and stored duplicates with a
+    staged row's content hash (with their canonicals). Placing the run against them decides
+    exactly as against every stored story: a stored story in none of a new row's buckets is
+    never among its candidates.
+
+    The stored signatures are read one row group at a time (no text, no shuffle): each row's
+    band keys are hashed (``band_key_hashes``) and kept when one is among the run's. The kept
+    signatures are written, in stored order, to ``work_dir/stored-candidates.parquet``.
+    """
+    check_signature_settings(dataset, settings)
+    if not dataset.manifest.files["signatures"] or not staged_paths:
+        return StoredStories.empty()
+    bands, rows = lsh_banding(settings.num_perm, settings.lsh_threshold, settings.bands, settings.rows)
+    run_keys, run_hashes = [], []
+    for staged in staged_paths:  # (file by file: no process holds the run's signatures)
+        run = fs.read_parquet(staged, ["content_hash", "hashvalues", "shingle_count"])
+        values = run["hashvalues"].combine_chunks().flatten().to_numpy().reshape(-1, settings.num_perm)
+        signed = run["shingle_count"].to_numpy() > 0
+        run_keys.append(np.unique(band_key_hashes(values[signed], bands, rows)))
+        run_hashes.append(run["content_hash"].combine_chunks())
+    run_keys = pa.array(np.unique(np.concatenate(run_keys)), pa.uint64())
+    run_hashes = pc.unique(pa.concat_arrays(run_hashes))
+    duplicates = dataset.read_matching("duplicates", "content_hash", run_hashes, ["content_hash", "canonical_id"])
+    same_text = dataset.stored_among(("articles",), "content_hash", run_hashes)
+    wanted_ids = pa.concat_arrays(
+        [pc.utf8_slice_codeunits(same_text, 0, 16)]
+        + ([duplicates["canonical_id"].combine_chunks()] if duplicates is not None else [])
+    )
+    columns = ["article_id", "hashvalues", "shingle_count"]
+    path = fs.join(work_dir, "stored-candidates.parquet")
+    writer = None
+    kept = []
+    for source in dataset.files("signatures"):
+        with fs.open_file(source) as handle:
+            parquet = pq.ParquetFile(handle)
+            for group in range(parquet.metadata.num_row_groups):
+                table = parquet.read_row_group(group, columns=columns)
+                stored_values = table["hashvalues"].combine_chunks().flatten().to_numpy()
+                keys = band_key_hashes(stored_values.reshape(-1, settings.num_perm), bands, rows)
+                shares_band = pc.is_in(pa.array(keys.reshape(-1), pa.uint64()), value_set=run_keys)
+                shares_band = shares_band.to_numpy(zero_copy_only=False).reshape(len(keys), bands).any(axis=1)
+                shares_band &= table["shingle_count"].to_numpy() > 0
+                hit = np.logical_or(shares_band, pc.is_in(table["article_id"], value_set=wanted_ids).to_numpy(False))
+                if hit.any():
+                    table = table.filter(pa.array(hit))
+                    if writer is None:
+                        writer = fs.parquet_writer(path, table.schema, **STAGING_OPTIONS)
+                    writer.write_table(table)
+                    kept.append(table["article_id"].combine_chunks())
+    if writer is None:
+        return StoredStories.empty()
+    writer.close()
+    ids = pa.concat_arrays(kept)
+    articles = dataset.read_matching("articles", "article_id", ids, ["article_id", "content_hash"])
     result = StoredStories.empty()
-    articles = dataset.read("articles", ["article_id", "content_hash", "record_key"])
+    result.signature_files = [path]
+    result.article_ids = ids
+    result.content_hashes = articles["content_hash"].take(pc.index_in(ids, value_set=articles["article_id"]))
+    result.content_hashes = result.content_hashes.combine_chunks()
+    if duplicates is not None:
+        result.duplicate_hashes = duplicates["content_hash"].combine_chunks()
+        result.duplicate_canonicals = duplicates["canonical_id"].combine_chunks()
+    log.info("%d stored stories can meet the run's rows (of %d stored)", len(ids), dataset.count("signatures"))
+    return result
+
+
+def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStories:
+    """Every stored story, as dedup would need them to place a run against all of them: ids
+    and content hashes (no text; the signatures stay in their files, read block by block
+    when placing). A run uses ``stored_candidates`` (the stories it can meet only, with the
+    same decisions); this is the reference that ``tests/dedup/test_stored_candidates.py``
+    checks it against. Record keys are looked up apart
+    (``newsdedup.pipeline.with_known_records``).
+
+    Raises:
+        DatasetError: the stored signatures were made with other settings.
+    """
+    check_signature_settings(dataset, settings)
+    result = StoredStories.empty()
+    articles = dataset.read("articles", ["article_id", "content_hash"])
     signatures = dataset.read("signatures", ["article_id"])
-    duplicates = dataset.read("duplicates", ["content_hash", "canonical_id", "record_key"])
-    rejects = dataset.read("rejects", ["record_key"])
+    duplicates = dataset.read("duplicates", ["content_hash", "canonical_id"])
     if articles is not None and signatures is not None:
         ids = signatures["article_id"].combine_chunks()
         result.signature_files = dataset.files("signatures")
@@ -100,10 +200,7 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
     if duplicates is not None:
         result.duplicate_hashes = duplicates["content_hash"].combine_chunks()
         result.duplicate_canonicals = duplicates["canonical_id"].combine_chunks()
-    keys = [table["record_key"] for table in (articles, duplicates, rejects) if table is not None]
-    if keys:
-        result.record_keys = pc.unique(pa.chunked_array(keys).combine_chunks())
-    log.info("loaded %d stored stories and %d known records", len(result.article_ids), len(result.record_keys))
+    log.info("loaded %d stored stories", len(result.article_ids))
     return result
 
 

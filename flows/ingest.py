@@ -20,7 +20,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from dedup.partitioned import PlacedRun, StoredStories
-from dedup.stage import load_stored_stories
+from dedup.stage import check_signature_settings
+from newsdedup.commit import RunSummary
 from newsdedup.config import (
     BadParameterError,
     DedupSettings,
@@ -37,6 +38,8 @@ from newsdedup.pipeline import (
     place_batches,
     select_changed_inputs,
     stage_batch,
+    stored_for_run,
+    upgrade_output,
 )
 from newsdedup.progress import report_files, report_stage, report_total
 from newsdedup.report import largest_clusters, run_markdown
@@ -50,7 +53,6 @@ from parsers.discover import (
     no_such_input,
     other_types_line,
 )
-from storage.commit import RunSummary
 from storage.dataset import Dataset, DatasetError
 
 #: Problems that stop a run and that its user fixes (a bad parameter, an input that is not
@@ -127,9 +129,25 @@ def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[I
     return changed, unchanged
 
 
-@task(name="load-stored-stories", **RETRIED_TASK)
-def load_stored_task(dataset: Dataset, config: IngestConfig) -> StoredStories:
-    return load_stored_stories(dataset, config.dedup)
+@task(name="upgrade-output", cache_policy=NO_CACHE)
+def upgrade_task(dataset: Dataset) -> None:
+    upgrade_output(dataset)
+
+
+@task(name="check-signature-settings", **RETRIED_TASK)
+def check_settings_task(dataset: Dataset, config: IngestConfig) -> None:
+    check_signature_settings(dataset, config.dedup)
+
+
+@task(name="look-up-stored", **RETRIED_TASK)
+def stored_task(dataset: Dataset, staged: list[StagedBatch], config: IngestConfig, staging_dir: str) -> StoredStories:
+    stored = stored_for_run(dataset, staged, config, staging_dir)
+    get_run_logger().info(
+        "%d stored stories can meet the run's rows; %d of its records were stored before",
+        len(stored.article_ids),
+        len(stored.record_keys),
+    )
+    return stored
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -297,7 +315,8 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
     found = discover_task(inputs)
     summary.other_types = found.other_types
     with Dataset.open(output) as dataset:
-        stored = load_stored_task.submit(dataset, config)
+        upgrade_task(dataset)
+        checked = check_settings_task.submit(dataset, config)
         # quote(): Prefect would otherwise walk every element of these lists looking for
         # futures, for every task run (measured: ~90 ms of the driver's CPU per 500-file batch).
         files, summary.files_unchanged = select_inputs_task(dataset, quote(found.files))
@@ -316,7 +335,9 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
             summary.records_read = sum(s.documents + s.rejects for s in staged)
             clock = time.perf_counter()
             with run_stage("dedup"):
-                placed = place_task(quote(staged), quote(stored.result()), config, staging_dir, pool)
+                checked.result()
+                stored = stored_task(dataset, quote(staged), config, staging_dir)
+                placed = place_task(quote(staged), quote(stored), config, staging_dir, pool)
             summary.seconds_by_stage["dedup"] = round(time.perf_counter() - clock, 3)
             clock = time.perf_counter()
             with run_stage("write"):
@@ -325,7 +346,7 @@ def _ingest(inputs: list[str], output: str, config: IngestConfig, dask_address: 
                     summary,
                     quote(staged),
                     quote(placed),
-                    quote(stored.result()),
+                    quote(stored),
                     quote(files),
                     inputs,
                     config,

@@ -218,6 +218,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("output", metavar="DIR")
     show.add_argument("article_id", metavar="ARTICLE_ID")
     show.add_argument("--json", action="store_true", help="print the article as one line of JSON")
+    upgrade = commands.add_parser(
+        "upgrade", help="upgrade a dataset written by an older newsdedup to this version, in place (one commit)"
+    )
+    upgrade.add_argument("output", metavar="DIR")
     return parser
 
 
@@ -292,8 +296,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))  # one line: log collectors take a line as one record
     elif not args.quiet:
+        from newsdedup.commit import RunSummary
         from newsdedup.report import run_markdown
-        from storage.commit import RunSummary
 
         where = args.output if fs.is_url(args.output) else os.path.abspath(args.output)
         print(f"wrote {where} (articles/, duplicates/, rejects/, runs/)")
@@ -399,6 +403,22 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    from storage.dataset import Dataset
+    from storage.schema import SCHEMA_VERSION
+    from storage.upgrade import upgrade
+
+    if not fs.exists(fs.join(args.output, "_manifest.json")):
+        raise DatasetError(f"{args.output} is not a newsdedup dataset (no _manifest.json)")
+    with Dataset.open(args.output) as dataset:
+        old = upgrade(dataset)
+    if old is None:
+        print(f"{args.output} is already at schema version {SCHEMA_VERSION}: nothing to do")
+    else:
+        print(f"upgraded {args.output} from schema version {old} to {SCHEMA_VERSION}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -408,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
             return _stats(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "upgrade":
+            return _upgrade(args)
     except DatasetError as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE

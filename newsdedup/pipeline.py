@@ -13,14 +13,16 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
-from dedup.stage import place_staged, sign_documents, signature_settings
+from dedup.stage import load_stored_stories, place_staged, sign_documents, signature_settings, stored_candidates
+from newsdedup.commit import RunSummary, commit_run
 from newsdedup.config import IngestConfig
 from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
 from newsdedup.workers import WorkerPool, planned_workers
@@ -28,10 +30,10 @@ from parsers import rules
 from parsers.batch import parse_files
 from parsers.discover import InputFile, missing_inputs, printable_path
 from storage import fs
-from storage.commit import RunSummary, commit_run
 from storage.dataset import Dataset, write_staged
-from storage.schema import Document, Reject
+from storage.schema import SCHEMA_VERSION, Document, Reject
 from storage.tables import rejects_table, staged_table
+from storage.upgrade import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def commit_batches(
     started_at: datetime,
     pool: WorkerPool,
 ) -> RunSummary:
-    """Write the run's staged batches as decided, in one transaction (``storage.commit``),
+    """Write the run's staged batches as decided, in one transaction (``newsdedup.commit``),
     the articles, duplicates and signatures by tasks on ``pool``."""
     report_stage("write")
     return commit_run(
@@ -104,6 +106,54 @@ def commit_batches(
     )
 
 
+def upgrade_output(dataset: Dataset) -> None:
+    """Upgrade an output written by an older newsdedup to this schema version, in a commit of
+    its own, before the run reads it (``storage.upgrade``; nothing is done to a current one)."""
+    old = upgrade(dataset)
+    if old is not None:
+        log.warning("upgraded %s from schema version %s to %s", dataset.root, old, SCHEMA_VERSION)
+
+
+def stored_for_run(
+    dataset: Dataset, staged: Sequence[StagedBatch], config: IngestConfig, staging_dir: str
+) -> StoredStories:
+    """What the run's dedup needs of the store, looked up for the run's staged rows: the
+    stored stories they can meet (``dedup.stage.stored_candidates``; every stored story
+    when the run is large against the store, see ``CANDIDATES_UP_TO``) and the stored record
+    keys among theirs (``with_known_records``). The decisions are the same either way."""
+    paths = [s.documents_path for s in staged]
+    if sum(s.documents for s in staged) * CANDIDATES_UP_TO <= dataset.count("signatures"):
+        stored = stored_candidates(dataset, config.dedup, paths, staging_dir)
+    else:
+        stored = load_stored_stories(dataset, config.dedup)
+    return with_known_records(dataset, stored, staged)
+
+
+#: A run is placed against its stored candidates when the store holds at least this many
+#: times its rows (an hourly run into a big store); a run as large as a good part of the store
+#: (a backfill) is placed against every stored story, by the partitioned dedup, which never
+#: holds all signatures in one process: the candidates' look-up holds the run's band keys
+#: (37 x 8 bytes a row).
+CANDIDATES_UP_TO = 4
+
+
+def with_known_records(dataset: Dataset, stored: StoredStories, staged: Sequence[StagedBatch]) -> StoredStories:
+    """``stored`` with its ``record_keys``: those of the run's staged records that an earlier
+    run stored (articles, duplicates or rejects), looked up for these keys only."""
+    keys = [
+        chunk
+        for batch in staged
+        for path in (batch.documents_path, batch.rejects_path)
+        for chunk in fs.read_parquet(path, ["record_key"])["record_key"].chunks
+    ]
+    if not keys or not dataset.manifest.files["articles"]:
+        return stored
+    run_keys = pa.chunked_array(keys, pa.string()).combine_chunks()
+    known = dataset.stored_among(("articles", "duplicates", "rejects"), "record_key", run_keys)
+    log.info("%d of the run's records were stored by an earlier run", len(known))
+    return replace(stored, record_keys=known)
+
+
 def make_missing_inputs(inputs: Sequence[str]) -> list[str]:
     """Make an empty directory for each input that names nothing yet (an inbox that a
     scheduled run reads before anything was put there); glob patterns are left alone.
@@ -119,8 +169,11 @@ def select_changed_inputs(dataset: Dataset, files: Sequence[InputFile]) -> tuple
     mtime), and how many were skipped. Files whose size or mtime are unknown are always read;
     content that did not change is still recognised later, by its record key. (Ledgers written
     before ``path`` was kept name no file: their files are read once more, their records
-    skipped by key.)"""
-    ledger = dataset.read("inputs")
+    skipped by key.) Only the ledger rows of ``files``' paths are read, not the whole ledger."""
+    if not files or not dataset.manifest.files["inputs"]:
+        return list(files), 0
+    paths = sorted({printable_path(f.path) for f in files})
+    ledger = dataset.read_matching("inputs", "path", paths, ["path", "size", "mtime_ns"])
     if ledger is None or "path" not in ledger.column_names:
         return list(files), 0
     seen = set(zip(*(ledger[c].to_pylist() for c in ("path", "size", "mtime_ns")), strict=True))

@@ -7,13 +7,11 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
+from storage import clusters
 from storage.dataset import Dataset
 
-if TYPE_CHECKING:  # (storage.commit imports dedup, datasketch and scipy: ~130 MiB that stats and show do not need)
-    from storage.commit import RunSummary
+if TYPE_CHECKING:  # (newsdedup.commit imports dedup, datasketch and scipy: ~130 MiB that stats and show do not need)
+    from newsdedup.commit import RunSummary
 
 
 def run_markdown(summary: RunSummary) -> str:
@@ -54,26 +52,35 @@ def run_markdown(summary: RunSummary) -> str:
 
 
 def largest_clusters(dataset: Dataset, run_id: str | None = None, limit: int = 10) -> list[dict]:
-    """The stories with the most copies (those a run added, if ``run_id`` is given).
+    """The stories with the most copies (those a run added the most copies to, if ``run_id``
+    is given).
 
-    Returns rows of ``article_id``, ``title``, ``source_path``, ``cluster_size`` and
-    ``copies`` (source paths of the duplicates), largest first.
+    Returns rows of ``article_id``, ``title``, ``source_path``, ``cluster_size`` (current,
+    from ``clusters/``) and ``copies`` (source paths of the duplicates; of the run's, if
+    ``run_id`` is given), largest first. Only the rows of those stories are read.
     """
-    duplicates = dataset.read("duplicates", ["canonical_id", "source_path", "run_id"])
-    if duplicates is None or duplicates.num_rows == 0:
+    if run_id is None:
+        top = clusters.largest(dataset, limit)
+    else:
+        grown = clusters.run_growth(dataset, run_id)
+        if grown is None or grown.num_rows == 0:
+            return []
+        rows = zip(grown["article_id"].to_pylist(), grown["copies_added"].to_pylist(), strict=True)
+        top = sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+    if not top:
         return []
-    if run_id is not None:
-        duplicates = duplicates.filter(pc.equal(duplicates["run_id"], run_id))
+    ids = [article_id for article_id, _ in top]
+    sizes = clusters.cluster_sizes(dataset, ids)
+    duplicates = dataset.read_matching("duplicates", "canonical_id", ids, ["canonical_id", "source_path", "run_id"])
     copies: dict[str, list[str]] = {}
-    for canonical, source in zip(
-        duplicates["canonical_id"].to_pylist(), duplicates["source_path"].to_pylist(), strict=True
-    ):
-        copies.setdefault(canonical, []).append(source)
-    top = [canonical for canonical, _ in Counter({c: len(s) for c, s in copies.items()}).most_common(limit)]
-    articles = dataset.read("articles", ["article_id", "title", "source_path", "cluster_size"])
-    wanted = articles.filter(pc.is_in(articles["article_id"], value_set=pa.array(top, pa.string())))
-    by_id = {row["article_id"]: row for row in wanted.to_pylist()}
-    return [{**by_id[c], "copies": sorted(copies[c])} for c in top if c in by_id]
+    for row in [] if duplicates is None else duplicates.to_pylist():
+        if run_id is None or row["run_id"] == run_id:
+            copies.setdefault(row["canonical_id"], []).append(row["source_path"])
+    articles = dataset.read_matching("articles", "article_id", ids, ["article_id", "title", "source_path"])
+    by_id = {row["article_id"]: row for row in ([] if articles is None else articles.to_pylist())}
+    return [
+        {**by_id[c], "cluster_size": sizes.get(c, 1), "copies": sorted(copies.get(c, []))} for c in ids if c in by_id
+    ]
 
 
 #: Runs ``dataset_summary`` lists (the latest): a scheduled output gathers thousands.
@@ -144,6 +151,7 @@ def article_with_copies(dataset: Dataset, article_id: str) -> dict | None:
     if found is None or found.num_rows == 0:
         return None
     article = found.slice(0, 1).to_pylist()[0]
+    article["cluster_size"] = clusters.cluster_sizes(dataset, [article_id]).get(article_id, 1)  # the current size
     columns = ["method", "similarity", "source_path", "title"]
     copies = dataset.read_matching("duplicates", "canonical_id", [article_id], columns)
     article["duplicates"] = copies.to_pylist() if copies is not None else []

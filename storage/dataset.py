@@ -8,7 +8,11 @@ Layout under the output root::
     articles/ingest_date=YYYY-MM-DD/part-<run_id>-<group>-<n>.parquet
     duplicates/ingest_date=.../...      rejects/ingest_date=.../...
     signatures/part-<run_id>-<group>-<n>.parquet
-    runs/part-<run_id>.parquet
+    clusters/part-<run_id>.parquet      copies each story gained in a run
+    inputs/part-<run_id>.parquet        runs/part-<run_id>.parquet
+
+Every table is append-only: a run adds files and never rewrites a committed one (only the
+one-time upgrade of an older dataset does, ``storage.upgrade``).
 
 A run writes its files under hidden names (``.g<generation>.<name>``, which pyarrow, pandas,
 DuckDB and Polars readers skip), then replaces the manifest atomically (the commit point),
@@ -33,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from storage import fs
@@ -182,6 +187,15 @@ def _version_problem(version: object) -> str:
     return (
         f"the output was written with schema version {version}, which this newsdedup (versions {readable}) "
         "cannot read: ingest into a new output directory"
+    )
+
+
+def upgrade_needed(root: str, version: str) -> str:
+    """The one line refusing to read an output of an older schema ``version``, naming the
+    command that upgrades it."""
+    return (
+        f"the output {root} was written with schema version {version} by an older newsdedup; "
+        f"upgrade it in place, once, with: newsdedup upgrade {root}"
     )
 
 
@@ -340,6 +354,8 @@ class Dataset:
         committed state, even while a writer is publishing it or after it was killed."""
         dataset = cls(root)
         dataset.manifest = dataset._read_manifest()
+        if dataset.manifest.schema_version != SCHEMA_VERSION:
+            raise DatasetError(upgrade_needed(root, dataset.manifest.schema_version))
         committed = {path for files in dataset.manifest.files.values() for path in files}
         present = set()
         for table in TABLES:
@@ -387,6 +403,15 @@ class Dataset:
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
+
+    def stored_among(self, tables: Sequence[str], column: str, values: Sequence[object] | pa.Array) -> pa.Array:
+        """Which of ``values`` the committed rows of ``tables`` hold in ``column``, read one
+        file's row group of that column at a time: memory follows the values looked up and
+        one row group, not the tables."""
+        wanted = pc.unique(pa.array(values) if not isinstance(values, pa.Array) else values)
+        found = [fs.parquet_values_among(path, column, wanted) for table in tables for path in self.files(table)]
+        found = [part for part in found if len(part)]
+        return pc.unique(pa.concat_arrays(found)) if found else wanted.slice(0, 0)
 
     def count(self, table: str) -> int:
         """Committed rows of ``table`` (from the Parquet footers, no data read)."""
@@ -455,7 +480,8 @@ class Transaction:
 
     def replace(self, table: str, relative: str, data: pa.Table) -> None:
         """Rewrite a committed file of ``table`` with new contents (same name), in the table's
-        current schema (columns it gained since the file was written are null)."""
+        current schema (columns it gained since the file was written are null). Only the
+        upgrade of an older dataset does (``storage.upgrade``): an ingest run only adds files."""
         if relative not in self.dataset.manifest.files[table]:
             raise DatasetError(f"cannot replace {relative}: it is not a committed file")
         if table in FIXED_SCHEMAS:
@@ -464,7 +490,7 @@ class Transaction:
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
         self._replaced.add(relative)
 
-    def _upgrade(self) -> None:
+    def upgrade_columns(self) -> None:
         """Rewrite the committed files of the tables that gained columns since the dataset's
         schema version (``UPGRADABLE_VERSIONS``) with those columns null."""
         for table in UPGRADABLE_VERSIONS.get(self.dataset.manifest.schema_version, ()):
@@ -476,12 +502,18 @@ class Transaction:
                 if data.schema.names != schema.names:
                     self.replace(table, relative, with_schema(data, schema))
 
-    def commit(self, signature_settings: dict[str, str] | None = None) -> None:
-        """Make every registered file visible at once (upgrading a dataset of an older schema
-        version first, see ``UPGRADABLE_VERSIONS``)."""
+    def commit(self, signature_settings: dict[str, str] | None = None, upgrade: bool = False) -> None:
+        """Make every registered file visible at once. The dataset must be of this schema
+        version, unless the transaction is its ``upgrade`` (``storage.upgrade``), which this
+        commit completes.
+
+        Raises:
+            DatasetError: the dataset is of an older schema version (naming the command that
+                upgrades it).
+        """
         dataset = self.dataset
-        if dataset.manifest.schema_version != SCHEMA_VERSION:
-            self._upgrade()
+        if dataset.manifest.schema_version != SCHEMA_VERSION and not upgrade:
+            raise DatasetError(upgrade_needed(dataset.root, dataset.manifest.schema_version))
         old = dataset.manifest
         files = {t: old.files[t] + self._added[t] for t in TABLES}
         manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)

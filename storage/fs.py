@@ -162,6 +162,8 @@ def read_parquet_matching(path: str, key: str, values: pa.Array, columns: list[s
     with open_file(path) as handle:
         parquet = pq.ParquetFile(handle)
         groups = []
+        if key not in parquet.schema_arrow.names:  # (written before the column was kept: no match)
+            return parquet.schema_arrow.empty_table().select(columns or parquet.schema_arrow.names)
         for group in range(parquet.metadata.num_row_groups):
             keys = parquet.read_row_group(group, columns=[key])[key]
             if pc.any(pc.is_in(keys, value_set=values)).as_py():
@@ -215,3 +217,19 @@ def load_array(path: str) -> np.ndarray:
         with open_file(path, "rb") as handle:
             return np.load(handle)
     return np.load(path, mmap_mode="r")
+
+
+def parquet_values_among(path: str, column: str, values: pa.Array) -> pa.Array:
+    """The distinct ``values`` that ``column`` of a Parquet file holds, read one row group of
+    that column at a time (a file without the column holds none)."""
+    found = []
+    with open_file(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        if column not in parquet.schema_arrow.names:
+            return values.slice(0, 0)
+        for group in range(parquet.metadata.num_row_groups):
+            keys = parquet.read_row_group(group, columns=[column])[column]
+            hits = keys.filter(pc.is_in(keys, value_set=values))
+            if len(hits):
+                found.append(hits.combine_chunks())
+    return pc.unique(pa.concat_arrays(found)) if found else values.slice(0, 0)

@@ -13,19 +13,21 @@ import pyarrow as pa
 
 #: Bump when a column is added, removed or changes meaning (and say in
 #: ``UPGRADABLE_VERSIONS`` how a dataset of the old version is brought up to date).
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
-#: Older versions a dataset may have been written with that this one opens, each with the
-#: tables that gained (nullable) columns since. Reading fills the missing columns with nulls;
-#: the next run into such a dataset rewrites those tables' files with the columns null
-#: (``storage.dataset.Transaction.commit``), so that every file of a table has one schema for
-#: other readers (DuckDB, Polars) too.
+#: Older versions a dataset may have been written with that this one upgrades, each with the
+#: tables that gained (nullable) columns since. The upgrade (``storage.upgrade``, run once by
+#: ``newsdedup upgrade OUT`` or by the next ingest) rewrites those tables' files with the
+#: columns null, so that every file of a table has one schema for other readers (DuckDB,
+#: Polars) too, and builds the tables that are new since, all in one commit.
 #:   1 -> 2: runs/ gained files_other_types and other_types; articles/ and duplicates/ gained
 #:   language and extraction.
-UPGRADABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1": ("articles", "duplicates", "runs")}
+#:   2 -> 3: clusters/ is new (built from duplicates/); an ingest run no longer rewrites
+#:   articles/ files, so articles' cluster_size is the size as of the write.
+UPGRADABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1": ("articles", "duplicates", "runs"), "2": ()}
 
 #: Tables under the output directory, in the order a run writes them.
-TABLES = ("articles", "duplicates", "rejects", "signatures", "inputs", "runs")
+TABLES = ("articles", "duplicates", "clusters", "rejects", "signatures", "inputs", "runs")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ _ARTICLE_FIELDS = [
     # "main", "jsonld", "density", ...; null in rows written before schema version 2
     pa.field("extraction", pa.string()),
     pa.field("content_hash", pa.string(), nullable=False),
+    # Records of the story as of the run that wrote the row (articles: that run's copies
+    # included; duplicates: the size the copy made). Later copies are in clusters/ only.
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
     pa.field("ingested_at", _TIMESTAMP, nullable=False),
@@ -113,6 +117,22 @@ DUPLICATES = _with_version(
         ]
     ),
     "duplicates",
+)
+
+#: How many copies each story gained in each run: append-only, one row per story and run
+#: that added copies to it. A story's current cluster size is 1 + sum(copies_added) over its
+#: rows (a story with no row has no copies: size 1); ``cluster_size`` is that size as of the
+#: row's run, so max(cluster_size) gives the same.
+CLUSTERS = _with_version(
+    pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),  # the story's canonical article
+            pa.field("copies_added", pa.int64(), nullable=False),
+            pa.field("cluster_size", pa.int64(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "clusters",
 )
 
 REJECTS = _with_version(
@@ -191,4 +211,11 @@ RUNS = _with_version(
 )
 
 #: The tables whose schema does not depend on a run's settings (signatures: on num_perm).
-FIXED_SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "rejects": REJECTS, "inputs": INPUTS, "runs": RUNS}
+FIXED_SCHEMAS = {
+    "articles": ARTICLES,
+    "duplicates": DUPLICATES,
+    "clusters": CLUSTERS,
+    "rejects": REJECTS,
+    "inputs": INPUTS,
+    "runs": RUNS,
+}

@@ -11,7 +11,6 @@ from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from storage.schema import ARTICLES, DUPLICATES, REJECTS, Document, Reject
 
@@ -101,12 +100,3 @@ def duplicate_rows(
     table = table.append_column("similarity", pa.array(similarities, pa.float64()))
     table = table.append_column("method", pa.array(methods, pa.string()))
     return table.select(DUPLICATES.names).cast(DUPLICATES)
-
-
-def with_cluster_sizes(articles: pa.Table, added: dict[str, int]) -> pa.Table:
-    """``articles`` with ``cluster_size`` raised by ``added[article_id]`` copies."""
-    ids = articles.column("article_id").to_pylist()
-    increments = pa.array([added.get(i, 0) for i in ids], pa.int64())
-    sizes = pc.add(articles.column("cluster_size"), increments)
-    index = articles.schema.get_field_index("cluster_size")
-    return articles.set_column(index, articles.schema.field(index), sizes)

@@ -505,29 +505,37 @@ def test_a_worker_killed_mid_run_is_one_line_and_a_rerun_completes(tmp_path, lon
 
 def _rewrite_as_version_1(output: Path) -> None:
     """Make an output look as newsdedup wrote it before schema version 2: no language and
-    extraction columns in articles and duplicates, version "1" in the files and the manifest."""
+    extraction columns in articles and duplicates, no clusters/, version "1" in the files and
+    the manifest."""
     import pyarrow.parquet as pq
 
     for path in [*output.glob("articles/**/*.parquet"), *output.glob("duplicates/**/*.parquet")]:
         table = pq.read_table(path).drop_columns(["language", "extraction"])
         metadata = {**table.schema.metadata, b"newsdedup.schema_version": b"1"}
         pq.write_table(table.replace_schema_metadata(metadata), path)
+    shutil.rmtree(output / "clusters")
     manifest = json.loads((output / "_manifest.json").read_text())
     manifest["schema_version"] = "1"
+    del manifest["files"]["clusters"]
     (output / "_manifest.json").write_text(json.dumps(manifest))
 
 
-def test_an_output_of_schema_version_1_is_read_and_upgraded_by_the_next_ingest(tmp_path):
+def test_an_output_of_schema_version_1_is_refused_by_stats_and_upgraded_by_the_next_ingest(tmp_path):
     import pyarrow.parquet as pq
 
     out = tmp_path / "out"
     assert newsdedup("ingest", str(SEEDS), "--output", str(out), "--quiet").returncode == 0
     _rewrite_as_version_1(out)
     stats = newsdedup("stats", str(out), "--json")
-    assert stats.returncode == 0, stats.stderr
+    assert stats.returncode == 2 and stats.stderr.endswith(
+        f"upgrade it in place, once, with: newsdedup upgrade {out}\n"
+    )
     result = newsdedup("ingest", str(SEEDS), "--output", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert json.loads((out / "_manifest.json").read_text())["schema_version"] == "2"
+    assert json.loads((out / "_manifest.json").read_text())["schema_version"] == "3"
+    stats = newsdedup("stats", str(out), "--json")
+    assert stats.returncode == 0, stats.stderr
+    assert [c["cluster_size"] for c in json.loads(stats.stdout)["largest_clusters"]] == [2]  # 000 and its copy 007
     for path in out.glob("articles/**/*.parquet"):
         assert {"language", "extraction"} <= set(pq.read_schema(path).names)
 

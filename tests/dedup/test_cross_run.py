@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pyarrow.dataset as ds
 
+from storage.clusters import cluster_sizes
+from storage.dataset import Dataset
 from tests.dedup.stories import LIBRARY, LIBRARY_TITLE, TRAM, TRAM_TITLE, syndicated, text_dump, write
 
 
@@ -29,7 +31,9 @@ def test_a_copy_in_a_later_run_joins_the_stored_story(run_ingest, tmp_path):
     assert (second["articles"], second["duplicates"]) == (1, 1)
     articles = {a["source_path"]: a for a in table(output, "articles")}
     assert set(articles) == {"courier/tram.txt", "courier/library.txt"}
-    assert articles["courier/tram.txt"]["cluster_size"] == 2
+    # The stored article is left as written (size 1 then); its story's growth is in clusters/.
+    assert articles["courier/tram.txt"]["cluster_size"] == 1
+    assert cluster_sizes(Dataset.for_reading(str(output))) == {articles["courier/tram.txt"]["article_id"]: 2}
     (duplicate,) = table(output, "duplicates")
     assert duplicate["source_path"] == "globe/tram.txt"
     assert duplicate["canonical_id"] == articles["courier/tram.txt"]["article_id"]

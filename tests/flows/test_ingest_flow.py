@@ -133,7 +133,14 @@ def test_rerun_adds_nothing_and_later_copies_join_stored_stories(run_ingest, tmp
     assert (third["articles"], third["duplicates"], third["files_unchanged"], third["skipped_known"]) == (1, 1, 1, 1)
     articles = {a["source_path"]: a for a in rows(output, "articles")}
     assert set(articles) == {"ferry.txt", "orchard.txt"}
-    assert articles["ferry.txt"]["cluster_size"] == 2  # the stored article's row was updated
+    # The stored article's file is not rewritten: its story's new size is a clusters/ row.
+    assert articles["ferry.txt"]["cluster_size"] == 1
+    (grown,) = read(output, "clusters").to_pylist()
+    assert (grown["article_id"], grown["copies_added"], grown["cluster_size"]) == (
+        articles["ferry.txt"]["article_id"],
+        1,
+        2,
+    )
     (duplicate,) = rows(output, "duplicates")
     assert duplicate["canonical_id"] == articles["ferry.txt"]["article_id"]
     assert duplicate["source_path"] == "ferry-syndicated.txt"

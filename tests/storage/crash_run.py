@@ -8,12 +8,18 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from dedup.stage import load_stored_stories
+from newsdedup.commit import RunSummary
 from newsdedup.config import IngestConfig
-from newsdedup.pipeline import batches, commit_batches, place_batches, select_changed_inputs, stage_batch
+from newsdedup.pipeline import (
+    batches,
+    commit_batches,
+    place_batches,
+    select_changed_inputs,
+    stage_batch,
+    stored_for_run,
+)
 from newsdedup.workers import WorkerPool
 from parsers.discover import discover_inputs
-from storage.commit import RunSummary
 from storage.dataset import Dataset
 
 
@@ -24,11 +30,11 @@ def ingest(inputs: list[str], output: str, pool: WorkerPool | None = None, worke
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S%f}"
     with Dataset.open(output) as dataset:
-        stored = load_stored_stories(dataset, config.dedup)
         files, unchanged = select_changed_inputs(dataset, discover_inputs(inputs))
         staging = dataset.staging_dir(run_id)
         staged = [stage_batch(b, n, staging, run_id, started, config) for n, b in enumerate(batches(files, 2))]
         pool = pool or WorkerPool()
+        stored = stored_for_run(dataset, staged, config, staging)
         placed = place_batches(staged, stored, config, staging, pool)
         summary = RunSummary(run_id, output, files_read=len(files), files_unchanged=unchanged)
         return commit_batches(dataset, summary, staged, placed, stored, files, inputs, config, started, pool)

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from benchmarks.synthetic import generate
+from newsdedup import commit
+from newsdedup.commit import MAX_FILE_ROWS, MIN_WRITE_TASK_ROWS, write_groups
 from newsdedup.workers import WorkerPool
-from storage import commit
-from storage.commit import MAX_FILE_ROWS, MIN_WRITE_TASK_ROWS, write_groups
 from storage.dataset import Dataset
 from tests.conftest import SEEDS
 from tests.fixtures.pages import FERRY, FERRY_TITLE, ORCHARD, ORCHARD_TITLE, text_dump

@@ -1,4 +1,10 @@
-"""Write a run's decisions into the dataset, in one transaction."""
+"""Write a run's decisions into the dataset, in one transaction.
+
+The run-level orchestration of the write (which rows go to which table, cluster sizes,
+rejects, the input ledger and the run's row); ``storage`` below it knows only files and
+commits, nothing of dedup or parsing. Every table only gains files: a story that gains
+copies gets a ``clusters/`` row, its article's file is left as it is.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,10 @@ from dedup.partitioned import KNOWN, TaskMap
 from dedup.signatures import SignatureSettings
 from parsers.discover import InputFile, other_types_line, printable_path
 from storage import fs
+from storage.clusters import cluster_sizes
 from storage.dataset import Dataset, PendingNames, RollingWriter
-from storage.schema import ARTICLES, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
-from storage.tables import article_rows, duplicate_rows, with_cluster_sizes
+from storage.schema import ARTICLES, CLUSTERS, DUPLICATES, INPUTS, REJECTS, RUNS, signatures_schema
+from storage.tables import article_rows, duplicate_rows
 
 
 @dataclass
@@ -64,19 +71,18 @@ def _cluster_growth(decisions: Sequence[pa.Table]) -> Counter[str]:
     return growth
 
 
-def _stored_cluster_sizes(dataset: Dataset, transaction, growth: Counter[str]) -> dict[str, int]:
-    """Rewrite committed article files whose stories gained copies; return their new sizes."""
-    sizes: dict[str, int] = {}
-    for relative, path in zip(dataset.manifest.files["articles"], dataset.files("articles"), strict=True):
-        ids = fs.read_parquet(path, ["article_id"])["article_id"]
-        if not pc.any(pc.is_in(ids, pa.array(list(growth), pa.string()))).as_py():
-            continue
-        table = with_cluster_sizes(fs.read_parquet(path), growth)
-        transaction.replace("articles", relative, table)
-        for article_id, size in zip(table["article_id"].to_pylist(), table["cluster_size"].to_pylist(), strict=True):
-            if article_id in growth:
-                sizes[article_id] = size
-    return sizes
+def _clusters_rows(growth: Counter[str], sizes: dict[str, int], run_id: str) -> pa.Table:
+    """This run's ``clusters/`` rows: copies added to each story, and its size after the run."""
+    ids = sorted(growth)
+    return pa.table(
+        {
+            "article_id": ids,
+            "copies_added": [growth[i] for i in ids],
+            "cluster_size": [sizes[i] for i in ids],
+            "run_id": [run_id] * len(ids),
+        },
+        schema=CLUSTERS,
+    )
 
 
 #: A task of the final write gets at least this many staged rows (unless the run has fewer):
@@ -214,9 +220,9 @@ def commit_run(
     day = started_at.strftime("%Y-%m-%d")
     transaction = dataset.transaction()
     growth = _cluster_growth(decisions)
-    final_sizes = _stored_cluster_sizes(dataset, transaction, growth) if dataset.manifest.files["articles"] else {}
-    for canonical, added in growth.items():
-        final_sizes.setdefault(canonical, 1 + added)
+    # Committed files are never rewritten: a stored story's new size is a clusters/ row.
+    stored_size = cluster_sizes(dataset, list(growth))
+    final_sizes = {canonical: added + stored_size.get(canonical, 1) for canonical, added in growth.items()}
 
     sig_schema = signatures_schema(signature_settings.num_perm).with_metadata(
         {**signatures_schema(signature_settings.num_perm).metadata, **signature_settings.as_metadata()}
@@ -269,6 +275,8 @@ def commit_run(
         rejects.write(table)
     for name in rejects.close(empty_file=not dataset.manifest.files["rejects"]):
         transaction.add("rejects", name)
+    if growth or not dataset.manifest.files["clusters"]:  # (an empty first file: readers find the schema)
+        transaction.write("clusters", f"clusters/part-{run_id}.parquet", _clusters_rows(growth, final_sizes, run_id))
     summary.articles = sum(group.rows["articles"] for group in written)
     summary.duplicates = sum(group.rows["duplicates"] for group in written)
     summary.rejects = rejects.rows
