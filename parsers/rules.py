@@ -179,7 +179,13 @@ LIST_HEADING = re.compile(
     r"^(?:tags|topics|related(?: stories| articles| content| coverage| links)?|more (?:stories|news|"
     r"headlines|from|on)\b.{0,40}|top (?:stories|news)|most (?:viewed|popular|read|shared|e-?mailed|"
     r"commented)\b.{0,30}|latest (?:news|stories|headlines)\b.{0,40}|recommended(?: for you)?"
-    r"|you (?:may|might) also like|editors?'? picks|see also|also on \S+)\s*:?$",
+    r"|you (?:may|might) also (?:like|enjoy)|editors?'? picks|see also|also on \S+"
+    # Furniture boxes of 2020s pages: tag lines, sponsored and partner blocks, "read next" lists.
+    r"|filed under\b.*|sponsored(?: content| posts?| links?| stories| features| by\b.{0,40})?"
+    r"|promoted(?: content| stories| links)?|(?:partner|paid|branded) content|around the web"
+    r"|people (?:who read this|also read)\b.{0,40}|(?:don'?t|do not) miss(?: this)?|in case you missed it"
+    r"|(?:read|watch|up) next|what to read next|more (?:for|to explore|like this|in)\b.{0,40}"
+    r"|(?:trending|popular)(?: now| stories| news| articles| today)?|suggested (?:for you|reading|stories))\s*:?$",
     re.I,
 )
 #: Score lost at such a heading (a box of links inside an article costs less than the
@@ -191,6 +197,41 @@ SPECIAL_LINE = re.compile(
     f"(?P<comments>^(?:{_COMMENT_OPENERS})$)|(?P<heading>{LIST_HEADING.pattern})|(?P<utility>{UTILITY_LINE.pattern})",
     re.I,
 )
+#: A sponsored label glued to the teaser it heads ("SponsoredThe 9 best cities ...", "Sponsored by
+#: Acme", "Promoted: ..."): a paid link, whatever follows.
+SPONSORED_LINE = re.compile(
+    r"^(?:[Ss]ponsored|SPONSORED|[Pp]romoted|PROMOTED|[Pp]aid [Pp]ost|[Pp]artner [Cc]ontent)"
+    r"(?:[A-Z\"“‘]|\s*[:|·•–-]\s*\S|\s+by\s+\S)"
+)
+#: How old a teaser is ("2H ago", "3 hours ago", "5 min ago"): stamps of feed items, never article text.
+TIME_AGO_LINE = re.compile(
+    r"^(?:updated |posted )?\d+\s?(?:[smhdw]|mins?|minutes?|hrs?|hours?|days?|weeks?|months?)\.? ago\b.{0,30}$", re.I
+)
+#: Prose that asks the reader to sign up, log in, subscribe or donate, or that explains cookies:
+#: registration prompts and consent notices are written as sentences, but are not the article.
+PROMPT_TEXT = re.compile(
+    r"\bsign up (?:for|to)\b.{0,80}\b(?:newsletter|inbox|e-?mails?)\b|delivered (?:straight |directly |right )?"
+    r"to your inbox|unsubscribe at any time|\b(?:create|register for) (?:a |an |your )?(?:free )?account\b"
+    r"|\blog ?in to (?:leave a )?comment|already (?:a subscriber|have an account)|subscribers can gift"
+    r"|support (?:our|independent|quality) (?:journalism|newsroom|reporting)|(?:contribut|donat)\w* as little as"
+    r"|\bcookies?\b.{0,120}\b(?:your browser|your device|personal (?:data|information)|opt[- ]out|consent)"
+    r"|do not sell (?:or share )?my personal",
+    re.I,
+)
+#: Longest block ``PROMPT_TEXT`` condemns (a long paragraph that mentions a newsletter is a story's).
+PROMPT_MAX_WORDS = 60
+#: A teaser card: an image placeholder glued before its headline ("[79186] She pours ...",
+#: "[missing-im]The 10 most ..."): a placeholder name is one token with a digit, a mark or no capital.
+CARD_START = re.compile(r"^(?:\[(?=[^\]\s]*(?:\d|[-_.:]|^[a-z]))[^\]\s]{4,}\]\s*)+\w")
+#: Cards are a teaser list when another card sits within this many blocks (2005 pages glue
+#: single images to article lines; a feed repeats cards).
+CARD_NEIGHBOUR_BLOCKS = 2
+#: A teaser list: headlines (title-shaped blocks) each followed by at most ``TEASER_GAP_BLOCKS``
+#: blocks of ``TEASER_SUMMARY_WORDS`` words or fewer (a one-line summary, a byline, a stamp), at
+#: least ``TEASER_MIN_ITEMS`` in a row. An article's subheads head longer stretches of text.
+TEASER_MIN_ITEMS = 3
+TEASER_GAP_BLOCKS = 2
+TEASER_SUMMARY_WORDS = 25
 #: Time-stamped list items: "Yesterday at 9:59 p.m. Reports: ...", "4/7/2017 at 5:36 p.m. ...".
 TIMESTAMPED = re.compile(r"^(?:yesterday|today|\d{1,2}/\d{1,2}/\d{2,4})\b.{0,12}\d{1,2}:\d{2}", re.I)
 #: Share of capitalised words above which an unpunctuated short block is a headline.
@@ -198,6 +239,23 @@ HEADLINE_CAPS_SHARE = 0.7
 #: A stretch of furniture scoring below minus this ends a body run (share bars, comment
 #: forms and related-story lists between an article and its comments).
 BODY_BREAK_SCORE = 150
+#: A stretch of furniture scoring below minus this splits a body run into segments whose
+#: topics are compared (``text_dump.story_end``): an ad slot, a share bar, a "More on" box.
+TOPIC_BREAK_SCORE = 30
+#: Words of prose from the body's start that set the story's terms, whatever breaks them.
+TOPIC_SEED_WORDS = 60
+#: Share of a segment's terms the story's terms must hold for the segment to be the story's
+#: (paragraphs of one story share names and topic words; a next story or teaser list few).
+TOPIC_MIN_OVERLAP = 0.12
+#: A segment's overlap is divided by at least this many terms (a short box shares few).
+TOPIC_MIN_TERMS = 8
+#: Words of unrelated segments after the story's last one that end it (an inserted box is
+#: short; a next story or a teaser list is long).
+TOPIC_MAX_SKIP_WORDS = 60
+#: Terms are words cut to this many letters ("killed"/"killing") ...
+TOPIC_WORD_PREFIX = 5
+#: ... of at least this many letters.
+TOPIC_MIN_WORD_CHARS = 3
 #: How a headline never ends: a sentence stop, list punctuation, a link arrow "»", an image
 #: marker "*", a truncated teaser "…", a caption's photo credit "(Lisa Mascaro)".
 TITLE_BAD_ENDINGS = (".", ",", ":", ";", "»", "|", "-", "*", "…", ")")

@@ -309,6 +309,10 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
         return True
     if " | " in stripped and rules.PIPE_MENU.match(stripped):
         return True
+    if (first in "SPsp" and rules.SPONSORED_LINE.match(stripped)) or (
+        first.isdigit() and rules.TIME_AGO_LINE.match(stripped)
+    ):
+        return True
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
@@ -656,6 +660,7 @@ def _text_class(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
+        or (size <= rules.PROMPT_MAX_WORDS and rules.PROMPT_TEXT.search(text))
     ):
         return "bad", size, None
     words = _text_words(text)
@@ -688,6 +693,7 @@ def _text_class_in(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
+        or (size <= rules.PROMPT_MAX_WORDS and rules.PROMPT_TEXT.search(text))
     ):
         return "bad", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
@@ -832,6 +838,13 @@ def score_blocks(
         if block.text in seen:
             classes[index] = "bad"
         seen.add(block.text)
+    # Teaser cards (an image placeholder glued to a headline) in a row are a teaser list.
+    cards = [i for i, b in enumerate(blocks) if not b.chrome and b.text[0] == "[" and rules.CARD_START.match(b.text)]
+    for before, after in itertools.pairwise(cards):
+        if after - before <= rules.CARD_NEIGHBOUR_BLOCKS:
+            classes[before] = classes[after] = "bad"
+    for index in _teaser_list_blocks(blocks, classes, decided):
+        classes[index] = "bad"
     # Context (jusText): a short block between two good blocks is article text (subheads,
     # one-line paragraphs); between bad ones it is furniture.
     resolved = list(classes)
@@ -858,6 +871,41 @@ def score_blocks(
         else:
             block.score = -size * rules.BAD_WORD_WEIGHT - rules.SHORT_BLOCK_PENALTY
     return resolved
+
+
+def _teaser_list_blocks(blocks: list[Block], classes: list[str], decided: list[tuple[str, int, object]]) -> list[int]:
+    """Indices of the blocks of teaser lists: ``TEASER_MIN_ITEMS`` or more title-shaped blocks
+    (headlines) in a row, each followed by the same number (at most ``TEASER_GAP_BLOCKS``) of
+    short blocks (a one-line summary, a byline, "2H ago") before the next headline: a feed
+    repeats one item's shape, an article's headline, captions and subheads do not. Furniture
+    lines between them do not count."""
+    marked: list[int] = []
+    heads: list[int] = []  # positions (in ``kept``) of the current run's headlines
+    kept: list[int] = []  # the non-furniture blocks
+
+    def close() -> None:
+        if len(heads) >= rules.TEASER_MIN_ITEMS:
+            step = heads[1] - heads[0]
+            end = min(heads[-1] + step, len(kept))
+            marked.extend(kept[heads[0] : end])
+
+    for index, block in enumerate(blocks):
+        if block.chrome:
+            continue
+        kept.append(index)
+        here = len(kept) - 1
+        size = decided[index][1]
+        if classes[index] != "good" and size >= rules.TITLE_WORDS[0] and _looks_like_title(normalise_line(block.text)):
+            gap = here - heads[-1] if heads else 0
+            if heads and (gap - 1 > rules.TEASER_GAP_BLOCKS or (len(heads) > 1 and gap != heads[1] - heads[0])):
+                close()
+                heads = []
+            heads.append(here)
+        elif size > rules.TEASER_SUMMARY_WORDS or (heads and here - heads[-1] > rules.TEASER_GAP_BLOCKS):
+            close()
+            heads = []
+    close()
+    return marked
 
 
 def _nearest_decided(classes: list[str]) -> list[str | None]:
@@ -1257,6 +1305,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     title, title_index, section = find_title_and_section(lines, blocks, classes, span, template_lines)
     if title_index is not None and title_index >= first:
         first = title_index + 1
+    last = story_end(blocks, classes, first, last, title, meter)
     body_start = blocks[min(first, last)].first_line
     kept = [
         b
@@ -1277,6 +1326,85 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
         published=find_date(near),
         language=meter.language,
     )
+
+
+def _topic_terms(text: str, words: list[str] | None, meter: ProseMeter) -> set[str]:
+    """The terms a stretch of prose is about: its content words (not the stoplist's, not
+    numbers) cut to ``TOPIC_WORD_PREFIX`` letters, or, in a script without spaces, its pairs
+    of characters."""
+    if meter.unspaced and not text.isascii():
+        pairs = _unspaced_bigrams(text)
+        if pairs:
+            return pairs
+    stop = meter.stopwords or rules.STOPWORDS
+    size = rules.TOPIC_WORD_PREFIX
+    if words is None:
+        words = _text_words(text)
+    return {w[:size] for w in words if len(w) >= rules.TOPIC_MIN_WORD_CHARS and w not in stop and not w.isdigit()}
+
+
+def story_end(
+    blocks: list[Block], classes: list[str], first: int, last: int, title: str | None, meter: ProseMeter
+) -> int:
+    """Index of the body's last block once the run is cut where its topic changes.
+
+    A body run found by score may carry on past the story's end into a next story (pages
+    that scroll on), a teaser list or an author's box: prose, but about something else. The
+    run is cut into segments at stretches of furniture (scoring under ``-TOPIC_BREAK_SCORE``);
+    the first segment (with the headline) sets the story's terms (``_topic_terms``), and a
+    later segment belongs to the story when at least ``TOPIC_MIN_OVERLAP`` of its terms are
+    the story's so far. Segments that do not are left out, and once more than
+    ``TOPIC_MAX_SKIP_WORDS`` words of them follow the story's last segment, the story has
+    ended: the run ends at its last related segment.
+    """
+    if first >= last:
+        return last
+    # Segments: (start, end) of stretches between furniture gaps.
+    segments: list[tuple[int, int]] = []
+    start, gap, end = first, 0.0, first
+    for index in range(first, last + 1):
+        score = blocks[index].score
+        if score > 0:
+            if gap < -rules.TOPIC_BREAK_SCORE and index > start:
+                segments.append((start, end))
+                start = index
+            gap = 0.0
+            end = index
+        else:
+            gap += score
+    segments.append((start, end))
+    if len(segments) == 1:
+        return last
+
+    def prose_of(seg: tuple[int, int]) -> tuple[set[str], int]:
+        terms: set[str] = set()
+        size = 0
+        for index in range(seg[0], seg[1] + 1):
+            if classes[index] in ("good", "near") and not blocks[index].chrome:
+                block = blocks[index]
+                terms |= _topic_terms(block.text, block.words, meter)
+                size += max(int(block.score), 1)
+        return terms, size
+
+    story = _topic_terms(title, None, meter) if title else set()
+    story_last, story_words, skipped = first, 0, 0
+    for seg in segments:
+        terms, size = prose_of(seg)
+        if not terms:
+            continue
+        if story_words < rules.TOPIC_SEED_WORDS:  # the story's opening sets its terms
+            story |= terms
+            story_last, story_words = seg[1], story_words + size
+            continue
+        overlap = len(terms & story) / max(min(len(terms), len(story)), rules.TOPIC_MIN_TERMS)
+        if overlap >= rules.TOPIC_MIN_OVERLAP:
+            story |= terms
+            story_last, story_words, skipped = seg[1], story_words + size, 0
+        else:
+            skipped += size
+            if skipped > rules.TOPIC_MAX_SKIP_WORDS:
+                break
+    return story_last
 
 
 def template_lines(documents: Iterable[str]) -> frozenset[str]:
