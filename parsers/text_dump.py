@@ -969,6 +969,7 @@ def _title_shape(line: str) -> bool:
         and (not line.endswith(rules.TITLE_BAD_ENDINGS) or rules.TITLE_ABBREVIATION_END.search(line) is not None)
         and "|" not in line
         and not line.startswith(("(", "["))
+        and not (line[0].isdigit() and rules.TITLE_LIST_ITEM.match(line))
         and not rules.BREADCRUMB.match(line)
         and not rules.BYLINE.match(line)
         and not rules.WIRE_CREDIT.search(line)
