@@ -1077,6 +1077,8 @@ def _title_score(line: str, distance: int, following: _ProseWords) -> float:
         # Share of the line's words found below, damped for lines of one or two content words
         # (a fragment like "says Mr Jobs" matches fully by chance).
         overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
+    if overlap < rules.TITLE_MIN_OVERLAP:
+        return -1.0  # written like a headline, but not about this text (another story's, a menu)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
