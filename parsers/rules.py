@@ -173,6 +173,34 @@ COMMENTS_START = re.compile(rf"^(?:{_COMMENT_OPENERS}|{_COMMENT_NOTICES})$", re.
 #: lines holding ``COMMENT_WORD`` (every notice does).
 COMMENT_NOTICE = re.compile(rf"^(?:{_COMMENT_NOTICES})$", re.I)
 COMMENT_WORD = re.compile("comment", re.I)
+#: Of those, the ones that open the thread itself (a comment form, "Join the conversation", a
+#: comment's "NAME on DATE said:" header): a bare "Comments" or "7 Comments" is a link of a
+#: share bar, often above the article.
+THREAD_START = re.compile(
+    r"^(?:(?:post|add|leave|write) (?:a |your )?(?:comment|reply)\b|join the (?:conversation|discussion)\b"
+    r"|comments are (?:filtered|moderated)|.*\bto comment\.?$|comment now\b|your comment:?$|comments? \(required\))",
+    re.I,
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_STAMP = (
+    rf"(?:{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    r"|\d{4}-\d{2}-\d{2})(?:,? (?:at|@|-) \d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?"
+)
+_COMMENTER = (
+    r"(?:\[[^\]]*\]\s*)?(?!(?:published|updated|posted|last|modified|first|by|on)\b)[\w.'’@-]+(?: [\w.'’@-]+){0,3}"
+)
+#: The header of a reader's comment: "suz December 21, 2023 at 1:24 pm", "Ann on May 2, 2023
+#: said:", "bit_user said:" (an avatar placeholder may lead). Only a page with
+#: ``COMMENT_HEADER_MIN`` of them has a thread: one such line may be a dateline.
+COMMENT_HEADER = re.compile(
+    rf"^{_COMMENTER}(?: on| says:?| said:?| wrote:?)? {_STAMP}(?: (?:said|says|wrote):?)?$"
+    rf"|^{_COMMENTER} (?:said|says|wrote):$",
+    re.I,
+)
+COMMENT_HEADER_MIN = 2
+#: Score (prose words) a run before a comment section's opener needs to be the story: the
+#: comments after it are then never the body, however long the thread.
+STORY_BEFORE_COMMENTS_SCORE = 40
 #: Headings of the link lists that follow an article ("Tags:", "Top Stories", "More from
 #: Business", "Most Viewed Stories", "You may also like"): the article has ended.
 LIST_HEADING = re.compile(

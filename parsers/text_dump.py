@@ -919,16 +919,44 @@ def _nearest_decided(classes: list[str]) -> list[str | None]:
     return nearest
 
 
+def mark_comment_headers(blocks: list[Block]) -> None:
+    """Make the headers of readers' comments ("NAME on DATE said:", ``COMMENT_HEADER``)
+    furniture and comment-thread openers (``barrier``), when the page has at least
+    ``COMMENT_HEADER_MIN`` of them: a thread's prose is then never taken for the story."""
+    headers = [
+        b
+        for b in blocks
+        if not b.chrome and b.line_count == 1 and len(b.text) <= rules.HEADING_MAX_CHARS and _may_be_header(b.text)
+    ]
+    if len(headers) >= rules.COMMENT_HEADER_MIN:
+        for block in headers:
+            block.chrome = block.barrier = True
+
+
+def _may_be_header(text: str) -> bool:
+    """``COMMENT_HEADER`` matches ``text`` (tested only on lines ending as a header does: a digit,
+    "m", "M" or a colon)."""
+    return text[-1] in "0123456789mM.:" and rules.COMMENT_HEADER.match(text) is not None
+
+
 def body_span(blocks: list[Block]) -> tuple[int, int] | None:
     """Indices (first, last) of the run of blocks with the highest total score (Kadane),
     where a stretch of furniture scoring below ``-BODY_BREAK_SCORE`` ends a run outright
-    (a comment section or a related-stories box after the article is not the article)."""
+    (a comment section or a related-stories box after the article is not the article), and
+    a comment form or thread (``THREAD_START``) ends the search once a run before it scored
+    ``STORY_BEFORE_COMMENTS_SCORE``: a long thread does not outscore a short story."""
     best: tuple[int, int] | None = None
     best_total = 0.0
     total = 0.0
     start = 0
     gap = 0.0  # score of the non-positive stretch since the last positive block
     for index, block in enumerate(blocks):
+        if (
+            block.barrier
+            and best_total >= rules.STORY_BEFORE_COMMENTS_SCORE
+            and (rules.THREAD_START.match(block.text) or _may_be_header(block.text))
+        ):
+            break  # readers' comments follow a story: however long, they are not the article
         gap = gap + block.score if block.score <= 0 else 0.0
         if total <= 0 or gap < -rules.BODY_BREAK_SCORE or block.barrier:
             total, start, gap = 0.0, index, min(gap, 0.0) if block.score <= 0 else 0.0
@@ -1299,6 +1327,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
     # Without ASCII control spaces in the page, single spaces split every block's words.
     single_spaced = all(c not in _CONTROL_SPACES for c in dump.odd_spaces)
+    mark_comment_headers(blocks)
     meter = page_meter(blocks)
     classes = score_blocks(blocks, ascii_captions, single_spaced, meter)
     span = body_span(blocks)
