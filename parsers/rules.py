@@ -246,6 +246,11 @@ PROMPT_TEXT = re.compile(
     r"|do not sell (?:or share )?my personal",
     re.I,
 )
+#: Lowercase words every ``PROMPT_TEXT`` match holds (a fast pre-filter).
+PROMPT_KEYWORDS = (
+    "sign up", "inbox", "unsubscribe", "account", "comment", "already", "subscriber", "support ", "as little as",
+    "cookie", "do not sell",
+)  # fmt: skip
 #: Longest block ``PROMPT_TEXT`` condemns (a long paragraph that mentions a newsletter is a story's).
 PROMPT_MAX_WORDS = 60
 #: A teaser card: an image placeholder glued before its headline ("[79186] She pours ...",

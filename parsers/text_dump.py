@@ -660,7 +660,7 @@ def _text_class(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
-        or (size <= rules.PROMPT_MAX_WORDS and rules.PROMPT_TEXT.search(text))
+        or (size <= rules.PROMPT_MAX_WORDS and _is_prompt(text))
     ):
         return "bad", size, None
     words = _text_words(text)
@@ -678,6 +678,15 @@ def _text_class(
     return "near", size, words
 
 
+def _is_prompt(text: str) -> bool:
+    """``PROMPT_TEXT`` is in ``text`` (searched only when one of its key words is)."""
+    lower = text.lower()
+    for keyword in rules.PROMPT_KEYWORDS:  # noqa: SIM110 (a loop: faster than any() here)
+        if keyword in lower:
+            return rules.PROMPT_TEXT.search(text) is not None
+    return False
+
+
 def _text_class_in(
     text: str, meter: ProseMeter, caption_keywords: tuple[str, ...]
 ) -> tuple[str, int, list[str] | None]:
@@ -693,7 +702,7 @@ def _text_class_in(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
-        or (size <= rules.PROMPT_MAX_WORDS and rules.PROMPT_TEXT.search(text))
+        or (size <= rules.PROMPT_MAX_WORDS and _is_prompt(text))
     ):
         return "bad", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
@@ -753,7 +762,7 @@ def page_meter(blocks: Sequence[Block]) -> ProseMeter:
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
 #: pages: three in four blocks of the dev dumps were seen before. Their classes are remembered.
 _REPEATED_BLOCK_CHARS = 300
-_short_classes = _Memo(1 << 15)
+_short_classes = _Memo(1 << 16)
 
 
 def _short_text_class(
@@ -895,7 +904,14 @@ def _teaser_list_blocks(blocks: list[Block], classes: list[str], decided: list[t
         kept.append(index)
         here = len(kept) - 1
         size = decided[index][1]
-        if classes[index] != "good" and size >= rules.TITLE_WORDS[0] and _looks_like_title(normalise_line(block.text)):
+        if (
+            classes[index] != "good"
+            and rules.TITLE_WORDS[0] <= size <= rules.TITLE_WORDS[1]
+            and block.line_count <= rules.TITLE_MAX_LINES
+            and not block.text.endswith(rules.TITLE_BAD_ENDINGS)  # (the cheap parts of the test first)
+            and not block.text[0].islower()
+            and _looks_like_title(block.text)
+        ):
             gap = here - heads[-1] if heads else 0
             if heads and (gap - 1 > rules.TEASER_GAP_BLOCKS or (len(heads) > 1 and gap != heads[1] - heads[0])):
                 close()
@@ -972,7 +988,7 @@ def body_span(blocks: list[Block]) -> tuple[int, int] | None:
 
 
 #: Menu entries and teasers recur across a batch's pages: their headline shapes are remembered.
-_title_shapes = _Memo(1 << 14)
+_title_shapes = _Memo(1 << 16)
 
 
 def _looks_like_title(line: str) -> bool:
