@@ -62,6 +62,8 @@ class Block:
     bullet: bool = False
     #: Starts a comment section: a body run never continues past it.
     barrier: bool = False
+    #: A link list's heading ("More on Politics:"): what follows is another story or a list.
+    heading: bool = False
     score: float = 0.0
     #: Lowercase words of ``text`` (``_WORD``) once scoring has read them, for the headline
     #: search to reuse (None: not read, as for blocks too short to judge alone, or not kept).
@@ -565,7 +567,7 @@ def _split_normalised(
         elif shape == _COMMENTS:
             blocks.append(Block(line, number, 1, True, barrier=True))
         else:  # a link-list heading
-            blocks.append(Block(line, number, 1, True, score=-rules.LIST_HEADING_PENALTY))
+            blocks.append(Block(line, number, 1, True, heading=True, score=-rules.LIST_HEADING_PENALTY))
     if run_start < len(stripped_lines):
         _add_paragraphs(blocks, stripped_lines, run_start, len(stripped_lines))
     return blocks
@@ -1398,10 +1400,12 @@ def story_end(
 
     A body run found by score may carry on past the story's end into a next story (pages
     that scroll on), a teaser list or an author's box: prose, but about something else. The
-    run is cut into segments at stretches of furniture (scoring under ``-TOPIC_BREAK_SCORE``);
-    the first segment (with the headline) sets the story's terms (``_topic_terms``), and a
-    later segment belongs to the story when at least ``TOPIC_MIN_OVERLAP`` of its terms are
-    the story's so far. Segments that do not are left out, and once more than
+    run is cut into segments at stretches of furniture (scoring under ``-TOPIC_BREAK_SCORE``,
+    or holding a link list's heading and ending on a headline); its first
+    ``TOPIC_SEED_WORDS`` words of prose (after the headline) set the story's terms
+    (``_topic_terms``), and a later segment belongs to the story when at least
+    ``TOPIC_MIN_OVERLAP`` of its terms (or of the story's, if fewer) are the story's so far.
+    Segments that do not are left out, and once more than
     ``TOPIC_MAX_SKIP_WORDS`` words of them follow the story's last segment, the story has
     ended: the run ends at its last related segment.
     """
@@ -1409,17 +1413,20 @@ def story_end(
         return last
     # Segments: (start, end) of stretches between furniture gaps.
     segments: list[tuple[int, int]] = []
-    start, gap, end = first, 0.0, first
+    start, gap, end, heading = first, 0.0, first, False
     for index in range(first, last + 1):
         score = blocks[index].score
         if score > 0:
-            if gap < -rules.TOPIC_BREAK_SCORE and index > start:
+            # (A link list's heading, then a headline: the next story of a page that scrolls on.)
+            headed = heading and not blocks[index - 1].chrome and _looks_like_title(blocks[index - 1].text)
+            if (gap < -rules.TOPIC_BREAK_SCORE or headed) and index > start:
                 segments.append((start, end))
                 start = index
-            gap = 0.0
+            gap, heading = 0.0, False
             end = index
         else:
             gap += score
+            heading = heading or blocks[index].heading
     segments.append((start, end))
     if len(segments) == 1:
         return last
