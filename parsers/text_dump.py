@@ -422,9 +422,10 @@ def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_K
     """``_line_shape`` of a line longer than ``HEADING_MAX_CHARS`` (``ascii_legal``: the
     legal-notice key words an ASCII line may hold, see ``_ascii_keywords``)."""
     first = stripped[0]
-    if first in _BULLET_STARTS or "[" in stripped:
+    if first in _BULLET_STARTS or "[" in stripped or (first in "SPsp" and rules.SPONSORED_LINE.match(stripped)):
         return _line_shape(stripped)
-    # Neither a bullet item nor a placeholder or form: furniture only if a legal notice or a rule.
+    # Neither a bullet item, a sponsored teaser nor a placeholder or form: furniture only if a
+    # legal notice or a rule.
     if _is_legal(stripped, ascii_legal if stripped.isascii() else rules.LEGAL_KEYWORDS) or (
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
@@ -535,7 +536,7 @@ def _split_normalised(
         if len(line) <= short
         # (``_long_line_shape`` of most lines of a paragraph, inlined)
         else _TEXT
-        if not ascii_legal and line.isascii() and line[0].isalnum() and "[" not in line
+        if not ascii_legal and line.isascii() and line[0].isalnum() and "[" not in line and line[0] not in "SPsp"
         else _long_line_shape(line, ascii_legal)
         for line in stripped_lines
     ]

@@ -122,6 +122,21 @@ def test_sponsored_headlines_and_filed_under_tags_are_furniture():
         assert furniture not in page.text, furniture
 
 
+def test_sponsored_labels_glued_to_their_teasers_are_furniture():
+    after = [
+        "SponsoredThe nine best cities for a weekend break that you have probably never thought of visiting.",
+        "",
+        "Sponsored by Acme Solar: homeowners in your state are switching to solar panels at no upfront cost.",
+        "",
+        "PromotedThis one simple trick could lower your electricity bill by hundreds of dollars every winter.",
+        "",
+    ]
+    page = clean_text_dump(dump(after))
+    assert_story_whole(page.text)
+    for furniture in ("weekend break", "Acme Solar", "electricity bill"):
+        assert furniture not in page.text, furniture
+
+
 def test_registration_prompts_are_not_the_story():
     after = [
         "Subscribers can gift articles to anyone",
@@ -145,7 +160,12 @@ def test_a_comment_thread_longer_than_the_story_does_not_replace_it():
     comments = [
         ("RiverWatcher", "I have lived in this county my whole life and I can tell you that the internet here has been "
          "terrible for as long as anyone can remember. The last time the state promised money for this, the "
-         "contractor laid cable along the highway and never connected a single house on our road."),
+         "contractor laid cable along the highway and never connected a single house on our road. My neighbours "
+         "pay for a satellite dish that drops out every time it rains, and the school sends the children home "
+         "with assignments that need a video call. We wrote to our representative twice and to the company "
+         "three times, and each time we were told that our road was on the list for next year. That was six "
+         "years ago. I hope this order is different, but I would like to see the map of which roads will be "
+         "connected before anybody in Montgomery takes credit for it."),
         ("suz", "It is good to see the governor finally doing something about it, but I will believe it when the "
          "technician is standing in my driveway. My children have been doing their homework in the parking "
          "lot of the public library because it is the only place in town with a signal that works."),
@@ -188,6 +208,16 @@ def test_the_headline_is_the_one_above_the_story_not_the_other_sites():
     assert page.title == HEADLINE
     assert_story_whole(page.text)
     assert "Nintendo" not in page.text
+
+
+def test_another_sites_headline_is_not_taken_for_a_copy_without_one():
+    # A copy that lost its headline, inside another site's chrome whose headline shares one word.
+    story = [*STORY, "Ivey said several providers have agreed to switch older lines to fiber by the end of 2025."]
+    before = ["GameSpot", "", "  \u2022 Reviews", "  \u2022 News", "", "Review: Nintendo Switch", "", "Share", ""]
+    text = dump([], before=before, story=story).replace(HEADLINE + "\n", "")
+    page = clean_text_dump(text)
+    assert page.title != "Review: Nintendo Switch"
+    assert_story_whole(page.text)
 
 
 def test_the_next_story_of_a_page_that_scrolls_on_is_not_this_one():
