@@ -262,6 +262,7 @@ CARD_NEIGHBOUR_BLOCKS = 2
 #: A teaser list: headlines (title-shaped blocks) each followed by at most ``TEASER_GAP_BLOCKS``
 #: blocks of ``TEASER_SUMMARY_WORDS`` words or fewer (a one-line summary, a byline, a stamp), at
 #: least ``TEASER_MIN_ITEMS`` in a row. An article's subheads head longer stretches of text.
+#: (``TEASER_SUMMARY_WORDS``: 25 over 40 on the sites of either fold, 0/2 or 1/2.)
 TEASER_MIN_ITEMS = 3
 TEASER_GAP_BLOCKS = 2
 TEASER_SUMMARY_WORDS = 25
@@ -280,7 +281,8 @@ TOPIC_SEED_WORDS = 60
 #: Share of a segment's terms (or of the story's, if fewer) the story's terms must hold for the
 #: segment to be the story's. Paragraphs of one story share 15-50% (names, topic words), a next
 #: story or teaser list under 10% (measured on the 9-site and 2023 dumps). With
-#: ``TOPIC_BREAK_SCORE`` fitted on the sites of fold 0/2 (20/0.1, 20/0.15, 30/0.12).
+#: ``TOPIC_BREAK_SCORE`` fitted on the sites of fold 0/2 (20/0.1, 20/0.15, 30/0.12; then 0, 0.05,
+#: 0.08, 0.12); fold 1/2 picks 0.12 too. Its known cost: a listicle's entries share few terms.
 TOPIC_MIN_OVERLAP = 0.12
 #: A segment's overlap is divided by at least this many terms (a short box shares few).
 TOPIC_MIN_TERMS = 8
@@ -332,13 +334,13 @@ TITLE_WORD_PREFIX = 4
 #: Headline word overlap is divided by at least this many content words: section names and
 #: captions of two or three words ("NASCAR Cup Series", "Image Credits: Bird") match fully by
 #: chance. Fitted with ``TITLE_TOPMOST_MARGIN`` on the sites of fold 0/2 of the 9-site and 2023
-#: sets (3 -> 6: title accuracy 0.72 -> 0.81 there); see docs/benchmarks.md for the other fold.
+#: sets (3 -> 6: title accuracy 0.72 -> 0.81 there); fitting on fold 1/2 picks the same values.
 TITLE_MIN_CONTENT_WORDS = 6
 #: Candidates within this much of the best headline score compete on position (topmost wins).
 TITLE_TOPMOST_MARGIN = 0.3
 #: Share of a headline's content words (``TITLE_MIN_CONTENT_WORDS`` at least) that must recur in
 #: the text below it: the capitals of a menu or of another story's headline (the chrome of the
-#: site a syndicated copy sits in) are not enough. Fitted on fold 0/2 (0, 0.17, 0.3, 0.4, 0.5).
+#: site a syndicated copy sits in) are not enough. Fitted on fold 0/2 (0, 0.17, 0.3, 0.4, 0.5); fold 1/2 picks 0.3 too.
 TITLE_MIN_OVERLAP = 0.3
 #: Below this score no line is taken as the headline (a menu item is not a headline).
 MIN_TITLE_SCORE = 0.35
