@@ -338,10 +338,13 @@ TITLE_WORD_PREFIX = 4
 TITLE_MIN_CONTENT_WORDS = 6
 #: Candidates within this much of the best headline score compete on position (topmost wins).
 TITLE_TOPMOST_MARGIN = 0.3
-#: Share of a headline's content words (``TITLE_MIN_CONTENT_WORDS`` at least) that must recur in
-#: the text below it: the capitals of a menu or of another story's headline (the chrome of the
-#: site a syndicated copy sits in) are not enough. Fitted on fold 0/2 (0, 0.17, 0.3, 0.4, 0.5); fold 1/2 picks 0.3 too.
+#: Share of a headline's content words that must recur in the text below it: the capitals of a
+#: menu or of another story's headline (the chrome of the site a syndicated copy sits in) are
+#: not enough. Fitted on fold 0/2 (0, 0.17, 0.3, 0.4, 0.5; then 0.3, 0.5 of the headline's own
+#: words); fold 1/2 picks 0.3 too.
 TITLE_MIN_OVERLAP = 0.3
+#: ... and at least this many of them (all, if it has fewer): one shared word is chance.
+TITLE_MIN_SHARED_WORDS = 2
 #: Below this score no line is taken as the headline (a menu item is not a headline).
 MIN_TITLE_SCORE = 0.35
 #: How many lines above the headline a breadcrumb (section) is looked for.

@@ -1123,9 +1123,10 @@ def _title_score(line: str, distance: int, following: _ProseWords) -> float:
             return -1.0
         # Share of the line's words found below, damped for lines of one or two content words
         # (a fragment like "says Mr Jobs" matches fully by chance).
-        overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
-    if overlap < rules.TITLE_MIN_OVERLAP:
-        return -1.0  # written like a headline, but not about this text (another story's, a menu)
+        shared = following.shared(words)
+        if shared < max(rules.TITLE_MIN_OVERLAP * len(words), min(rules.TITLE_MIN_SHARED_WORDS, len(words))):
+            return -1.0  # written like a headline, but not about this text (another story's, a menu)
+        overlap = shared / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
