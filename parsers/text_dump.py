@@ -62,6 +62,8 @@ class Block:
     bullet: bool = False
     #: Starts a comment section: a body run never continues past it.
     barrier: bool = False
+    #: A link list's heading ("More on Politics:"): what follows is another story or a list.
+    heading: bool = False
     score: float = 0.0
     #: Lowercase words of ``text`` (``_WORD``) once scoring has read them, for the headline
     #: search to reuse (None: not read, as for blocks too short to judge alone, or not kept).
@@ -309,6 +311,10 @@ def _is_chrome(stripped: str, template_lines: frozenset[str], known: bool) -> bo
         return True
     if " | " in stripped and rules.PIPE_MENU.match(stripped):
         return True
+    if (first in "SPsp" and rules.SPONSORED_LINE.match(stripped)) or (
+        first.isdigit() and rules.TIME_AGO_LINE.match(stripped)
+    ):
+        return True
     return "[" in stripped and rules.FORM_LINE.search(stripped) is not None
 
 
@@ -416,9 +422,10 @@ def _long_line_shape(stripped: str, ascii_legal: tuple[str, ...] = rules.LEGAL_K
     """``_line_shape`` of a line longer than ``HEADING_MAX_CHARS`` (``ascii_legal``: the
     legal-notice key words an ASCII line may hold, see ``_ascii_keywords``)."""
     first = stripped[0]
-    if first in _BULLET_STARTS or "[" in stripped:
+    if first in _BULLET_STARTS or "[" in stripped or (first in "SPsp" and rules.SPONSORED_LINE.match(stripped)):
         return _line_shape(stripped)
-    # Neither a bullet item nor a placeholder or form: furniture only if a legal notice or a rule.
+    # Neither a bullet item, a sponsored teaser nor a placeholder or form: furniture only if a
+    # legal notice or a rule.
     if _is_legal(stripped, ascii_legal if stripped.isascii() else rules.LEGAL_KEYWORDS) or (
         not first.isalnum() and rules.RULE_LINE.match(stripped)
     ):
@@ -529,7 +536,7 @@ def _split_normalised(
         if len(line) <= short
         # (``_long_line_shape`` of most lines of a paragraph, inlined)
         else _TEXT
-        if not ascii_legal and line.isascii() and line[0].isalnum() and "[" not in line
+        if not ascii_legal and line.isascii() and line[0].isalnum() and "[" not in line and line[0] not in "SPsp"
         else _long_line_shape(line, ascii_legal)
         for line in stripped_lines
     ]
@@ -561,7 +568,7 @@ def _split_normalised(
         elif shape == _COMMENTS:
             blocks.append(Block(line, number, 1, True, barrier=True))
         else:  # a link-list heading
-            blocks.append(Block(line, number, 1, True, score=-rules.LIST_HEADING_PENALTY))
+            blocks.append(Block(line, number, 1, True, heading=True, score=-rules.LIST_HEADING_PENALTY))
     if run_start < len(stripped_lines):
         _add_paragraphs(blocks, stripped_lines, run_start, len(stripped_lines))
     return blocks
@@ -656,6 +663,7 @@ def _text_class(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
+        or (size <= rules.PROMPT_MAX_WORDS and _is_prompt(text))
     ):
         return "bad", size, None
     words = _text_words(text)
@@ -673,6 +681,15 @@ def _text_class(
     return "near", size, words
 
 
+def _is_prompt(text: str) -> bool:
+    """``PROMPT_TEXT`` is in ``text`` (searched only when one of its key words is)."""
+    lower = text.lower()
+    for keyword in rules.PROMPT_KEYWORDS:  # noqa: SIM110 (a loop: faster than any() here)
+        if keyword in lower:
+            return rules.PROMPT_TEXT.search(text) is not None
+    return False
+
+
 def _text_class_in(
     text: str, meter: ProseMeter, caption_keywords: tuple[str, ...]
 ) -> tuple[str, int, list[str] | None]:
@@ -688,6 +705,7 @@ def _text_class_in(
         (caption_keywords and _has_caption_keyword(text.lower(), caption_keywords) and rules.CAPTION_LINE.search(text))
         or rules.BYLINE.match(text)
         or rules.TIMESTAMPED.match(text)
+        or (size <= rules.PROMPT_MAX_WORDS and _is_prompt(text))
     ):
         return "bad", size, words
     ends_like_sentence = text.endswith(rules.SENTENCE_ENDINGS)
@@ -747,7 +765,7 @@ def page_meter(blocks: Sequence[Block]) -> ProseMeter:
 #: Blocks up to this long (menu entries, headlines, teasers, footers) recur across a batch's
 #: pages: three in four blocks of the dev dumps were seen before. Their classes are remembered.
 _REPEATED_BLOCK_CHARS = 300
-_short_classes = _Memo(1 << 15)
+_short_classes = _Memo(1 << 16)
 
 
 def _short_text_class(
@@ -832,6 +850,13 @@ def score_blocks(
         if block.text in seen:
             classes[index] = "bad"
         seen.add(block.text)
+    # Teaser cards (an image placeholder glued to a headline) in a row are a teaser list.
+    cards = [i for i, b in enumerate(blocks) if not b.chrome and b.text[0] == "[" and rules.CARD_START.match(b.text)]
+    for before, after in itertools.pairwise(cards):
+        if after - before <= rules.CARD_NEIGHBOUR_BLOCKS:
+            classes[before] = classes[after] = "bad"
+    for index in _teaser_list_blocks(blocks, classes, decided):
+        classes[index] = "bad"
     # Context (jusText): a short block between two good blocks is article text (subheads,
     # one-line paragraphs); between bad ones it is furniture.
     resolved = list(classes)
@@ -860,6 +885,48 @@ def score_blocks(
     return resolved
 
 
+def _teaser_list_blocks(blocks: list[Block], classes: list[str], decided: list[tuple[str, int, object]]) -> list[int]:
+    """Indices of the blocks of teaser lists: ``TEASER_MIN_ITEMS`` or more title-shaped blocks
+    (headlines) in a row, each followed by the same number (at most ``TEASER_GAP_BLOCKS``) of
+    short blocks (a one-line summary, a byline, "2H ago") before the next headline: a feed
+    repeats one item's shape, an article's headline, captions and subheads do not. Furniture
+    lines between them do not count."""
+    marked: list[int] = []
+    heads: list[int] = []  # positions (in ``kept``) of the current run's headlines
+    kept: list[int] = []  # the non-furniture blocks
+
+    def close() -> None:
+        if len(heads) >= rules.TEASER_MIN_ITEMS:
+            step = heads[1] - heads[0]
+            end = min(heads[-1] + step, len(kept))
+            marked.extend(kept[heads[0] : end])
+
+    for index, block in enumerate(blocks):
+        if block.chrome:
+            continue
+        kept.append(index)
+        here = len(kept) - 1
+        size = decided[index][1]
+        if (
+            classes[index] != "good"
+            and rules.TITLE_WORDS[0] <= size <= rules.TITLE_WORDS[1]
+            and block.line_count <= rules.TITLE_MAX_LINES
+            and not block.text.endswith(rules.TITLE_BAD_ENDINGS)  # (the cheap parts of the test first)
+            and not block.text[0].islower()
+            and _looks_like_title(block.text)
+        ):
+            gap = here - heads[-1] if heads else 0
+            if heads and (gap - 1 > rules.TEASER_GAP_BLOCKS or (len(heads) > 1 and gap != heads[1] - heads[0])):
+                close()
+                heads = []
+            heads.append(here)
+        elif size > rules.TEASER_SUMMARY_WORDS or (heads and here - heads[-1] > rules.TEASER_GAP_BLOCKS):
+            close()
+            heads = []
+    close()
+    return marked
+
+
 def _nearest_decided(classes: list[str]) -> list[str | None]:
     """For each block, the class of the nearest earlier ``good`` or ``bad`` block."""
     nearest: list[str | None] = []
@@ -871,16 +938,44 @@ def _nearest_decided(classes: list[str]) -> list[str | None]:
     return nearest
 
 
+def mark_comment_headers(blocks: list[Block]) -> None:
+    """Make the headers of readers' comments ("NAME on DATE said:", ``COMMENT_HEADER``)
+    furniture and comment-thread openers (``barrier``), when the page has at least
+    ``COMMENT_HEADER_MIN`` of them: a thread's prose is then never taken for the story."""
+    headers = [
+        b
+        for b in blocks
+        if not b.chrome and b.line_count == 1 and len(b.text) <= rules.HEADING_MAX_CHARS and _may_be_header(b.text)
+    ]
+    if len(headers) >= rules.COMMENT_HEADER_MIN:
+        for block in headers:
+            block.chrome = block.barrier = True
+
+
+def _may_be_header(text: str) -> bool:
+    """``COMMENT_HEADER`` matches ``text`` (tested only on lines ending as a header does: a digit,
+    "m", "M" or a colon)."""
+    return text[-1] in "0123456789mM.:" and rules.COMMENT_HEADER.match(text) is not None
+
+
 def body_span(blocks: list[Block]) -> tuple[int, int] | None:
     """Indices (first, last) of the run of blocks with the highest total score (Kadane),
     where a stretch of furniture scoring below ``-BODY_BREAK_SCORE`` ends a run outright
-    (a comment section or a related-stories box after the article is not the article)."""
+    (a comment section or a related-stories box after the article is not the article), and
+    a comment form or thread (``THREAD_START``) ends the search once a run before it scored
+    ``STORY_BEFORE_COMMENTS_SCORE``: a long thread does not outscore a short story."""
     best: tuple[int, int] | None = None
     best_total = 0.0
     total = 0.0
     start = 0
     gap = 0.0  # score of the non-positive stretch since the last positive block
     for index, block in enumerate(blocks):
+        if (
+            block.barrier
+            and best_total >= rules.STORY_BEFORE_COMMENTS_SCORE
+            and (rules.THREAD_START.match(block.text) or _may_be_header(block.text))
+        ):
+            break  # readers' comments follow a story: however long, they are not the article
         gap = gap + block.score if block.score <= 0 else 0.0
         if total <= 0 or gap < -rules.BODY_BREAK_SCORE or block.barrier:
             total, start, gap = 0.0, index, min(gap, 0.0) if block.score <= 0 else 0.0
@@ -896,7 +991,7 @@ def body_span(blocks: list[Block]) -> tuple[int, int] | None:
 
 
 #: Menu entries and teasers recur across a batch's pages: their headline shapes are remembered.
-_title_shapes = _Memo(1 << 14)
+_title_shapes = _Memo(1 << 16)
 
 
 def _looks_like_title(line: str) -> bool:
@@ -921,6 +1016,7 @@ def _title_shape(line: str) -> bool:
         and (not line.endswith(rules.TITLE_BAD_ENDINGS) or rules.TITLE_ABBREVIATION_END.search(line) is not None)
         and "|" not in line
         and not line.startswith(("(", "["))
+        and not (line[0].isdigit() and rules.TITLE_LIST_ITEM.match(line))
         and not rules.BREADCRUMB.match(line)
         and not rules.BYLINE.match(line)
         and not rules.WIRE_CREDIT.search(line)
@@ -1027,7 +1123,10 @@ def _title_score(line: str, distance: int, following: _ProseWords) -> float:
             return -1.0
         # Share of the line's words found below, damped for lines of one or two content words
         # (a fragment like "says Mr Jobs" matches fully by chance).
-        overlap = following.shared(words) / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
+        shared = following.shared(words)
+        if shared < max(rules.TITLE_MIN_OVERLAP * len(words), min(rules.TITLE_MIN_SHARED_WORDS, len(words))):
+            return -1.0  # written like a headline, but not about this text (another story's, a menu)
+        overlap = shared / max(len(words), rules.TITLE_MIN_CONTENT_WORDS)
     tokens = line.split()
     capitalised = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit()) / len(tokens)
     return (
@@ -1248,6 +1347,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     blocks = _split_normalised(normalised, template_lines, ascii_legal)
     # Without ASCII control spaces in the page, single spaces split every block's words.
     single_spaced = all(c not in _CONTROL_SPACES for c in dump.odd_spaces)
+    mark_comment_headers(blocks)
     meter = page_meter(blocks)
     classes = score_blocks(blocks, ascii_captions, single_spaced, meter)
     span = body_span(blocks)
@@ -1257,6 +1357,7 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
     title, title_index, section = find_title_and_section(lines, blocks, classes, span, template_lines)
     if title_index is not None and title_index >= first:
         first = title_index + 1
+    last = story_end(blocks, classes, first, last, title, meter)
     body_start = blocks[min(first, last)].first_line
     kept = [
         b
@@ -1277,6 +1378,90 @@ def clean_text_dump(text: str | SplitDump, template_lines: frozenset[str] = froz
         published=find_date(near),
         language=meter.language,
     )
+
+
+def _topic_terms(text: str, words: list[str] | None, meter: ProseMeter) -> set[str]:
+    """The terms a stretch of prose is about: its content words (not the stoplist's, not
+    numbers) cut to ``TOPIC_WORD_PREFIX`` letters, or, in a script without spaces, its pairs
+    of characters."""
+    if meter.unspaced and not text.isascii():
+        pairs = _unspaced_bigrams(text)
+        if pairs:
+            return pairs
+    stop = meter.stopwords or rules.STOPWORDS
+    size = rules.TOPIC_WORD_PREFIX
+    if words is None:
+        words = _text_words(text)
+    return {w[:size] for w in words if len(w) >= rules.TOPIC_MIN_WORD_CHARS and w not in stop and not w.isdigit()}
+
+
+def story_end(
+    blocks: list[Block], classes: list[str], first: int, last: int, title: str | None, meter: ProseMeter
+) -> int:
+    """Index of the body's last block once the run is cut where its topic changes.
+
+    A body run found by score may carry on past the story's end into a next story (pages
+    that scroll on), a teaser list or an author's box: prose, but about something else. The
+    run is cut into segments at stretches of furniture (scoring under ``-TOPIC_BREAK_SCORE``,
+    or holding a link list's heading and ending on a headline); its first
+    ``TOPIC_SEED_WORDS`` words of prose (after the headline) set the story's terms
+    (``_topic_terms``), and a later segment belongs to the story when at least
+    ``TOPIC_MIN_OVERLAP`` of its terms (or of the story's, if fewer) are the story's so far.
+    Segments that do not are left out, and once more than
+    ``TOPIC_MAX_SKIP_WORDS`` words of them follow the story's last segment, the story has
+    ended: the run ends at its last related segment.
+    """
+    if first >= last:
+        return last
+    # Segments: (start, end) of stretches between furniture gaps.
+    segments: list[tuple[int, int]] = []
+    start, gap, end, heading = first, 0.0, first, False
+    for index in range(first, last + 1):
+        score = blocks[index].score
+        if score > 0:
+            # (A link list's heading, then a headline: the next story of a page that scrolls on.)
+            headed = heading and not blocks[index - 1].chrome and _looks_like_title(blocks[index - 1].text)
+            if (gap < -rules.TOPIC_BREAK_SCORE or headed) and index > start:
+                segments.append((start, end))
+                start = index
+            gap, heading = 0.0, False
+            end = index
+        else:
+            gap += score
+            heading = heading or blocks[index].heading
+    segments.append((start, end))
+    if len(segments) == 1:
+        return last
+
+    def prose_of(seg: tuple[int, int]) -> tuple[set[str], int]:
+        terms: set[str] = set()
+        size = 0
+        for index in range(seg[0], seg[1] + 1):
+            if classes[index] in ("good", "near") and not blocks[index].chrome:
+                block = blocks[index]
+                terms |= _topic_terms(block.text, block.words, meter)
+                size += max(int(block.score), 1)
+        return terms, size
+
+    story = _topic_terms(title, None, meter) if title else set()
+    story_last, story_words, skipped = first, 0, 0
+    for seg in segments:
+        terms, size = prose_of(seg)
+        if not terms:
+            continue
+        if story_words < rules.TOPIC_SEED_WORDS:  # the story's opening sets its terms
+            story |= terms
+            story_last, story_words = seg[1], story_words + size
+            continue
+        overlap = len(terms & story) / max(min(len(terms), len(story)), rules.TOPIC_MIN_TERMS)
+        if overlap >= rules.TOPIC_MIN_OVERLAP:
+            story |= terms
+            story_last, story_words, skipped = seg[1], story_words + size, 0
+        else:
+            skipped += size
+            if skipped > rules.TOPIC_MAX_SKIP_WORDS:
+                break
+    return story_last
 
 
 def template_lines(documents: Iterable[str]) -> frozenset[str]:
