@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from dedup.clusters import MatchRules, lsh_banding
 from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
-from dedup.signatures import SignatureSettings, sign_token_hashes
+from dedup.signatures import SHINGLE_HASH_VERSION, SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
 from storage.dataset import Dataset, DatasetError
 from storage.schema import Document
@@ -79,6 +79,14 @@ def load_stored_stories(dataset: Dataset, settings: DedupSettings) -> StoredStor
     stored = dataset.manifest.signature_settings
     if stored is not None:
         metadata = {k.encode(): v.encode() for k, v in stored.items()}
+        if stored.get("newsdedup.shingle_hash") != SHINGLE_HASH_VERSION:
+            # Tokens or hashes changed (v3: characters of Chinese, Japanese, Thai... became
+            # tokens): the stored sketches measure other shingles and cannot be compared.
+            raise DatasetError(
+                f"the output's stored signatures were made with the shingle hash "
+                f"{stored.get('newsdedup.shingle_hash')!r}; this version makes {SHINGLE_HASH_VERSION!r}, "
+                "whose signatures cannot be compared with them. Use a new output directory."
+            )
         have = SignatureSettings.from_metadata(metadata)
         if have != wanted:
             raise DatasetError(
