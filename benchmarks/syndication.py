@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
 import random
 import re
 import shutil
@@ -148,9 +149,11 @@ def _paragraphs(body: str) -> list[str]:
     return [" ".join(block.split()) for block in blocks if block.strip()]
 
 
-def load_material(chrome_fold: tuple[int, int] | None, data: Path = SHARED_DATA) -> tuple[list[Story], list[Chrome]]:
+def load_material(
+    chrome_fold: tuple[int, int] | None, data: Path = SHARED_DATA, with_chrome: bool = True
+) -> tuple[list[Story], list[Chrome]]:
     """The stories (every gold text long enough) and the chrome (dumps of the fold's sites
-    that could be cut around their gold body)."""
+    that could be cut around their gold body; none without ``with_chrome``)."""
     pages = [*load_set("9site", data), *load_set("2023", data)]
     stories = [
         Story(page.id, page.gold_title, _paragraphs(page.gold_body))
@@ -159,7 +162,7 @@ def load_material(chrome_fold: tuple[int, int] | None, data: Path = SHARED_DATA)
     ]
     chrome = []
     for page in pages:
-        if chrome_fold is None or in_fold(page.site, *chrome_fold):
+        if with_chrome and (chrome_fold is None or in_fold(page.site, *chrome_fold)):
             cut = split_chrome(page)
             if cut is not None:
                 chrome.append(cut)
@@ -340,11 +343,46 @@ def stored_titles(output: Path) -> tuple[dict[str, str], dict[str, str | None], 
     return cluster, title, by_id, methods
 
 
-def quality(labels: dict[str, tuple[str, str]], output: Path) -> dict:
-    """Pairwise P/R, ARI, share of stories split, title accuracy, duplicates by method."""
+#: A document whose stored text has at least this share of its 2-shingles in its story's
+#: gold text counts as cleaned well (the rest is mostly chrome the cleaner left in).
+MOSTLY_STORY = 0.5
+
+
+def story_shares(output: Path, stories: dict[str, str], labels: dict[str, tuple[str, str]]) -> dict[str, float]:
+    """``source_path -> share`` of the stored text's word 2-shingles that are in its story's
+    gold text (``stories``: story -> gold body): how much of what dedup compares is the story."""
+    from dedup.shingles import normalise_tokens
+    from storage.dataset import Dataset
+
+    gold: dict[str, set] = {}
+    shares = {}
+    with Dataset.open(str(output)) as dataset:
+        for table in ("articles", "duplicates"):
+            rows = dataset.read(table, ["source_path", "text"])
+            for path, text in zip(rows["source_path"].to_pylist(), rows["text"].to_pylist(), strict=True):
+                story = labels[path][0]
+                if story not in gold:
+                    words = normalise_tokens(stories[story])
+                    gold[story] = set(zip(words, words[1:], strict=False))
+                words = normalise_tokens(text)
+                shingles = set(zip(words, words[1:], strict=False))
+                shares[path] = len(shingles & gold[story]) / len(shingles) if shingles else 0.0
+    return shares
+
+
+def quality(labels: dict[str, tuple[str, str]], output: Path, stories: dict[str, str] | None = None) -> dict:
+    """Pairwise P/R, ARI, share of stories split, title accuracy, duplicates by method; given
+    the stories' gold texts, also the share of documents cleaned well (``MOSTLY_STORY``) and
+    pairwise P/R among those alone (what dedup can be asked to join)."""
     cluster, title, by_id, methods = stored_titles(output)
     truth = {name: story for name, (story, _) in labels.items()}
     scores = score(truth, cluster)
+    cleaned: dict[str, float] = {}
+    if stories is not None:
+        shares = story_shares(output, stories, labels)
+        well = {name: story for name, story in truth.items() if shares.get(name, 0.0) >= MOSTLY_STORY}
+        kept = score(well, {name: cluster[name] for name in well})
+        cleaned = {"well_cleaned": len(well) / len(truth), "well_precision": kept.precision, "well_recall": kept.recall}
     headlines: dict[str, set[str]] = {}
     for story, headline in labels.values():
         headlines.setdefault(story, set()).add(headline)
@@ -365,6 +403,7 @@ def quality(labels: dict[str, tuple[str, str]], output: Path) -> dict:
         "multi": len(multi),
         "titles": right / len(labels),
         "methods": methods,
+        **cleaned,
     }
 
 
@@ -390,16 +429,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus-dir", type=Path, help="where the corpus is made and reused (default: a temp dir)")
     parser.add_argument("--workers", type=int, default=0, help="newsdedup --workers (0 = one per CPU)")
     parser.add_argument("--keep", type=Path, help="write the pipeline's output here and keep it")
+    parser.add_argument("--score-only", action="store_true", help="score the output kept in --keep again, not rerun")
     args = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="newsdedup-syndication-"))
     try:
         corpus_dir = args.corpus_dir or scratch / "corpus"
         labels = corpus(corpus_dir, args.n, args.seed, args.chrome_fold)
         output = args.keep or scratch / "out"
-        if output.exists():
+        if output.exists() and not args.score_only:
             shutil.rmtree(output)
-        summary, wall, peak, _ = run_cli(corpus_dir / "docs", output, args.workers)
-        q = quality(labels, output)
+        if args.score_only:
+            summary, wall, peak = json.loads((output / ".benchmark-summary.json").read_text()), float("nan"), 0
+        else:
+            summary, wall, peak, _ = run_cli(corpus_dir / "docs", output, args.workers)
+            if args.keep:
+                (output / ".benchmark-summary.json").write_text(json.dumps(summary))
+        stories, _ = load_material(None, with_chrome=False)
+        q = quality(labels, output, {story.page: "\n\n".join(story.paragraphs) for story in stories})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     sizes = sorted(Counter(story for story, _ in labels.values()).values(), reverse=True)
@@ -419,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             ("ARI", f"{q['ari']:.4f}"),
             ("stories split (of those with 2+ documents)", f"{q['split']:.1%}"),
             ("title accuracy", f"{q['titles']:.1%}"),
+            (f"documents whose stored text is >= {MOSTLY_STORY:.0%} their story", f"{q['well_cleaned']:.1%}"),
+            ("  among those: pairwise precision / recall", f"{q['well_precision']:.4f} / {q['well_recall']:.4f}"),
             ("wall s (incl. start-up)", f"{wall:,.1f}"),
             ("documents/s end to end", f"{len(labels) / wall:,.0f}"),
             ("peak RSS of the largest process, MiB", f"{peak / 2**20:,.0f}"),
