@@ -253,11 +253,7 @@ def _verify_pairs(
     values: np.ndarray, counts: np.ndarray, earlier: np.ndarray, later: np.ndarray, rules: MatchRules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify_signature_pairs`` for pairs of rows of one signature array."""
-    jaccard = np.empty(len(earlier))
-    for start in range(0, len(earlier), _PAIRS_PER_STEP):
-        a, b = earlier[start : start + _PAIRS_PER_STEP], later[start : start + _PAIRS_PER_STEP]
-        jaccard[start : start + len(a)] = np.count_nonzero(values[a] == values[b], axis=1) / values.shape[1]
-    return _judge(jaccard, counts[earlier], counts[later], values.shape[1], rules)
+    return verify_signature_pairs(values[earlier], counts[earlier], values[later], counts[later], rules)
 
 
 def verify_signature_pairs(
@@ -267,28 +263,59 @@ def verify_signature_pairs(
     and ``values_b[i]``: arrays of method code (0: not a copy, see ``_METHODS``), similarity
     and estimated Jaccard.
 
-    Containment is |A∩B| / min(|A|, |B|) with |A∩B| = J (|A| + |B|) / (1 + J), computed from
-    the Jaccard estimate lowered by ``rules.containment_stderrs`` standard errors
-    (sqrt(J (1 - J) / num_perm)): the estimate's error grows with the ratio of the set
-    sizes, so the bound is tight for texts of similar length and cautious for a short text
-    inside a long one. Rows without shingles are never copies.
+    Containment (|A∩B| / |A|, A the smaller shingle set) is the larger of two cautious
+    estimates, each lowered by ``rules.containment_stderrs`` standard errors:
+
+    * from the Jaccard estimate: |A∩B| = J (|A| + |B|) / (1 + J), with J lowered by
+      sqrt(J (1 - J) / num_perm). Tight for texts of similar length; for a short text inside
+      a long one the error of J is multiplied by (|A| + |B|) / |A|.
+    * from the order of the minima: for each permutation the smallest value of A ∪ B lies in
+      A∩B (the two minima are equal), in A alone (A's is smaller) or in B alone; so among the
+      permutations where it lies in A, the share with equal minima estimates |A∩B| / |A|
+      directly, whatever the size of B (Wilson's lower bound, so a few permutations never
+      give a confident 1). This is what keeps a short copy found inside a long page that
+      carries much chrome of its own.
+
+    Rows without shingles are never copies.
     """
     num_perm = values_a.shape[1]
-    jaccard = np.empty(len(values_a))
+    equal = np.empty(len(values_a), dtype=np.int64)
+    a_first = np.empty(len(values_a), dtype=np.int64)
+    b_first = np.empty(len(values_a), dtype=np.int64)
     for start in range(0, len(values_a), _PAIRS_PER_STEP):
         stop = start + _PAIRS_PER_STEP
-        jaccard[start:stop] = np.count_nonzero(values_a[start:stop] == values_b[start:stop], axis=1) / num_perm
-    return _judge(jaccard, counts_a, counts_b, num_perm, rules)
+        a, b = values_a[start:stop], values_b[start:stop]
+        equal[start:stop] = np.count_nonzero(a == b, axis=1)
+        a_first[start:stop] = np.count_nonzero(a < b, axis=1)
+        b_first[start:stop] = np.count_nonzero(b < a, axis=1)
+    return _judge(equal, a_first, b_first, counts_a, counts_b, num_perm, rules)
 
 
 def _judge(
-    jaccard: np.ndarray, counts_a: np.ndarray, counts_b: np.ndarray, num_perm: int, rules: MatchRules
+    equal: np.ndarray,
+    a_first: np.ndarray,
+    b_first: np.ndarray,
+    counts_a: np.ndarray,
+    counts_b: np.ndarray,
+    num_perm: int,
+    rules: MatchRules,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decide pairs from their counts of equal minima and of minima smaller on either side
+    (``dedup.placement._judge_pair`` does the same for one pair, operation for operation)."""
+    jaccard = equal / num_perm
     size_a, size_b = counts_a.astype(float), counts_b.astype(float)
     smaller = np.minimum(size_a, size_b)
     lowered = np.maximum(0.0, jaccard - rules.containment_stderrs * np.sqrt(jaccard * (1.0 - jaccard) / num_perm))
     with np.errstate(divide="ignore", invalid="ignore"):
-        containment = np.minimum(1.0, lowered * (size_a + size_b) / ((1.0 + lowered) * smaller))
+        containment = np.minimum(1.0, np.nan_to_num(lowered * (size_a + size_b) / ((1.0 + lowered) * smaller), nan=0.0))
+        # Permutations whose smallest value lies in the smaller set, and the share of them
+        # where it is shared: Wilson's lower bound of that share.
+        inside = (equal + np.where(size_a <= size_b, a_first, b_first)).astype(float)
+        share = equal / inside
+        z2 = rules.containment_stderrs * rules.containment_stderrs
+        spread = rules.containment_stderrs * np.sqrt(share * (1.0 - share) / inside + z2 / (4.0 * inside * inside))
+        ordered = np.where(inside > 0, (share + z2 / (2.0 * inside) - spread) / (1.0 + z2 / inside), 0.0)
+    containment = np.maximum(containment, ordered)
     near = (jaccard >= rules.threshold) & (smaller > 0)
     contained = ~near & (smaller >= rules.min_containment_shingles) & (containment >= rules.containment_threshold)
     methods = np.where(near, 1, np.where(contained, 2, 0))

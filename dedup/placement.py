@@ -127,6 +127,8 @@ def place_rows(
 @njit(cache=True, error_model="numpy")
 def _judge_pair(
     equal: int,
+    a_first: int,
+    b_first: int,
     num_perm: int,
     count_a: int,
     count_b: int,
@@ -136,12 +138,22 @@ def _judge_pair(
     stderrs: float,
 ) -> tuple[int, float, float]:
     """``dedup.clusters._judge`` for one pair, operation for operation (so the floats, and
-    the decisions at a threshold's edge, are the same): (method code, similarity, Jaccard)."""
+    the decisions at a threshold's edge, are the same): (method code, similarity, Jaccard).
+    ``equal``: permutations with equal minima; ``a_first``/``b_first``: with A's (B's) smaller."""
     jaccard = equal / num_perm
     size_a, size_b = float(count_a), float(count_b)
     smaller = min(size_a, size_b)
     lowered = max(0.0, jaccard - stderrs * np.sqrt(jaccard * (1.0 - jaccard) / num_perm))
-    containment = min(1.0, lowered * (size_a + size_b) / ((1.0 + lowered) * smaller))
+    containment = lowered * (size_a + size_b) / ((1.0 + lowered) * smaller)
+    if np.isnan(containment):
+        containment = 0.0
+    containment = min(1.0, containment)
+    inside = float(equal + (a_first if size_a <= size_b else b_first))
+    if inside > 0:
+        share = equal / inside
+        z2 = stderrs * stderrs
+        spread = stderrs * np.sqrt(share * (1.0 - share) / inside + z2 / (4.0 * inside * inside))
+        containment = max(containment, (share + z2 / (2.0 * inside) - spread) / (1.0 + z2 / inside))
     if jaccard >= threshold and smaller > 0:
         return NEAR_CODE, jaccard, jaccard
     if smaller >= min_containment_shingles and containment >= containment_threshold:
@@ -197,12 +209,18 @@ def _place_kernel(
                         continue
                     seen[other] = r
                     candidates += 1
-                    equal = 0
+                    equal = other_first = row_first = 0
                     for p in range(num_perm):
                         if values[other, p] == values[r, p]:
                             equal += 1
+                        elif values[other, p] < values[r, p]:
+                            other_first += 1
+                        else:
+                            row_first += 1
                     code, score, jaccard = _judge_pair(
                         equal,
+                        other_first,
+                        row_first,
                         num_perm,
                         counts[other],
                         counts[r],

@@ -2,9 +2,12 @@
 
 Normalisation removes the differences syndication introduces without changing the story:
 case, curly vs straight quotes, punctuation, whitespace and line wrapping. A text's tokens
-are ``re.findall(r"\\w+", text.lower())`` (``normalise_tokens``, the definition); signing
-never builds them as Python strings: ``hash_texts`` finds the same tokens in the code points
-of a whole batch with numpy and hashes each one, about ten times faster than the regex.
+are its lower-cased ``\\w+`` runs, except that every character of a script written without
+spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar: ``CHARACTER_TOKENS``)
+is a token of its own, so a Chinese clause gives a shingle per pair of characters instead of
+one token for the whole clause (``normalise_tokens``, the definition). Signing never builds
+tokens as Python strings: ``hash_texts`` finds the same tokens in the code points of a whole
+batch with numpy and numba and hashes each one, about ten times faster than the regex.
 
 Token hash (version ``TOKEN_HASH_VERSION``): for a token of code points ``c_0 .. c_{L-1}``,
 ``fmix64((c_0 + c_1 P + ... + c_{L-1} P^(L-1)) mod 2**64 XOR L)`` with the odd constant ``P``.
@@ -23,13 +26,33 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-#: Word tokens. Curly and straight quotes, dashes and no-break spaces are all non-word
-#: characters, so quote style and typography vanish with the punctuation (no folding pass).
-_TOKEN = re.compile(r"\w+")
+#: Scripts written without spaces between words: each of their characters is one token
+#: (character n-gram shingles), so that a story in them has as many shingles as characters.
+#: Ranges of code points: CJK ideographs (with extension A, compatibility ideographs and
+#: the supplementary planes' extensions), hiragana, katakana (with halfwidth forms), Thai,
+#: Lao, Khmer and Myanmar. Hangul is not here: Korean puts spaces between words.
+CHARACTER_TOKENS = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x31F0, 0x31FF),  # katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth katakana
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+_CHARACTER_CLASS = "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in CHARACTER_TOKENS)
+#: Tokens: one character of ``CHARACTER_TOKENS``, or a run of other word characters. Curly and
+#: straight quotes, dashes and no-break spaces are all non-word characters, so quote style
+#: and typography vanish with the punctuation (no folding pass).
+_TOKEN = re.compile(f"(?=\\w)[{_CHARACTER_CLASS}]|[^\\W{_CHARACTER_CLASS}]+")
 _NON_WORD = re.compile(r"\W")
 
-#: Version of the token hash and content hash below; part of the stored shingle hash version.
-TOKEN_HASH_VERSION = "poly64-fmix64-v2"
+#: Version of the tokens, token hash and content hash below; part of the stored shingle hash
+#: version (v3: characters of scripts without spaces are tokens of their own).
+TOKEN_HASH_VERSION = "poly64-fmix64-v3-chartokens"
 
 _POLY = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64 (the golden-ratio constant)
 _POLY_INVERSE = pow(_POLY, -1, 2**64)
@@ -43,10 +66,13 @@ _CONTEXTUAL_LOWER = ("\u03a3", "\u0130")
 
 
 def normalise_tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of ``text``, punctuation and quote style removed.
+    """Lower-cased word tokens of ``text``, punctuation and quote style removed; each
+    character of a script without spaces (``CHARACTER_TOKENS``) is a token of its own.
 
     >>> normalise_tokens("Kono’s “life's work,” he said.")
     ['kono', 's', 'life', 's', 'work', 'he', 'said']
+    >>> normalise_tokens("地铁5号线开通")
+    ['地', '铁', '5', '号', '线', '开', '通']
     """
     return _TOKEN.findall(text.lower())
 
@@ -154,28 +180,22 @@ def _hash_step(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         # Lower case and word test in one look-up (lower-cased code point, 0 if not a word
         # one), tokens found and hashed in the same pass.
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        return _tokenise_and_hash(codes, _bmp_lower_words(), np.cumsum(lengths + 1) - 1)
-    # Code points above U+FFFF, or lower cases of more than one: str.lower and the regex.
-    lowered = [text.lower() for text in texts]
-    words = _code_points(_NON_WORD.sub("\0", _SEPARATOR.join(lowered)))
-    lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
-    is_word = np.zeros(len(words) + 2, dtype=bool)
-    np.not_equal(words, 0, out=is_word[1:-1])
-    edges = np.flatnonzero(is_word[1:] != is_word[:-1])
-    starts, ends = edges[0::2], edges[1::2]
-    text_starts = np.cumsum(lengths + 1) - lengths - 1
-    first_tokens = np.searchsorted(starts, text_starts)
-    per_text = np.diff(np.append(first_tokens, len(starts)))
-    return _span_hashes(words, starts, ends), per_text
+        return _tokenise_and_hash(codes, _bmp_lower_words(), _bmp_character_tokens(), np.cumsum(lengths + 1) - 1)
+    # Code points above U+FFFF, or lower cases of more than one: the definition's regex (rare).
+    token_hashes = hash_token_lists([normalise_tokens(text) for text in texts])
+    return token_hashes.hashes, np.diff(token_hashes.offsets)
 
 
 @njit(cache=True)
-def _tokenise_and_hash(codes: np.ndarray, lower_words: np.ndarray, text_ends: np.ndarray) -> tuple:
+def _tokenise_and_hash(
+    codes: np.ndarray, lower_words: np.ndarray, character_tokens: np.ndarray, text_ends: np.ndarray
+) -> tuple:
     """Token hashes of texts joined by non-word code points (``text_ends``: where each text
     ends), and each text's number of tokens, in one pass over the code points: ``_span_hashes``
     of the tokens that ``lower_words`` (code point -> lower-cased word code point, or 0)
-    finds, computed as the token hash's definition reads."""
-    hashes = np.empty(codes.shape[0] // 2 + 1, np.uint64)  # a token and a boundary: 2 code points
+    finds, a code point marked in ``character_tokens`` being a token of its own, computed as
+    the token hash's definition reads."""
+    hashes = np.empty(codes.shape[0] + 1, np.uint64)  # at most a token per code point
     per_text = np.zeros(text_ends.shape[0], np.int64)
     count = counted = 0
     start = 0
@@ -186,7 +206,14 @@ def _tokenise_and_hash(codes: np.ndarray, lower_words: np.ndarray, text_ends: np
         length = 0
         for i in range(start, end):
             code = lower_words[codes[i]]
-            if code != 0:
+            if code != 0 and character_tokens[codes[i]]:
+                if length:  # the word before it ends here
+                    hashes[count] = _fmix64_one(total ^ np.uint64(length))
+                    count += 1
+                    total, power, length = np.uint64(0), np.uint64(1), 0
+                hashes[count] = _fmix64_one(np.uint64(code) ^ np.uint64(1))
+                count += 1
+            elif code != 0:
                 total += np.uint64(code) * power
                 power *= np.uint64(_POLY)
                 length += 1
@@ -258,3 +285,13 @@ def _bmp_lower_words() -> np.ndarray:
     if len(lowered) != len(every):
         raise AssertionError("a lower-case mapping of more than one code point is not excepted")
     return _code_points(_NON_WORD.sub("\0", lowered)).copy()
+
+
+@lru_cache(maxsize=1)
+def _bmp_character_tokens() -> np.ndarray:
+    """bool table over U+0000..U+FFFF: code points that are tokens of their own (``CHARACTER_TOKENS``)."""
+    table = np.zeros(0x10000, dtype=np.bool_)
+    for first, last in CHARACTER_TOKENS:
+        if first < 0x10000:
+            table[first : min(last, 0xFFFF) + 1] = True
+    return table

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from dedup.clusters import MatchRules, lsh_banding
 from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
 from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
-from dedup.signatures import SignatureSettings, sign_token_hashes
+from dedup.signatures import SHINGLE_HASH_VERSION, SignatureSettings, sign_token_hashes
 from newsdedup.config import DedupSettings
 from storage import fs
 from storage.dataset import STAGING_OPTIONS, Dataset, DatasetError
@@ -80,6 +80,14 @@ def check_signature_settings(dataset: Dataset, settings: DedupSettings) -> None:
     stored = dataset.manifest.signature_settings
     if stored is not None:
         metadata = {k.encode(): v.encode() for k, v in stored.items()}
+        if stored.get("newsdedup.shingle_hash") != SHINGLE_HASH_VERSION:
+            # Tokens or hashes changed (v3: characters of Chinese, Japanese, Thai... became
+            # tokens): the stored sketches measure other shingles and cannot be compared.
+            raise DatasetError(
+                f"the output's stored signatures were made with the shingle hash "
+                f"{stored.get('newsdedup.shingle_hash')!r}; this version makes {SHINGLE_HASH_VERSION!r}, "
+                "whose signatures cannot be compared with them. Use a new output directory."
+            )
         have = SignatureSettings.from_metadata(metadata)
         if have != wanted:
             raise DatasetError(

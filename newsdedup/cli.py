@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=defaults.containment_stderrs,
         metavar="S",
-        help=f"standard errors taken off the Jaccard estimate for containment (default {defaults.containment_stderrs})",
+        help=f"standard errors taken off the containment estimates (default {defaults.containment_stderrs})",
     )
     ingest.add_argument(
         "--lsh-threshold",

@@ -1,4 +1,5 @@
-"""The vectorised tokeniser finds exactly the tokens of ``re.findall(r"\\w+", text.lower())``."""
+"""The vectorised tokeniser finds exactly the tokens of ``normalise_tokens``: the lower-cased
+``\\w+`` runs, each character of a script without spaces a token of its own."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ VARIED = [
 def test_tokens_are_the_regex_tokens_of_the_lower_cased_text():
     for texts in (VARIED, [" ".join(VARIED)], [t for t in VARIED if t.isascii()]):
         hashed = hash_texts(texts)
-        expected = hash_token_lists([re.findall(r"\w+", t.lower()) for t in texts])
+        expected = hash_token_lists([normalise_tokens(t) for t in texts])
         np.testing.assert_array_equal(hashed.offsets, expected.offsets)
         np.testing.assert_array_equal(hashed.hashes, expected.hashes)
 
@@ -41,8 +42,27 @@ def test_every_basic_plane_character_tokenises_as_the_regex_says(first):
     text = " ".join(f"x{chr(c)}y" for c in range(first, first + 0x1000))
     for texts in ([text], [text.replace("\u03a3", "").replace("\u0130", "")]):
         hashed = hash_texts(texts)
-        expected = hash_token_lists([re.findall(r"\w+", t.lower()) for t in texts])
+        expected = hash_token_lists([normalise_tokens(t) for t in texts])
         np.testing.assert_array_equal(hashed.hashes, expected.hashes)
+
+
+def test_characters_of_scripts_without_spaces_are_tokens_and_other_words_are_runs():
+    assert normalise_tokens("北京市的地铁5号线 opened, ภาษาไทย ok; 서울特別市 東京タワー") == [
+        *"北京市的地铁",
+        "5",
+        *"号线",
+        "opened",
+        *"ภาษาไทย",
+        "ok",
+        "서울",
+        *"特別市",
+        *"東京タワー",
+    ]
+    # Thai vowel marks are not word characters: they part the letters, as before.
+    assert normalise_tokens("สวัสดี") == ["ส", "ว", "ส", "ด"]
+    # Words of other scripts stay whole, as the plain regex gives them.
+    latin = "Café naïve résumé: Ærøskøbing, Straße"
+    assert normalise_tokens(latin) == re.findall(r"\w+", latin.lower())
 
 
 def test_token_hashes_tell_tokens_apart():
@@ -79,5 +99,5 @@ def definition_hash(token: str) -> int:
 def test_token_hashes_follow_the_definition():
     # Stored signatures depend on these values: both code paths must give exactly them.
     for texts in (["Nobody\u2019s HAPPY, “they” said: 東京 and x_1."], ["ΣΟΦΟΣ İstanbul 𝐁𝐨𝐥𝐝 words"]):
-        expected = [definition_hash(t) for t in re.findall(r"\w+", texts[0].lower())]
+        expected = [definition_hash(t) for t in normalise_tokens(texts[0])]
         assert hash_texts(texts).hashes.tolist() == expected

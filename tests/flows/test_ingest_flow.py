@@ -227,6 +227,23 @@ def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_p
         run_ingest([tmp_path / "in"], tmp_path / "out", num_perm=64)
 
 
+def test_an_output_signed_with_an_older_shingle_hash_is_refused(run_ingest, tmp_path):
+    import json
+
+    from storage.dataset import DatasetError
+
+    shutil.copytree(SEEDS, tmp_path / "in")
+    run_ingest([tmp_path / "in"], tmp_path / "out")
+    # As an output written before characters of scripts without spaces became tokens.
+    manifest_path = tmp_path / "out" / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["signature_settings"]["newsdedup.shingle_hash"] = "poly64-fmix64-v2-fold-v2"
+    manifest_path.write_text(json.dumps(manifest))
+    (tmp_path / "in" / "more.txt").write_text("A new file: the second run has a record to place.\n")
+    with pytest.raises(DatasetError, match="shingle hash 'poly64-fmix64-v2-fold-v2'.*new output directory"):
+        run_ingest([tmp_path / "in"], tmp_path / "out")
+
+
 def test_a_run_publishes_its_summary_and_largest_clusters_as_artifacts(prefect_server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, TaskRunFilter
