@@ -524,21 +524,53 @@ def _opens_text(block: _Block) -> bool:
     return block.tag in hr.HEADING_TAGS or (block.words >= hr.MIN_PROSE_WORDS and block.text.endswith(hr.SENTENCE_END))
 
 
+def _under_linked_headline(blocks: list[_Block], start: int, index: int) -> bool:
+    """Whether a linked headline (a link-list block of headline length, not furniture), and no
+    plain subhead, stands among the blocks ``start:index`` (those since the previous prose
+    block): a listicle's section has a subhead of its own above a "Read our review" link."""
+    low, high = hr.HEADLINE_WORDS
+    between = [b for b in blocks[max(start, index - 6) : index] if not b.furniture]
+    return any(b.is_link_list and low <= b.words <= high for b in between) and not any(
+        b.tag in hr.HEADING_TAGS and not b.is_link_list for b in between
+    )
+
+
 def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     """The text of the article span's blocks that are prose, or short blocks standing
     between prose (jusText's context rule: a caption or subhead inside the story)."""
     classes = [_block_class(b) for b in blocks]
     before, after = _neighbours(classes)
-    # Short prose blocks between link lists, two or more in a row, are the blurbs of a
-    # "more stories" box (one alone is a story paragraph next to a "Read the report" link).
-    teaser = [
-        cls == _GOOD and block.words < hr.MAX_TEASER_WORDS and prev != _GOOD and nxt != _GOOD
-        for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
+    # A prose block alone between link lists or furniture is a teaser's blurb when its
+    # neighbours are too: short ones two in a row, any length ``MIN_TEASER_RUN`` in a row (a
+    # "more stories" list: linked headline, blurb, byline, linked headline, ...). One alone
+    # is a story paragraph next to a "Read the report" link.
+    alone = [
+        cls == _GOOD and prev != _GOOD and nxt != _GOOD for cls, prev, nxt in zip(classes, before, after, strict=True)
     ]
     goods = [index for index, cls in enumerate(classes) if cls == _GOOD]
+    # A long blurb counts only under a linked headline (a section of a listicle is one
+    # paragraph under a plain subhead, between photo credits and shop links).
+    blurb = [
+        alone[index] and _under_linked_headline(blocks, goods[p - 1] + 1 if p else 0, index)
+        for p, index in enumerate(goods)
+    ]
+    run_of = [0] * len(goods)  # length of the run of lone goods each lone good is part of
+    position = 0
+    while position < len(goods):
+        end = position
+        while end < len(goods) and blurb[end]:
+            end += 1
+        for inside in range(position, end):
+            run_of[inside] = end - position
+        position = max(end, position + 1)
     for position, index in enumerate(goods):
+        if not alone[index]:
+            continue
+        short = blocks[index].words < hr.MAX_TEASER_WORDS
         neighbours = goods[max(0, position - 1) : position] + goods[position + 1 : position + 2]
-        if teaser[index] and any(teaser[n] for n in neighbours):
+        if run_of[position] >= hr.MIN_TEASER_RUN or (
+            short and any(alone[n] and blocks[n].words < hr.MAX_TEASER_WORDS for n in neighbours)
+        ):
             classes[index] = _BAD
     before, after = _neighbours(classes)
     wanted = normalise_line(headline or "").lower()

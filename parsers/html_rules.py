@@ -112,6 +112,11 @@ MAX_PROSE_LINK_DENSITY = 0.33
 #: A prose block shorter than this between two link lists is a teaser's blurb ("Fans
 #: remember the King of Pop..." under a linked headline in a "more stories" box).
 MAX_TEASER_WORDS = 30
+#: Lone prose blocks (link lists or furniture on both sides) this many in a row are the blurbs
+#: of a teaser list whatever their length ("more stories" after the story: linked headline,
+#: a 60-word summary, byline and date, then the next); a story rarely sets a link between
+#: each of three paragraphs in a row.
+MIN_TEASER_RUN = 3
 #: Most words a run of furniture blocks costs when the article container is chosen (a photo
 #: gallery's hidden captions among the paragraphs must not split the story).
 MAX_FURNITURE_PENALTY = 50
