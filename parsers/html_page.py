@@ -151,6 +151,8 @@ class _Rendered:
     #: (path, first block, end block) of the elements that say they hold the story:
     #: ``itemprop="articleBody"`` ("microdata"), ``<article>`` and ``<main>`` ("article").
     containers: list[tuple[str, int, int]] = field(default_factory=list)
+    #: (first block, end block) of the elements marked ``itemprop="articleBody"``.
+    bodies: list[tuple[int, int]] = field(default_factory=list)
 
 
 def prune_markup(html: str) -> tuple[str, list[str]]:
@@ -200,10 +202,14 @@ def _words_of_names(value: str) -> frozenset[str]:
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
-#: Furniture kinds: by tag, role or hidden style (``_FURNITURE``); by a class/id word only
-#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment");
-#: a side column or widget (``_LAYOUT``: some themes so name the story's column).
-_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE = 0, 1, 2, 3
+#: Furniture kinds: by tag or role (``_FURNITURE``); by a class/id word only
+#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment",
+#: and a story told in gallery slides has each slide so named; ``_NAMED_THREAD``: a comment
+#: thread's words, never slides of the story); a side column or widget (``_LAYOUT``: some
+#: themes so name the story's column); hidden by an inline style (``_HIDDEN``: a paywall
+#: hides the story's later paragraphs that way until a script shows them).
+_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE, _NAMED_THREAD, _HIDDEN = 0, 1, 2, 3, 4, 5
+_NAMED = (_NAMED_FURNITURE, _NAMED_THREAD)
 
 
 def _furniture_kind(tag: Tag) -> int:
@@ -224,12 +230,12 @@ def _furniture_kind(tag: Tag) -> int:
         return _FURNITURE
     style = attrs.get("style")
     if style and hr.HIDDEN_STYLE.search(style):
-        return _FURNITURE
+        return _HIDDEN
     if name in hr.PAGE_TAGS:
         return _NOT_FURNITURE  # <body class="cookies-not-set has-nav">: the page, not a box in it
     words = _class_words(tag)
     if not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(words):
-        return _NAMED_FURNITURE
+        return _NAMED_FURNITURE if hr.THREAD_CLASS_WORDS.isdisjoint(words) else _NAMED_THREAD
     if name in hr.LAYOUT_TAGS or role in hr.LAYOUT_ROLES or not hr.LAYOUT_CLASS_WORDS.isdisjoint(words):
         return _LAYOUT
     return _NOT_FURNITURE
@@ -276,6 +282,8 @@ def _render(root: Tag) -> _Rendered:
                     out.containers.append((ARTICLE, first, end))
                 elif tag.attrs and tag.attrs.get("itemprop") in hr.CONTENT_ITEMPROPS:
                     out.containers.append((MICRODATA, first, end))
+                    if tag.attrs["itemprop"] == "articleBody":
+                        out.bodies.append((first, end))
                 if name in hr.HEADING_TAGS:
                     out.headings.append((blocks[end - 1].text, end - 1))
             continue
@@ -402,14 +410,29 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     at = -1 if headline_at is None else headline_at
     marked = [(first, end, kind) for first, end, _, kind in rendered.spans if kind and not first <= at < end]
     flags = bytearray(len(blocks))
+    hidden = [(first, end) for first, end, kind in marked if kind == _HIDDEN]
+    bodies = rendered.bodies
+    shown = _hidden_story_text(blocks, hidden, bodies) if hidden and bodies else set()
     for first, end, kind in marked:
-        if kind == _FURNITURE:
+        if kind == _FURNITURE or (kind == _HIDDEN and (first, end) not in shown):
             flags[first:end] = b"\x01" * (end - first)
-    named = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+    named = [(first, end) for first, end, kind in marked if kind in _NAMED]
     kept = _story_containers(blocks, flags, named)
+    named_flags = bytearray(flags)
     for first, end in named:
         if (first, end) not in kept:
-            flags[first:end] = b"\x01" * (end - first)
+            named_flags[first:end] = b"\x01" * (end - first)
+    free = sum(b.words for b, flag in zip(blocks, named_flags, strict=True) if b.is_prose and not flag)
+    if free < hr.MIN_MAIN_WORDS:
+        # Too little prose outside named furniture to be the story: it may be told in
+        # slides, each named furniture ("gallery-slide") like the list that holds them.
+        slides = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+        kept |= _story_in_slides(blocks, flags, slides)
+        named_flags = bytearray(flags)
+        for first, end in named:
+            if (first, end) not in kept:
+                named_flags[first:end] = b"\x01" * (end - first)
+    flags = named_flags
     prose = (b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True))
     prose_sums = list(accumulate(prose, initial=0))
     total = prose_sums[-1]
@@ -420,6 +443,42 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
                 flags[first:end] = b"\x01" * (end - first)
     for block, flag in zip(blocks, flags, strict=True):
         block.furniture = bool(flag)
+
+
+def _hidden_story_text(
+    blocks: list[_Block], hidden: list[tuple[int, int]], bodies: list[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """The spans of ``hidden`` (elements hidden by an inline style) inside an element marked
+    ``itemprop="articleBody"`` (``bodies``) that hold only prose paragraphs shown nowhere
+    else on the page: the story's paragraphs a paywall script reveals. A hidden copy of
+    visible text (a mobile layout's) stays hidden, and so do the hidden answers of a FAQ
+    accordion outside the declared body."""
+    seen: dict[str, int] = {}
+    for block in blocks:
+        seen[block.text] = seen.get(block.text, 0) + 1
+    return {
+        (first, end)
+        for first, end in hidden
+        if any(a <= first and end <= b for a, b in bodies)
+        and all(b.tag == "p" and b.is_prose and seen[b.text] == 1 for b in blocks[first:end])
+    }
+
+
+def _story_in_slides(blocks: list[_Block], flags: bytearray, slides: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The story told in slides: the innermost span of ``slides`` (named furniture, not
+    comment threads) holding ``NAMED_FURNITURE_MIN_PROSE_SHARE`` of the prose outside
+    ``flags``, the spans around it holding as much, and the slides nested in it that hold
+    prose (captions and share bars without prose stay furniture). Empty when no span holds
+    that much."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    needed = hr.NAMED_FURNITURE_MIN_PROSE_SHARE * sums[-1]
+    holding = [span for span in slides if sums[span[1]] - sums[span[0]] >= needed > 0]
+    if not holding:
+        return set()
+    first, end = min(holding, key=lambda s: s[1] - s[0])
+    outer = {(a, b) for a, b in holding if a <= first and end <= b}  # the list's own wrappers
+    return outer | {(a, b) for a, b in slides if first <= a and b <= end and sums[b] - sums[a] > 0}
 
 
 def _story_containers(blocks: list[_Block], flags: bytearray, named: list[tuple[int, int]]) -> set[tuple[int, int]]:

@@ -60,6 +60,9 @@ BOILERPLATE_CLASS_WORDS = frozenset(
     login register trending popular mostpopular mostread pagination pager paging offscreen
     visuallyhidden caption captions credit credits gallery slideshow carousel""".split()
 )
+#: Words of ``BOILERPLATE_CLASS_WORDS`` that name a comment thread: its comments are never
+#: the story's slides (``html_page._story_in_slides``), whatever their share of the prose.
+THREAD_CLASS_WORDS = frozenset("comment comments commentary disqus respond".split())
 #: Words of class/id names of breadcrumb trails (read for the section, dropped from the body).
 BREADCRUMB_CLASS_WORDS = frozenset("breadcrumb breadcrumbs crumbs crumb".split())
 #: Words of class/id names of side columns, widgets and story furniture (bylines, tag lists)
