@@ -11,9 +11,11 @@ import re
 # --- markup removed before parsing (cheap string work that keeps BeautifulSoup's tree small) ---
 
 #: Elements whose whole content is never article text: code, styling, embedded documents and
-#: form widgets (a <select> of 200 countries is 200 nodes of noise).
+#: form widgets (a <select> of 200 countries is 200 nodes of noise). Not <noscript>: blog
+#: platforms render the post from a script template and put its only readable copy there
+#: (its other uses, tracking pixels and "enable JavaScript" lines, leave no prose).
 RAW_DROP_ELEMENTS = tuple(
-    "script style noscript svg select textarea iframe template object video audio canvas math".split()
+    "script style svg select textarea iframe template object video audio canvas math".split()
 )
 #: Inline formatting tags: their markup is removed, their text kept (``<b>``, ``<font>`` soup
 #: of 2005-era layouts is a third of the nodes but changes no paragraph boundary).
