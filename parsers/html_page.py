@@ -416,6 +416,7 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     for first, end, kind in marked:
         if kind == _FURNITURE or (kind == _HIDDEN and (first, end) not in shown):
             flags[first:end] = b"\x01" * (end - first)
+    base = bytearray(flags)
     named = [(first, end) for first, end, kind in marked if kind in _NAMED]
     kept = _story_containers(blocks, flags, named)
     named_flags = bytearray(flags)
@@ -423,7 +424,7 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
         if (first, end) not in kept:
             named_flags[first:end] = b"\x01" * (end - first)
     free = sum(b.words for b, flag in zip(blocks, named_flags, strict=True) if b.is_prose and not flag)
-    if free < hr.MIN_MAIN_WORDS:
+    if free < hr.MIN_FREE_PROSE_WORDS:
         # Too little prose outside named furniture to be the story: it may be told in
         # slides, each named furniture ("gallery-slide") like the list that holds them.
         slides = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
@@ -441,8 +442,27 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
             inside = prose_sums[end] - prose_sums[first]
             if inside == 0 or inside < hr.LAYOUT_MIN_PROSE_SHARE * total:
                 flags[first:end] = b"\x01" * (end - first)
+    free = sum(b.words for b, flag in zip(blocks, flags, strict=True) if b.is_prose and not flag)
+    if free < hr.MIN_FREE_PROSE_WORDS and any(kind in (_LAYOUT, _NAMED_FURNITURE) for _, _, kind in marked):
+        # Too little prose outside furniture to make a story: it may sit in boxes so named.
+        flags = _story_in_boxes(blocks, base, marked)
     for block, flag in zip(blocks, flags, strict=True):
         block.furniture = bool(flag)
+
+
+def _story_in_boxes(blocks: list[_Block], base: bytearray, marked: list[tuple[int, int, int]]) -> bytearray:
+    """The furniture flags of a page whose prose all sits in boxes named furniture or
+    layout (page builders put each text block in a "widget", a recipe site each step in a
+    "print-step"): ``base`` (furniture by tag, role or style), comment threads, and the
+    named or layout boxes without prose; the boxes holding prose are left to the choice of
+    the article container."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, base, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    flags = bytearray(base)
+    for first, end, kind in marked:
+        if kind == _NAMED_THREAD or (kind in (_LAYOUT, _NAMED_FURNITURE) and sums[end] == sums[first]):
+            flags[first:end] = b"\x01" * (end - first)
+    return flags
 
 
 def _hidden_story_text(
