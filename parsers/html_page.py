@@ -560,6 +560,22 @@ def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
     return best
 
 
+def _before_next_story(rendered: _Rendered, span: tuple[int, int], headline_at: int) -> tuple[int, int]:
+    """``span`` cut before the first ``<article>`` in it, after the headline, whose own
+    ``<h1>`` is another headline: the next story an infinitely scrolling page appended."""
+    first, end = span
+    headline = _words(rendered.blocks[headline_at].text)
+    h1s = [index for _, index in rendered.headings if rendered.blocks[index].tag == "h1"]
+    for kind, start, stop in rendered.containers:
+        if kind != ARTICLE or not (headline_at < start < end and stop <= end):
+            continue
+        for index in h1s:
+            if start <= index < stop and _words(rendered.blocks[index].text) != headline:
+                end = start
+                break
+    return first, end
+
+
 _GOOD, _SHORT, _BAD = 1, 0, -1
 
 
@@ -934,6 +950,8 @@ def clean_html_page(html: str) -> CleanPage:
         headline_at = _headline_near(rendered, span[0])
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
+    if span and headline_at is not None:
+        span = _before_next_story(rendered, span, headline_at)
     paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
     extraction = MAIN
     main_words = _words_in(paragraphs)
