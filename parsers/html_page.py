@@ -667,7 +667,14 @@ def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
             short and any(alone[n] and blocks[n].words < hr.MAX_TEASER_WORDS for n in neighbours)
         ):
             classes[index] = _BAD
+    # A lone "Read more: <linked headline>" line between two prose blocks is part of the
+    # story's flow: a subhead right after it still stands between prose.
     before, after = _neighbours(classes)
+    context = [
+        _SHORT if cls == _BAD and b.is_link_list and not b.furniture and prev == _GOOD and nxt == _GOOD else cls
+        for b, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
+    ]
+    before, after = _neighbours(context)
     wanted = normalise_line(headline or "").lower()
     kept = []
     for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):

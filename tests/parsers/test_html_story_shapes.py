@@ -124,3 +124,13 @@ def test_the_next_story_of_an_infinitely_scrolling_page_is_left_out():
     second = f"<article><h1>Council approves the new harbour wall</h1><p>{next_story}</p><p>{next_story}</p></article>"
     page = clean_html_page(f"{HEAD}{NAV}<article class='scroll'>{first}{second}</article>{FOOT}")
     assert body_paragraphs(page) == PARAGRAPHS
+
+
+def test_a_subhead_after_a_read_more_line_is_kept():
+    read_more = '<p><a href="/older">Read more: The ferry breaks down in the spring storm</a></p>'
+    subhead = "<p>Fewer winter crossings</p>"
+    html = story_html().replace(f"<p>{PARAGRAPHS[3]}</p>", f"{read_more}{subhead}<p>{PARAGRAPHS[3]}</p>")
+    page = clean_html_page(html)
+    paragraphs = body_paragraphs(page)
+    assert paragraphs[paragraphs.index(PARAGRAPHS[3]) - 1] == "Fewer winter crossings"
+    assert "Read more" not in page.text
