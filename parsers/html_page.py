@@ -151,6 +151,8 @@ class _Rendered:
     #: (path, first block, end block) of the elements that say they hold the story:
     #: ``itemprop="articleBody"`` ("microdata"), ``<article>`` and ``<main>`` ("article").
     containers: list[tuple[str, int, int]] = field(default_factory=list)
+    #: (first block, end block) of the elements marked ``itemprop="articleBody"``.
+    bodies: list[tuple[int, int]] = field(default_factory=list)
 
 
 def prune_markup(html: str) -> tuple[str, list[str]]:
@@ -200,10 +202,14 @@ def _words_of_names(value: str) -> frozenset[str]:
     return frozenset(_CLASS_TOKEN.findall(_CAMEL.sub(r"\1 \2", value).lower()))
 
 
-#: Furniture kinds: by tag, role or hidden style (``_FURNITURE``); by a class/id word only
-#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment");
-#: a side column or widget (``_LAYOUT``: some themes so name the story's column).
-_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE = 0, 1, 2, 3
+#: Furniture kinds: by tag or role (``_FURNITURE``); by a class/id word only
+#: (``_NAMED_FURNITURE``: a story's own container may carry such a word, "tone-comment",
+#: and a story told in gallery slides has each slide so named; ``_NAMED_THREAD``: a comment
+#: thread's words, never slides of the story); a side column or widget (``_LAYOUT``: some
+#: themes so name the story's column); hidden by an inline style (``_HIDDEN``: a paywall
+#: hides the story's later paragraphs that way until a script shows them).
+_NOT_FURNITURE, _LAYOUT, _FURNITURE, _NAMED_FURNITURE, _NAMED_THREAD, _HIDDEN = 0, 1, 2, 3, 4, 5
+_NAMED = (_NAMED_FURNITURE, _NAMED_THREAD)
 
 
 def _furniture_kind(tag: Tag) -> int:
@@ -224,12 +230,12 @@ def _furniture_kind(tag: Tag) -> int:
         return _FURNITURE
     style = attrs.get("style")
     if style and hr.HIDDEN_STYLE.search(style):
-        return _FURNITURE
+        return _HIDDEN
     if name in hr.PAGE_TAGS:
         return _NOT_FURNITURE  # <body class="cookies-not-set has-nav">: the page, not a box in it
     words = _class_words(tag)
     if not hr.BOILERPLATE_CLASS_WORDS.isdisjoint(words):
-        return _NAMED_FURNITURE
+        return _NAMED_FURNITURE if hr.THREAD_CLASS_WORDS.isdisjoint(words) else _NAMED_THREAD
     if name in hr.LAYOUT_TAGS or role in hr.LAYOUT_ROLES or not hr.LAYOUT_CLASS_WORDS.isdisjoint(words):
         return _LAYOUT
     return _NOT_FURNITURE
@@ -276,6 +282,8 @@ def _render(root: Tag) -> _Rendered:
                     out.containers.append((ARTICLE, first, end))
                 elif tag.attrs and tag.attrs.get("itemprop") in hr.CONTENT_ITEMPROPS:
                     out.containers.append((MICRODATA, first, end))
+                    if tag.attrs["itemprop"] == "articleBody":
+                        out.bodies.append((first, end))
                 if name in hr.HEADING_TAGS:
                     out.headings.append((blocks[end - 1].text, end - 1))
             continue
@@ -402,14 +410,30 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
     at = -1 if headline_at is None else headline_at
     marked = [(first, end, kind) for first, end, _, kind in rendered.spans if kind and not first <= at < end]
     flags = bytearray(len(blocks))
+    hidden = [(first, end) for first, end, kind in marked if kind == _HIDDEN]
+    bodies = rendered.bodies
+    shown = _hidden_story_text(blocks, hidden, bodies) if hidden and bodies else set()
     for first, end, kind in marked:
-        if kind == _FURNITURE:
+        if kind == _FURNITURE or (kind == _HIDDEN and (first, end) not in shown):
             flags[first:end] = b"\x01" * (end - first)
-    named = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+    base = bytearray(flags)
+    named = [(first, end) for first, end, kind in marked if kind in _NAMED]
     kept = _story_containers(blocks, flags, named)
+    named_flags = bytearray(flags)
     for first, end in named:
         if (first, end) not in kept:
-            flags[first:end] = b"\x01" * (end - first)
+            named_flags[first:end] = b"\x01" * (end - first)
+    free = sum(b.words for b, flag in zip(blocks, named_flags, strict=True) if b.is_prose and not flag)
+    if free < hr.MIN_FREE_PROSE_WORDS:
+        # Too little prose outside named furniture to be the story: it may be told in
+        # slides, each named furniture ("gallery-slide") like the list that holds them.
+        slides = [(first, end) for first, end, kind in marked if kind == _NAMED_FURNITURE]
+        kept |= _story_in_slides(blocks, flags, slides)
+        named_flags = bytearray(flags)
+        for first, end in named:
+            if (first, end) not in kept:
+                named_flags[first:end] = b"\x01" * (end - first)
+    flags = named_flags
     prose = (b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True))
     prose_sums = list(accumulate(prose, initial=0))
     total = prose_sums[-1]
@@ -418,8 +442,63 @@ def _classify(rendered: _Rendered, headline_at: int | None) -> None:
             inside = prose_sums[end] - prose_sums[first]
             if inside == 0 or inside < hr.LAYOUT_MIN_PROSE_SHARE * total:
                 flags[first:end] = b"\x01" * (end - first)
+    free = sum(b.words for b, flag in zip(blocks, flags, strict=True) if b.is_prose and not flag)
+    if free < hr.MIN_FREE_PROSE_WORDS and any(kind in (_LAYOUT, _NAMED_FURNITURE) for _, _, kind in marked):
+        # Too little prose outside furniture to make a story: it may sit in boxes so named.
+        flags = _story_in_boxes(blocks, base, marked)
     for block, flag in zip(blocks, flags, strict=True):
         block.furniture = bool(flag)
+
+
+def _story_in_boxes(blocks: list[_Block], base: bytearray, marked: list[tuple[int, int, int]]) -> bytearray:
+    """The furniture flags of a page whose prose all sits in boxes named furniture or
+    layout (page builders put each text block in a "widget", a recipe site each step in a
+    "print-step"): ``base`` (furniture by tag, role or style), comment threads, and the
+    named or layout boxes without prose; the boxes holding prose are left to the choice of
+    the article container."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, base, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    flags = bytearray(base)
+    for first, end, kind in marked:
+        if kind == _NAMED_THREAD or (kind in (_LAYOUT, _NAMED_FURNITURE) and sums[end] == sums[first]):
+            flags[first:end] = b"\x01" * (end - first)
+    return flags
+
+
+def _hidden_story_text(
+    blocks: list[_Block], hidden: list[tuple[int, int]], bodies: list[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """The spans of ``hidden`` (elements hidden by an inline style) inside an element marked
+    ``itemprop="articleBody"`` (``bodies``) that hold only prose paragraphs shown nowhere
+    else on the page: the story's paragraphs a paywall script reveals. A hidden copy of
+    visible text (a mobile layout's) stays hidden, and so do the hidden answers of a FAQ
+    accordion outside the declared body."""
+    seen: dict[str, int] = {}
+    for block in blocks:
+        seen[block.text] = seen.get(block.text, 0) + 1
+    return {
+        (first, end)
+        for first, end in hidden
+        if any(a <= first and end <= b for a, b in bodies)
+        and all(b.tag == "p" and b.is_prose and seen[b.text] == 1 for b in blocks[first:end])
+    }
+
+
+def _story_in_slides(blocks: list[_Block], flags: bytearray, slides: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The story told in slides: the innermost span of ``slides`` (named furniture, not
+    comment threads) holding ``NAMED_FURNITURE_MIN_PROSE_SHARE`` of the prose outside
+    ``flags``, the spans around it holding as much, and the slides nested in it that hold
+    prose (captions and share bars without prose stay furniture). Empty when no span holds
+    that much."""
+    prose = [b.words if b.is_prose and not flag else 0 for b, flag in zip(blocks, flags, strict=True)]
+    sums = list(accumulate(prose, initial=0))
+    needed = hr.NAMED_FURNITURE_MIN_PROSE_SHARE * sums[-1]
+    holding = [span for span in slides if sums[span[1]] - sums[span[0]] >= needed > 0]
+    if not holding:
+        return set()
+    first, end = min(holding, key=lambda s: s[1] - s[0])
+    outer = {(a, b) for a, b in holding if a <= first and end <= b}  # the list's own wrappers
+    return outer | {(a, b) for a, b in slides if first <= a and b <= end and sums[b] - sums[a] > 0}
 
 
 def _story_containers(blocks: list[_Block], flags: bytearray, named: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -481,6 +560,22 @@ def _article_span(rendered: _Rendered) -> tuple[int, int] | None:
     return best
 
 
+def _before_next_story(rendered: _Rendered, span: tuple[int, int], headline_at: int) -> tuple[int, int]:
+    """``span`` cut before the first ``<article>`` in it, after the headline, whose own
+    ``<h1>`` is another headline: the next story an infinitely scrolling page appended."""
+    first, end = span
+    headline = _words(rendered.blocks[headline_at].text)
+    h1s = [index for _, index in rendered.headings if rendered.blocks[index].tag == "h1"]
+    for kind, start, stop in rendered.containers:
+        if kind != ARTICLE or not (headline_at < start < end and stop <= end):
+            continue
+        for index in h1s:
+            if start <= index < stop and _words(rendered.blocks[index].text) != headline:
+                end = start
+                break
+    return first, end
+
+
 _GOOD, _SHORT, _BAD = 1, 0, -1
 
 
@@ -524,23 +619,62 @@ def _opens_text(block: _Block) -> bool:
     return block.tag in hr.HEADING_TAGS or (block.words >= hr.MIN_PROSE_WORDS and block.text.endswith(hr.SENTENCE_END))
 
 
+def _under_linked_headline(blocks: list[_Block], start: int, index: int) -> bool:
+    """Whether a linked headline (a link-list block of headline length, not furniture), and no
+    plain subhead, stands among the blocks ``start:index`` (those since the previous prose
+    block): a listicle's section has a subhead of its own above a "Read our review" link."""
+    low, high = hr.HEADLINE_WORDS
+    between = [b for b in blocks[max(start, index - 6) : index] if not b.furniture]
+    return any(b.is_link_list and low <= b.words <= high for b in between) and not any(
+        b.tag in hr.HEADING_TAGS and not b.is_link_list for b in between
+    )
+
+
 def _select_paragraphs(blocks: list[_Block], headline: str | None) -> list[str]:
     """The text of the article span's blocks that are prose, or short blocks standing
     between prose (jusText's context rule: a caption or subhead inside the story)."""
     classes = [_block_class(b) for b in blocks]
     before, after = _neighbours(classes)
-    # Short prose blocks between link lists, two or more in a row, are the blurbs of a
-    # "more stories" box (one alone is a story paragraph next to a "Read the report" link).
-    teaser = [
-        cls == _GOOD and block.words < hr.MAX_TEASER_WORDS and prev != _GOOD and nxt != _GOOD
-        for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
+    # A prose block alone between link lists or furniture is a teaser's blurb when its
+    # neighbours are too: short ones two in a row, any length ``MIN_TEASER_RUN`` in a row (a
+    # "more stories" list: linked headline, blurb, byline, linked headline, ...). One alone
+    # is a story paragraph next to a "Read the report" link.
+    alone = [
+        cls == _GOOD and prev != _GOOD and nxt != _GOOD for cls, prev, nxt in zip(classes, before, after, strict=True)
     ]
     goods = [index for index, cls in enumerate(classes) if cls == _GOOD]
+    # A long blurb counts only under a linked headline (a section of a listicle is one
+    # paragraph under a plain subhead, between photo credits and shop links).
+    blurb = [
+        alone[index] and _under_linked_headline(blocks, goods[p - 1] + 1 if p else 0, index)
+        for p, index in enumerate(goods)
+    ]
+    run_of = [0] * len(goods)  # length of the run of lone goods each lone good is part of
+    position = 0
+    while position < len(goods):
+        end = position
+        while end < len(goods) and blurb[end]:
+            end += 1
+        for inside in range(position, end):
+            run_of[inside] = end - position
+        position = max(end, position + 1)
     for position, index in enumerate(goods):
+        if not alone[index]:
+            continue
+        short = blocks[index].words < hr.MAX_TEASER_WORDS
         neighbours = goods[max(0, position - 1) : position] + goods[position + 1 : position + 2]
-        if teaser[index] and any(teaser[n] for n in neighbours):
+        if run_of[position] >= hr.MIN_TEASER_RUN or (
+            short and any(alone[n] and blocks[n].words < hr.MAX_TEASER_WORDS for n in neighbours)
+        ):
             classes[index] = _BAD
+    # A lone "Read more: <linked headline>" line between two prose blocks is part of the
+    # story's flow: a subhead right after it still stands between prose.
     before, after = _neighbours(classes)
+    context = [
+        _SHORT if cls == _BAD and b.is_link_list and not b.furniture and prev == _GOOD and nxt == _GOOD else cls
+        for b, cls, prev, nxt in zip(blocks, classes, before, after, strict=True)
+    ]
+    before, after = _neighbours(context)
     wanted = normalise_line(headline or "").lower()
     kept = []
     for block, cls, prev, nxt in zip(blocks, classes, before, after, strict=True):
@@ -823,6 +957,8 @@ def clean_html_page(html: str) -> CleanPage:
         headline_at = _headline_near(rendered, span[0])
         if headline_at is not None:
             headline = rendered.blocks[headline_at].text
+    if span and headline_at is not None:
+        span = _before_next_story(rendered, span, headline_at)
     paragraphs = _article_paragraphs(rendered, span, headline, headline_at) if span else []
     extraction = MAIN
     main_words = _words_in(paragraphs)

@@ -11,10 +11,10 @@ import re
 # --- markup removed before parsing (cheap string work that keeps BeautifulSoup's tree small) ---
 
 #: Elements whose whole content is never article text: code, styling, embedded documents and
-#: form widgets (a <select> of 200 countries is 200 nodes of noise).
-RAW_DROP_ELEMENTS = tuple(
-    "script style noscript svg select textarea iframe template object video audio canvas math".split()
-)
+#: form widgets (a <select> of 200 countries is 200 nodes of noise). Not <noscript>: blog
+#: platforms render the post from a script template and put its only readable copy there
+#: (its other uses, tracking pixels and "enable JavaScript" lines, leave no prose).
+RAW_DROP_ELEMENTS = tuple("script style svg select textarea iframe template object video audio canvas math".split())
 #: Inline formatting tags: their markup is removed, their text kept (``<b>``, ``<font>`` soup
 #: of 2005-era layouts is a third of the nodes but changes no paragraph boundary).
 INLINE_UNWRAP_TAGS = tuple(
@@ -60,6 +60,17 @@ BOILERPLATE_CLASS_WORDS = frozenset(
     login register trending popular mostpopular mostread pagination pager paging offscreen
     visuallyhidden caption captions credit credits gallery slideshow carousel""".split()
 )
+#: Prose words outside named furniture and side boxes under which the story is looked for
+#: inside them: a story told in gallery slides each named "gallery-slide", a page builder's
+#: text "widgets", a recipe's "print-step"s (``html_page._story_in_slides``,
+#: ``_story_in_boxes``). Higher, a short story's donation appeal in a "promo" box joins it.
+#: Fitted on the sites of fold 0/2 (HTML F1 2023/multilingual: 25 -> .922/.923, 50 ->
+#: .922/.923, 150 -> .922/.924 with leaks .109 -> .117), scored on the others: 50 ->
+#: .937/.904 (150: .932/.904).
+MIN_FREE_PROSE_WORDS = 50
+#: Words of ``BOILERPLATE_CLASS_WORDS`` that name a comment thread: its comments are never
+#: the story's slides (``html_page._story_in_slides``), whatever their share of the prose.
+THREAD_CLASS_WORDS = frozenset("comment comments commentary disqus respond".split())
 #: Words of class/id names of breadcrumb trails (read for the section, dropped from the body).
 BREADCRUMB_CLASS_WORDS = frozenset("breadcrumb breadcrumbs crumbs crumb".split())
 #: Words of class/id names of side columns, widgets and story furniture (bylines, tag lists)
@@ -112,6 +123,11 @@ MAX_PROSE_LINK_DENSITY = 0.33
 #: A prose block shorter than this between two link lists is a teaser's blurb ("Fans
 #: remember the King of Pop..." under a linked headline in a "more stories" box).
 MAX_TEASER_WORDS = 30
+#: Lone prose blocks (link lists or furniture on both sides) this many in a row are the blurbs
+#: of a teaser list whatever their length ("more stories" after the story: linked headline,
+#: a 60-word summary, byline and date, then the next); a story rarely sets a link between
+#: each of three paragraphs in a row.
+MIN_TEASER_RUN = 3
 #: Most words a run of furniture blocks costs when the article container is chosen (a photo
 #: gallery's hidden captions among the paragraphs must not split the story).
 MAX_FURNITURE_PENALTY = 50
