@@ -228,10 +228,15 @@ def _signature_settings() -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in metadata.items()}
 
 
-def simulate_year(output: str, runs: int, articles: int, duplicates: int, rejects: int, words: int) -> float:
-    """Commit ``runs`` simulated hourly runs into ``output`` (one writer holding the lock
-    throughout, as consecutive scheduled runs would one after the other); returns seconds."""
-    start = datetime(2026, 1, 1, 0, 15, tzinfo=UTC)
+#: When the first simulated run starts (at :15, as the scheduled deployment's).
+START = datetime(2026, 1, 1, 0, 15, tzinfo=UTC)
+
+
+def simulate_year(
+    output: str, runs: int, articles: int, duplicates: int, rejects: int, words: int, start: datetime = START
+) -> float:
+    """Commit ``runs`` simulated hourly runs from ``start`` into ``output`` (one writer holding
+    the lock throughout, as consecutive scheduled runs would one after the other); returns seconds."""
     clock = time.perf_counter()
     with Dataset.open(output) as dataset:
         for run in range(runs):
