@@ -303,12 +303,13 @@ def duckdb_count(output: str) -> tuple[int, float]:
     script = (
         "import duckdb, json, time, sys\n"
         "clock = time.perf_counter()\n"
+        "duckdb.execute('SET enable_progress_bar = false')\n"
         "query = 'SELECT count(*) FROM read_parquet(?, hive_partitioning = true)'\n"
         "[(rows,)] = duckdb.execute(query, [sys.argv[1]]).fetchall()\n"
         "print(json.dumps([rows, time.perf_counter() - clock]))\n"
     )
     stdout, *_ = measured([sys.executable, "-c", script, os.path.join(output, "articles", "**", "*.parquet")])
-    rows, seconds = json.loads(stdout)
+    rows, seconds = json.loads(stdout.splitlines()[-1])
     return rows, seconds
 
 

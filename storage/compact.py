@@ -157,22 +157,27 @@ def _merge(group: Sequence[_File], names: PendingNames, relative: str) -> int:
     path = names.path(relative)
     rows = 0
     buffered: list[pa.RecordBatch] = []
+    buffered_rows = buffered_bytes = 0
 
     def flush(writer: pq.ParquetWriter) -> None:
+        nonlocal buffered_rows, buffered_bytes
         if buffered:
             writer.write_table(pa.Table.from_batches(buffered, schema), row_group_size=ROW_GROUP_SIZE)
             buffered.clear()
+            buffered_rows = buffered_bytes = 0
 
     with fs.parquet_writer(path, schema, **_dataset_options(schema)) as writer:
         for file in group:
             with fs.open_file(file.path) as handle:
-                for batch in pq.ParquetFile(handle).iter_batches(batch_size=ROW_GROUP_SIZE):
+                for batch in pq.ParquetFile(handle).iter_batches(batch_size=ROW_GROUP_SIZE, use_threads=False):
+                    size = batch.nbytes
                     if buffered and (
-                        sum(b.num_rows for b in buffered) + batch.num_rows > ROW_GROUP_SIZE
-                        or sum(b.nbytes for b in buffered) + batch.nbytes > ROW_GROUP_BYTES
+                        buffered_rows + batch.num_rows > ROW_GROUP_SIZE or buffered_bytes + size > ROW_GROUP_BYTES
                     ):
                         flush(writer)
                     buffered.append(batch)
+                    buffered_rows += batch.num_rows
+                    buffered_bytes += size
                     rows += batch.num_rows
         flush(writer)
     fs.sync_file(path)

@@ -475,7 +475,8 @@ class Transaction:
         manifest = self.dataset.manifest
         if manifest.schema_version != SCHEMA_VERSION:  # (the commit's upgrade would rewrite ``old``)
             raise DatasetError(f"cannot swap files of a dataset of schema version {manifest.schema_version}")
-        if not old or any(name not in manifest.files[table] for name in old):
+        committed = set(manifest.files[table])
+        if not old or any(name not in committed for name in old):
             raise DatasetError(f"cannot swap files of {table}: not all of them are committed files")
         self._swapped.setdefault(table, []).append((list(old), list(new)))
 
