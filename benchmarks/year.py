@@ -233,13 +233,21 @@ START = datetime(2026, 1, 1, 0, 15, tzinfo=UTC)
 
 
 def simulate_year(
-    output: str, runs: int, articles: int, duplicates: int, rejects: int, words: int, start: datetime = START
+    output: str,
+    runs: int,
+    articles: int,
+    duplicates: int,
+    rejects: int,
+    words: int,
+    start: datetime = START,
+    first: int = 0,
 ) -> float:
-    """Commit ``runs`` simulated hourly runs from ``start`` into ``output`` (one writer holding
-    the lock throughout, as consecutive scheduled runs would one after the other); returns seconds."""
+    """Commit simulated hourly runs number ``first`` to ``first + runs - 1`` (run ``n`` at
+    ``start`` + n hours) into ``output``, one writer holding the lock throughout, as
+    consecutive scheduled runs would one after the other; returns seconds."""
     clock = time.perf_counter()
     with Dataset.open(output) as dataset:
-        for run in range(runs):
+        for run in range(first, first + runs):
             simulate_run(dataset, run, start + timedelta(hours=run), articles, duplicates, rejects, words)
     return time.perf_counter() - clock
 
@@ -380,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         stdout, wall, cpu, rss = measured(command)
         summary = json.loads(stdout)
         after = measures(output)
+        # The next day's 24 hourly runs, then what the daily compaction costs from then on.
+        simulate_year(output, 24, args.articles, args.duplicates, args.rejects, args.words, first=args.runs)
+        _, day_wall, day_cpu, day_rss = measured(command)
         extra = [
             ("simulated hourly runs", f"{args.runs:,}"),
             ("rows per run: articles / duplicates / rejects", f"{args.articles} / {args.duplicates} / {args.rejects}"),
@@ -388,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
             ("compact: CPU s", f"{cpu:.1f}"),
             ("compact: peak RSS, MiB", f"{rss:,.0f}"),
             ("compact: target file size, MiB", f"{summary['target_bytes'] / 2**20:,.0f}"),
+            (
+                "next day's compact (24 more runs): wall s / CPU s / peak RSS MiB",
+                f"{day_wall:.1f} / {day_cpu:.1f} / {day_rss:,.0f}",
+            ),
         ]
         print_table(before, after, extra)
     finally:
