@@ -78,3 +78,27 @@ def test_s3_output_equals_local_output(run_ingest, tmp_path, s3_bucket):
     ]
     s3 = fsspec.filesystem("s3")
     assert s3.exists("news/dataset/_manifest.json") and not s3.exists("news/dataset/_lock")
+
+
+def test_s3_output_is_compacted_in_one_commit(s3_bucket):
+    from benchmarks.year import simulate_year
+    from storage.compact import compact
+
+    url = f"{s3_bucket}/hourly"
+    simulate_year(url, 5, articles=2, duplicates=1, rejects=1, words=20)  # five runs' small files
+
+    def rows() -> dict[str, list]:
+        dataset = Dataset.for_reading(url)
+        return {table: dataset.read(table).to_pylist() for table in dataset.manifest.files}
+
+    before = rows()
+    summary = compact(url)
+    assert {table: (c.files_before, c.files_after) for table, c in summary.tables.items()} == {
+        table: (5, 1) for table in before
+    }
+    assert rows() == before
+    s3 = fsspec.filesystem("s3")
+    s3.invalidate_cache()
+    on_s3 = {path.removeprefix("news/hourly/") for path in s3.find("news/hourly") if path.endswith(".parquet")}
+    assert on_s3 == {name for names in Dataset.for_reading(url).manifest.files.values() for name in names}
+    assert not s3.exists("news/hourly/_lock")
