@@ -65,7 +65,8 @@ class TableCompaction:
     files_after: int = 0
     bytes_before: int = 0
     bytes_after: int = 0
-    rows: int = 0
+    #: Rows read from the merged files and written again (rows of files left alone are not counted).
+    rows_rewritten: int = 0
 
 
 @dataclass
@@ -110,6 +111,8 @@ class _File:
 
 
 def _describe(dataset: Dataset, table: str) -> list[_File]:
+    """The committed files of ``table``, in the manifest's order, with their sizes and schemas
+    (from their footers)."""
     files = []
     for relative, path in zip(dataset.manifest.files[table], dataset.files(table), strict=True):
         with fs.open_file(path) as handle:
@@ -215,7 +218,7 @@ def compact_dataset(dataset: Dataset, target_bytes: int = DEFAULT_TARGET_BYTES) 
             name = f"part-compact-g{transaction.generation}-{number:05d}.parquet"
             relative = posixpath.join(posixpath.dirname(group[0].relative), name)
             number += 1
-            counts.rows += _merge(group, transaction.names, relative)
+            counts.rows_rewritten += _merge(group, transaction.names, relative)
             transaction.swap(table, [f.relative for f in group], [relative])
             counts.files_after -= len(group) - 1
             counts.bytes_after -= sum(f.size for f in group)

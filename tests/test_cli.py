@@ -283,7 +283,7 @@ def test_compact_merges_small_files_in_one_line_and_stats_counts_files_per_table
         "files_after": 1,
         "bytes_before": done["tables"]["runs"]["bytes_after"],
         "bytes_after": done["tables"]["runs"]["bytes_after"],
-        "rows": 0,
+        "rows_rewritten": 0,
     }
 
 
