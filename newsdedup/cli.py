@@ -1,6 +1,7 @@
 """The ``newsdedup`` command line.
 
     newsdedup ingest INPUT... --output DIR [--threshold J] [--num-perm N] ...
+    newsdedup stats DIR | show DIR ARTICLE_ID | compact DIR [--target-size SIZE]
 
 Runs the Prefect flow ``flows.ingest:ingest_flow`` (on Prefect's embedded server unless
 PREFECT_API_URL points at one) and prints where the data went and a one-line summary.
