@@ -6,6 +6,8 @@ as on AWS S3 or MinIO)."""
 
 from __future__ import annotations
 
+import urllib.request
+
 import fsspec
 import pytest
 
@@ -60,6 +62,9 @@ def s3_bucket(monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     fsspec.config.conf["s3"] = {"client_kwargs": {"endpoint_url": endpoint}}
+    # moto's state is per process, not per server: an earlier test's bucket is still there.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
+    fsspec.filesystem("s3").invalidate_cache()
     fsspec.filesystem("s3").mkdir("news")
     yield "s3://news"
     fsspec.config.conf.pop("s3", None)
