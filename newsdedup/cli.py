@@ -1,6 +1,7 @@
 """The ``newsdedup`` command line.
 
     newsdedup ingest INPUT... --output DIR [--threshold J] [--num-perm N] ...
+    newsdedup stats DIR | show DIR ARTICLE_ID | compact DIR [--target-size SIZE]
 
 Runs the Prefect flow ``flows.ingest:ingest_flow`` (on Prefect's embedded server unless
 PREFECT_API_URL points at one) and prints where the data went and a one-line summary.
@@ -79,7 +80,10 @@ def _signals_stop_the_run(verbose: bool) -> Iterator[None]:
 
 
 #: What ``newsdedup --help`` says the command is (the module docstring is for developers).
-DESCRIPTION = "Clean and deduplicate raw news dumps into Parquet (ingest), and look at the result (stats, show)."
+DESCRIPTION = (
+    "Clean and deduplicate raw news dumps into Parquet (ingest), look at the result (stats, show), "
+    "and merge its small files (compact)."
+)
 
 
 def _version() -> str:
@@ -214,6 +218,17 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="summarise a dataset: tables, rejects by reason, runs")
     stats.add_argument("output", metavar="DIR")
     stats.add_argument("--json", action="store_true", help="print the summary as one line of JSON")
+    compact = commands.add_parser(
+        "compact", help="rewrite a dataset's many small files into few, in one commit (the daily deployment runs it)"
+    )
+    compact.add_argument("output", metavar="DIR")
+    compact.add_argument(
+        "--target-size",
+        default="128MiB",
+        metavar="SIZE",
+        help="input bytes per merged file: 128MiB (default), 64M, 1G, or bytes",
+    )
+    compact.add_argument("--json", action="store_true", help="print what was done as one line of JSON")
     show = commands.add_parser("show", help="print one article and its duplicates")
     show.add_argument("output", metavar="DIR")
     show.add_argument("article_id", metavar="ARTICLE_ID")
@@ -392,6 +407,20 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compact(args: argparse.Namespace) -> int:
+    """Compact the dataset (``storage.compact``): one line of what was done, or of why not (exit 2)."""
+    from storage.compact import compact, parse_size
+
+    try:
+        target = parse_size(args.target_size)
+    except ValueError as error:
+        print(f"newsdedup: --target-size: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = compact(args.output, target)
+    print(json.dumps(summary.to_dict()) if args.json else summary.one_line())
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     from newsdedup.report import article_json, article_text, article_with_copies
 
@@ -430,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
             return _show(args)
         if args.command == "upgrade":
             return _upgrade(args)
+        if args.command == "compact":
+            return _compact(args)
     except DatasetError as error:
         print(f"newsdedup: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -105,6 +105,7 @@ def dataset_summary(dataset: Dataset, clusters: int = 5) -> dict:
     summary["recent_runs"] = [{**run, "started_at": run["started_at"].isoformat()} for run in ordered[-RECENT_RUNS:]]
     settings = dataset.manifest.signature_settings or {}
     summary["signature_settings"] = {k.removeprefix("newsdedup."): v for k, v in settings.items()}
+    summary["files"] = {table: len(files) for table, files in dataset.manifest.files.items()}
     summary["largest_clusters"] = [
         {key: cluster[key] for key in ("article_id", "title", "source_path", "cluster_size")}
         for cluster in largest_clusters(dataset, limit=clusters)
@@ -130,6 +131,8 @@ def dataset_markdown(summary: dict) -> str:
                 f"    {run['run_id']}  {started:%Y-%m-%d %H:%M} UTC  {run['files_read']} files -> "
                 f"{run['articles']} articles, {run['duplicates']} duplicates, {run['rejects']} rejects"
             )
+    if summary.get("files"):
+        lines.append("  files:      " + ", ".join(f"{table} {count:,}" for table, count in summary["files"].items()))
     if summary["signature_settings"]:
         lines.append("  signatures: " + ", ".join(f"{k}={v}" for k, v in summary["signature_settings"].items()))
     if summary["largest_clusters"]:

@@ -463,6 +463,9 @@ class Transaction:
         self._added: dict[str, list[str]] = {t: [] for t in TABLES}
         #: Committed files rewritten by this run (``replace``), already in the current schema.
         self._replaced: set[str] = set()
+        #: Committed files this transaction takes out of each table (``swap``): each entry
+        #: the files replaced and the files put in their place.
+        self._swapped: dict[str, list[tuple[list[str], list[str]]]] = {}
 
     def pending_path(self, relative: str) -> str:
         """Where to write the file that will be committed as ``relative``."""
@@ -490,6 +493,35 @@ class Transaction:
         self._pending.append((self.pending_path(relative), fs.join(self.dataset.root, relative)))
         self._replaced.add(relative)
 
+    def swap(self, table: str, old: Sequence[str], new: Sequence[str]) -> None:
+        """Replace the committed files ``old`` of ``table`` by ``new`` files (written at their
+        ``pending_path``), which take the place of the first of ``old`` in the manifest's
+        order. Compaction's step: ``old`` are deleted once the commit is published (a
+        crash before leaves them for ``Dataset.recover``, which deletes files no commit names)."""
+        manifest = self.dataset.manifest
+        if manifest.schema_version != SCHEMA_VERSION:  # (the commit's upgrade would rewrite ``old``)
+            raise DatasetError(f"cannot swap files of a dataset of schema version {manifest.schema_version}")
+        committed = set(manifest.files[table])
+        if not old or any(name not in committed for name in old):
+            raise DatasetError(f"cannot swap files of {table}: not all of them are committed files")
+        self._swapped.setdefault(table, []).append((list(old), list(new)))
+
+    def _files_after_swaps(self, table: str) -> list[str]:
+        """The committed files of ``table`` with this transaction's swaps done, in order."""
+        files = self.dataset.manifest.files[table]
+        swaps = self._swapped.get(table, [])
+        if not swaps:
+            return list(files)
+        first = {old[0]: new for old, new in swaps}
+        gone = {name for old, _ in swaps for name in old}
+        result: list[str] = []
+        for name in files:
+            if name in first:
+                result.extend(first[name])
+            elif name not in gone:
+                result.append(name)
+        return result
+
     def upgrade_columns(self) -> None:
         """Rewrite the committed files of the tables that gained columns since the dataset's
         schema version (``UPGRADABLE_VERSIONS``) with those columns null."""
@@ -515,7 +547,7 @@ class Transaction:
         if dataset.manifest.schema_version != SCHEMA_VERSION and not upgrade:
             raise DatasetError(upgrade_needed(dataset.root, dataset.manifest.schema_version))
         old = dataset.manifest
-        files = {t: old.files[t] + self._added[t] for t in TABLES}
+        files = {t: self._files_after_swaps(t) + self._added[t] for t in TABLES}
         manifest = Manifest(self.generation, files, signature_settings or old.signature_settings)
         if fs.is_url(dataset.root):
             # One object written whole: atomic on object stores, the commit point.
@@ -532,6 +564,15 @@ class Transaction:
         dataset.manifest = manifest
         for hidden, final in self._pending:
             fs.replace(hidden, final)
+        # Swapped files: the new ones into place, then the old ones deleted, one swap after the
+        # other (a reader that lists the folder itself, not the manifest, sees a swap's rows
+        # twice for that moment only). A crash in between is finished by ``recover``.
+        for swaps in self._swapped.values():
+            for old_files, new_files in swaps:
+                for relative in new_files:
+                    fs.replace(self.names.path(relative), fs.join(dataset.root, relative))
+                for relative in old_files:
+                    fs.remove(fs.join(dataset.root, relative))
 
 
 class RollingWriter:

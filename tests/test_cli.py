@@ -278,6 +278,74 @@ def test_stats_and_show_describe_a_dataset(tmp_path):
     assert not_a_dataset.returncode == 2 and "not a newsdedup dataset" in not_a_dataset.stderr
 
 
+def test_compact_merges_small_files_in_one_line_and_stats_counts_files_per_table(tmp_path):
+    from benchmarks.year import simulate_year
+    from storage.dataset import Dataset
+
+    output = tmp_path / "out"
+    simulate_year(str(output), 30, articles=2, duplicates=1, rejects=1, words=30)  # 30 hourly runs, two days
+    rows = Dataset.for_reading(str(output)).read("articles").to_pylist()
+    stats = json.loads(newsdedup("stats", str(output), "--json").stdout)
+    tables = ("articles", "duplicates", "clusters", "rejects", "signatures", "inputs", "runs")
+    assert stats["files"] == dict.fromkeys(tables, 30)
+    assert "files:      articles 30, duplicates 30, clusters 30, rejects 30, signatures 30, inputs 30, runs 30" in (
+        newsdedup("stats", str(output)).stdout
+    )
+
+    result = newsdedup("compact", str(output))
+    assert result.returncode == 0 and result.stderr == ""
+    [line] = result.stdout.splitlines()
+    assert line.startswith(
+        f"compacted {output}: articles 30 -> 2 files, duplicates 30 -> 2 files, clusters 30 -> 1 files, "
+        "rejects 30 -> 2 files, "
+        "signatures 30 -> 1 files, inputs 30 -> 1 files, runs 30 -> 1 files; "
+    )
+    assert re.fullmatch(r".*; [\d.]+ MiB -> [\d.]+ MiB", line)
+    assert Dataset.for_reading(str(output)).read("articles").to_pylist() == rows
+    stats = json.loads(newsdedup("stats", str(output), "--json").stdout)
+    assert stats["files"] == {
+        "articles": 2,
+        "duplicates": 2,
+        "clusters": 1,
+        "rejects": 2,
+        "signatures": 1,
+        "inputs": 1,
+        "runs": 1,
+    }
+    assert stats["articles"] == len(rows) == 60
+
+    again = newsdedup("compact", str(output), "--json", "--target-size", "64M")
+    assert again.returncode == 0 and again.stdout.count("\n") == 1
+    done = json.loads(again.stdout)
+    assert (done["generation"], done["target_bytes"]) == (None, 64 * 2**20)
+    assert done["tables"]["runs"] == {
+        "files_before": 1,
+        "files_after": 1,
+        "bytes_before": done["tables"]["runs"]["bytes_after"],
+        "bytes_after": done["tables"]["runs"]["bytes_after"],
+        "rows_rewritten": 0,
+    }
+
+
+def test_compact_problems_are_one_line_and_exit_2(tmp_path):
+    from benchmarks.year import simulate_year
+    from storage.dataset import Dataset
+
+    output = tmp_path / "out"
+    simulate_year(str(output), 3, articles=1, duplicates=1, rejects=1, words=10)
+    with Dataset.open(str(output)):  # an ingest is writing
+        locked = newsdedup("compact", str(output))
+    bad_size = newsdedup("compact", str(output), "--target-size", "lots")
+    not_a_dataset = newsdedup("compact", str(tmp_path / "nothing"))
+    for result, message in (
+        (locked, f"output {output} is being written by another run (pid {os.getpid()}); try again when it ends"),
+        (bad_size, "--target-size: not a size: 'lots' (examples: 128MiB, 64M, 1G, 1048576)"),
+        (not_a_dataset, f"{tmp_path / 'nothing'} is not a newsdedup dataset (no _manifest.json)"),
+    ):
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", f"newsdedup: {message}\n")
+    assert len(Dataset.for_reading(str(output)).files("runs")) == 3
+
+
 def test_version_is_the_installed_package_version():
     from importlib.metadata import version
 
@@ -285,7 +353,9 @@ def test_version_is_the_installed_package_version():
     assert (result.returncode, result.stdout) == (0, f"newsdedup {version('newsdedup')}\n")
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["stats"], ["show"]], ids=["main", "ingest", "stats", "show"])
+@pytest.mark.parametrize(
+    "command", [[], ["ingest"], ["stats"], ["show"], ["compact"]], ids=["main", "ingest", "stats", "show", "compact"]
+)
 def test_help_is_plain_text(command):
     result = newsdedup(*command, "--help")
     assert result.returncode == 0

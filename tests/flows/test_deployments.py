@@ -190,6 +190,15 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
         {"prefect.deployments.steps.set_working_directory": {"directory": str(REPO.resolve())}}
     ]
 
+    daily = prefect.json("deployment", "inspect", "compact/daily")
+    assert daily["entrypoint"] == "flows/compact.py:compact_flow"
+    assert daily["work_pool_name"] == "newsdedup"
+    assert daily["parameters"] == {"output": "data/news"}
+    [daily_schedule] = daily["schedules"]
+    assert daily_schedule["active"]
+    assert (daily_schedule["schedule"]["cron"], daily_schedule["schedule"]["timezone"]) == ("45 3 * * *", "UTC")
+    assert daily["pull_steps"] == scheduled["pull_steps"]
+
     manual = prefect.json("deployment", "inspect", "ingest/manual")
     assert manual["schedules"] == []
     assert manual["parameters"] == {}
@@ -203,10 +212,18 @@ def test_deploy_all_schedules_hourly_and_a_worker_runs_a_manual_run(prefect_cli,
         assert (start.utcoffset(), start.minute, start.second) == (timedelta(0), 15, 0)
         assert run["parameters"] == scheduled["parameters"]
 
-    # Pause the hourly schedule (which also drops its queued runs) so the worker below cannot
-    # pick up an hourly ingest of data/inbox in this checkout if the test runs around :15.
+    # The daily compaction is queued at 03:45 UTC.
+    for run in prefect.wait_for_scheduled_runs(daily["id"]):
+        start = datetime.fromisoformat(run["expected_start_time"])
+        assert (start.utcoffset(), start.hour, start.minute, start.second) == (timedelta(0), 3, 45, 0)
+        assert run["parameters"] == daily["parameters"]
+
+    # Pause the schedules (which also drops their queued runs) so the worker below cannot
+    # pick up an hourly ingest of data/inbox in this checkout if the test runs around :15,
+    # nor a compaction of data/news around 03:45.
     prefect("deployment", "schedule", "pause", "ingest/scheduled", schedule["id"])
-    assert not prefect.scheduled_runs(scheduled["id"])
+    prefect("deployment", "schedule", "pause", "compact/daily", daily_schedule["id"])
+    assert not prefect.scheduled_runs(scheduled["id"]) and not prefect.scheduled_runs(daily["id"])
 
     # Trigger by hand with parameters, then let a worker pick the run up.
     inbox, output = tmp_path / "in", tmp_path / "out"
@@ -253,6 +270,8 @@ def fresh_checkout(prefect_cli, tmp_path):
     )
     for schedule in scheduled["schedules"]:
         prefect_cli("deployment", "schedule", "pause", "ingest/scheduled", schedule["id"])
+    for schedule in prefect_cli.json("deployment", "inspect", "compact/daily")["schedules"]:
+        prefect_cli("deployment", "schedule", "pause", "compact/daily", schedule["id"])
     return checkout
 
 
@@ -270,6 +289,34 @@ def test_the_first_scheduled_run_completes_though_the_inbox_does_not_exist_yet(p
     assert (fresh_checkout / "data" / "inbox").is_dir() and not any((fresh_checkout / "data" / "inbox").iterdir())
     runs = ds.dataset(fresh_checkout / "data" / "news" / "runs", format="parquet").to_table().to_pylist()
     assert [(r["inputs"], r["files_read"], r["articles"]) for r in runs] == [(["data/inbox"], 0, 0)]
+
+
+def test_the_daily_compaction_compacts_the_scheduled_output(prefect_cli, fresh_checkout):
+    from benchmarks.year import simulate_year
+    from storage.dataset import Dataset
+
+    news = fresh_checkout / "data" / "news"  # where the hourly ingest writes: 30 runs' files
+    simulate_year(str(news), 30, articles=2, duplicates=1, rejects=1, words=30)
+    rows = ds.dataset(news / "articles", format="parquet", partitioning="hive").to_table().to_pylist()
+
+    # What the schedule does at 03:45, now.
+    prefect = prefect_cli
+    prefect("deployment", "run", "compact/daily")
+    [run] = prefect.flow_runs(prefect.json("deployment", "inspect", "compact/daily")["id"])
+    prefect.run_worker_once()
+
+    state = prefect.state(run["id"])
+    assert state.type.value == "COMPLETED", f"{state.message}\n{prefect.worker_log()}"
+    files = Dataset.for_reading(str(news)).manifest.files
+    assert {table: len(names) for table, names in files.items()} == {
+        "articles": 2,  # two days: a file per ingest_date partition
+        "duplicates": 2,
+        "rejects": 2,
+        "signatures": 1,
+        "inputs": 1,
+        "runs": 1,
+    }
+    assert ds.dataset(news / "articles", format="parquet", partitioning="hive").to_table().to_pylist() == rows
 
 
 def test_failed_runs_say_why_in_one_line(prefect_cli, fresh_checkout, tmp_path):

@@ -6,6 +6,8 @@ as on AWS S3 or MinIO)."""
 
 from __future__ import annotations
 
+import urllib.request
+
 import fsspec
 import pytest
 
@@ -60,6 +62,9 @@ def s3_bucket(monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     fsspec.config.conf["s3"] = {"client_kwargs": {"endpoint_url": endpoint}}
+    # moto's state is per process, not per server: an earlier test's bucket is still there.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
+    fsspec.filesystem("s3").invalidate_cache()
     fsspec.filesystem("s3").mkdir("news")
     yield "s3://news"
     fsspec.config.conf.pop("s3", None)
@@ -78,3 +83,27 @@ def test_s3_output_equals_local_output(run_ingest, tmp_path, s3_bucket):
     ]
     s3 = fsspec.filesystem("s3")
     assert s3.exists("news/dataset/_manifest.json") and not s3.exists("news/dataset/_lock")
+
+
+def test_s3_output_is_compacted_in_one_commit(s3_bucket):
+    from benchmarks.year import simulate_year
+    from storage.compact import compact
+
+    url = f"{s3_bucket}/hourly"
+    simulate_year(url, 5, articles=2, duplicates=1, rejects=1, words=20)  # five runs' small files
+
+    def rows() -> dict[str, list]:
+        dataset = Dataset.for_reading(url)
+        return {table: dataset.read(table).to_pylist() for table in dataset.manifest.files}
+
+    before = rows()
+    summary = compact(url)
+    assert {table: (c.files_before, c.files_after) for table, c in summary.tables.items()} == {
+        table: (5, 1) for table in before
+    }
+    assert rows() == before
+    s3 = fsspec.filesystem("s3")
+    s3.invalidate_cache()
+    on_s3 = {path.removeprefix("news/hourly/") for path in s3.find("news/hourly") if path.endswith(".parquet")}
+    assert on_s3 == {name for names in Dataset.for_reading(url).manifest.files.values() for name in names}
+    assert not s3.exists("news/hourly/_lock")
