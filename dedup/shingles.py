@@ -49,6 +49,9 @@ _CHARACTER_CLASS = "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in CH
 #: and typography vanish with the punctuation (no folding pass).
 _TOKEN = re.compile(f"(?=\\w)[{_CHARACTER_CLASS}]|[^\\W{_CHARACTER_CLASS}]+")
 _NON_WORD = re.compile(r"\W")
+#: One character that is a token of its own. Lower-casing maps no code point into or out of
+#: ``CHARACTER_TOKENS`` (checked over all of Unicode), so the text is searched as written.
+_CHARACTER_TOKEN = re.compile(f"(?=\\w)[{_CHARACTER_CLASS}]")
 
 #: Version of the tokens, token hash and content hash below; part of the stored shingle hash
 #: version (v3: characters of scripts without spaces are tokens of their own).
@@ -75,6 +78,19 @@ def normalise_tokens(text: str) -> list[str]:
     ['地', '铁', '5', '号', '线', '开', '通']
     """
     return _TOKEN.findall(text.lower())
+
+
+def has_character_tokens(text: str) -> bool:
+    """Whether ``text`` has a character that is a token of its own (``CHARACTER_TOKENS``).
+
+    Only such texts are tokenised differently since token hash v2, whose tokens were the
+    plain ``\\w+`` runs: for every other text the tokens, hence the content hash, article id
+    and signature, are the same (what ``newsdedup upgrade`` relies on).
+
+    >>> has_character_tokens("Tokyo's new line, 5 km"), has_character_tokens("地铁5号线")
+    (False, True)
+    """
+    return _CHARACTER_TOKEN.search(text) is not None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,12 @@ from dedup.shingles import TOKEN_HASH_VERSION, TokenHashes, fmix64, hash_token_l
 SCHEME = "affine32"
 #: Version of the shingle hash below; bump if it ever changes (stored signatures then differ).
 SHINGLE_HASH_VERSION = f"{TOKEN_HASH_VERSION}-fold-v2"
+#: Earlier shingle hash versions that sign every text without a character token
+#: (``dedup.shingles.has_character_tokens``) exactly as this one does: v2's tokens were the
+#: ``\w+`` runs, v3 only splits runs of the scripts written without spaces. The stored
+#: signatures of an output whose stored texts have none are this version's: ``newsdedup
+#: upgrade`` records so (``dedup.stage.signature_settings_brought_forward``).
+SAME_WITHOUT_CHARACTER_TOKENS = ("poly64-fmix64-v2-fold-v2",)
 
 _FOLD_PRIME = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
 

@@ -16,8 +16,13 @@ import pyarrow.parquet as pq
 
 from dedup.clusters import MatchRules, lsh_banding
 from dedup.partitioned import Banding, PlacedRun, StoredStories, TaskMap, place_run
-from dedup.shingles import hash_texts, hash_token_lists, hashes_digest
-from dedup.signatures import SHINGLE_HASH_VERSION, SignatureSettings, sign_token_hashes
+from dedup.shingles import CHARACTER_TOKENS, has_character_tokens, hash_texts, hash_token_lists, hashes_digest
+from dedup.signatures import (
+    SAME_WITHOUT_CHARACTER_TOKENS,
+    SHINGLE_HASH_VERSION,
+    SignatureSettings,
+    sign_token_hashes,
+)
 from newsdedup.config import DedupSettings
 from storage import fs
 from storage.dataset import STAGING_OPTIONS, Dataset, DatasetError
@@ -80,13 +85,19 @@ def check_signature_settings(dataset: Dataset, settings: DedupSettings) -> None:
     stored = dataset.manifest.signature_settings
     if stored is not None:
         metadata = {k.encode(): v.encode() for k, v in stored.items()}
-        if stored.get("newsdedup.shingle_hash") != SHINGLE_HASH_VERSION:
+        made_with = stored.get("newsdedup.shingle_hash")
+        if made_with != SHINGLE_HASH_VERSION:
             # Tokens or hashes changed (v3: characters of Chinese, Japanese, Thai... became
-            # tokens): the stored sketches measure other shingles and cannot be compared.
+            # tokens): the stored sketches measure other shingles and cannot be compared,
+            # unless no stored text has such a character (what `newsdedup upgrade` checks).
+            what_to_do = (
+                f"upgrade it in place, once, with: newsdedup upgrade {dataset.root} (or use a new output directory)"
+                if made_with in SAME_WITHOUT_CHARACTER_TOKENS
+                else "Use a new output directory."
+            )
             raise DatasetError(
-                f"the output's stored signatures were made with the shingle hash "
-                f"{stored.get('newsdedup.shingle_hash')!r}; this version makes {SHINGLE_HASH_VERSION!r}, "
-                "whose signatures cannot be compared with them. Use a new output directory."
+                f"the output's stored signatures were made with the shingle hash {made_with!r}; this version "
+                f"makes {SHINGLE_HASH_VERSION!r}, whose signatures cannot be compared with them. {what_to_do}"
             )
         have = SignatureSettings.from_metadata(metadata)
         if have != wanted:
@@ -96,6 +107,63 @@ def check_signature_settings(dataset: Dataset, settings: DedupSettings) -> None:
                 f"seed={wanted.seed}, shingle_size={wanted.shingle_size}. Use the same settings "
                 "or a new output directory."
             )
+
+
+def signature_settings_brought_forward(dataset: Dataset) -> dict[str, str] | None:
+    """The signature settings an upgrade of ``dataset`` records in its manifest: None when
+    its signatures are of this shingle hash (or it has none); its settings with this
+    version's shingle hash when they were made by one that signs every text without a
+    character token alike (``SAME_WITHOUT_CHARACTER_TOKENS``) and no stored text has one, so
+    that every stored signature, content hash and article id is what this version makes.
+
+    The ``text`` of ``articles`` and ``duplicates`` (a duplicate's content hash finds its
+    exact copies) is read one row group at a time; the search stops at the first hit.
+
+    Raises:
+        DatasetError: (one line) the stored signatures cannot be brought forward: why, and
+            to ingest into a new output directory.
+    """
+    stored = dataset.manifest.signature_settings
+    made_with = None if stored is None else stored.get("newsdedup.shingle_hash")
+    if made_with is None or made_with == SHINGLE_HASH_VERSION:
+        return None
+    if made_with not in SAME_WITHOUT_CHARACTER_TOKENS:
+        raise DatasetError(
+            f"the output {dataset.root} cannot be upgraded: its stored signatures were made with the shingle "
+            f"hash {made_with!r}, which this newsdedup ({SHINGLE_HASH_VERSION!r}) cannot carry forward; "
+            "ingest into a new output directory"
+        )
+    found = _article_with_character_tokens(dataset)
+    if found is not None:
+        raise DatasetError(
+            f"the output {dataset.root} cannot be upgraded: article {found} has text in Chinese, Japanese, "
+            f"Thai, Lao, Khmer or Myanmar script, which this newsdedup tokenises per character, so its stored "
+            f"signatures and ids (shingle hash {made_with!r}) differ from this version's "
+            f"({SHINGLE_HASH_VERSION!r}); ingest into a new output directory"
+        )
+    return {**stored, "newsdedup.shingle_hash": SHINGLE_HASH_VERSION}
+
+
+#: Any code point of ``CHARACTER_TOKENS`` (RE2 syntax): Arrow's vectorised search finds the
+#: few texts that may have a character token, which ``has_character_tokens`` then decides.
+_MAYBE_CHARACTER_TOKENS = "[" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in CHARACTER_TOKENS) + "]"
+
+
+def _article_with_character_tokens(dataset: Dataset) -> str | None:
+    """The id of a stored article or duplicate whose text has a character token, or None."""
+    for table in ("articles", "duplicates"):
+        for path in dataset.files(table):
+            with fs.open_file(path) as handle:
+                parquet = pq.ParquetFile(handle)
+                for group in range(parquet.metadata.num_row_groups):
+                    rows = parquet.read_row_group(group, columns=["article_id", "text"])
+                    maybe = rows.filter(pc.match_substring_regex(rows["text"], _MAYBE_CHARACTER_TOKENS))
+                    for article_id, text in zip(
+                        maybe["article_id"].to_pylist(), maybe["text"].to_pylist(), strict=True
+                    ):
+                        if has_character_tokens(text):
+                            return article_id
+    return None
 
 
 def band_key_hashes(values: np.ndarray, bands: int, rows: int) -> np.ndarray:

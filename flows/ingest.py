@@ -131,7 +131,9 @@ def select_inputs_task(dataset: Dataset, files: list[InputFile]) -> tuple[list[I
 
 @task(name="upgrade-output", cache_policy=NO_CACHE)
 def upgrade_task(dataset: Dataset) -> None:
-    upgrade_output(dataset)
+    changes = upgrade_output(dataset)
+    if changes:
+        get_run_logger().warning("upgraded %s: %s", dataset.root, "; ".join(changes))
 
 
 @task(name="check-signature-settings", **RETRIED_TASK)

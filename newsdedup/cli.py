@@ -380,7 +380,8 @@ class _OneLineProblems(logging.Filter):
 
     def __init__(self, problems: tuple[type[Exception], ...]) -> None:
         super().__init__()
-        self.problem_names = tuple(f"{problem.__name__}: " for problem in problems)
+        # ("Name: message" from a task with retries, "Name('message')" from one without)
+        self.problem_names = tuple(f"{problem.__name__}{end}" for problem in problems for end in (": ", "("))
         self.lost = False
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -433,18 +434,18 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    from newsdedup.pipeline import upgrade_output
     from storage.dataset import Dataset
     from storage.schema import SCHEMA_VERSION
-    from storage.upgrade import upgrade
 
     if not fs.exists(fs.join(args.output, "_manifest.json")):
         raise DatasetError(f"{args.output} is not a newsdedup dataset (no _manifest.json)")
     with Dataset.open(args.output) as dataset:
-        old = upgrade(dataset)
-    if old is None:
-        print(f"{args.output} is already at schema version {SCHEMA_VERSION}: nothing to do")
+        changes = upgrade_output(dataset)
+    if changes:
+        print(f"upgraded {args.output}: {'; '.join(changes)}")
     else:
-        print(f"upgraded {args.output} from schema version {old} to {SCHEMA_VERSION}")
+        print(f"{args.output} is already at schema version {SCHEMA_VERSION}: nothing to do")
     return 0
 
 

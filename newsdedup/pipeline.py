@@ -21,7 +21,15 @@ import numpy as np
 import pyarrow as pa
 
 from dedup.partitioned import PlacedRun, StoredStories, TaskMap
-from dedup.stage import load_stored_stories, place_staged, sign_documents, signature_settings, stored_candidates
+from dedup.signatures import SHINGLE_HASH_VERSION
+from dedup.stage import (
+    load_stored_stories,
+    place_staged,
+    sign_documents,
+    signature_settings,
+    signature_settings_brought_forward,
+    stored_candidates,
+)
 from newsdedup.commit import RunSummary, commit_run
 from newsdedup.config import IngestConfig
 from newsdedup.progress import report_files, report_stage, report_task_done, report_tasks
@@ -106,12 +114,30 @@ def commit_batches(
     )
 
 
-def upgrade_output(dataset: Dataset) -> None:
-    """Upgrade an output written by an older newsdedup to this schema version, in a commit of
-    its own, before the run reads it (``storage.upgrade``; nothing is done to a current one)."""
-    old = upgrade(dataset)
-    if old is not None:
-        log.warning("upgraded %s from schema version %s to %s", dataset.root, old, SCHEMA_VERSION)
+def upgrade_output(dataset: Dataset) -> list[str]:
+    """Bring an output written by an older newsdedup forward, in one commit of its own, before
+    anything reads it: its schema (``storage.upgrade``) and, when sound, the shingle hash its
+    stored signatures are recorded with (``dedup.stage.signature_settings_brought_forward``).
+    Nothing is done to a current output.
+
+    Returns:
+        What changed, a phrase each ("schema version 2 to 3", ...); empty if nothing did.
+
+    Raises:
+        DatasetError: (one line) the stored signatures cannot be brought forward; nothing
+            is written.
+    """
+    version = dataset.manifest.schema_version
+    made_with = (dataset.manifest.signature_settings or {}).get("newsdedup.shingle_hash")
+    settings = signature_settings_brought_forward(dataset)
+    if not upgrade(dataset, settings):
+        return []
+    changes = [f"schema version {version} to {SCHEMA_VERSION}"] if version != SCHEMA_VERSION else []
+    if settings is not None:
+        why = "no stored text is in a script whose tokens changed"
+        changes.append(f"shingle hash {made_with!r} to {SHINGLE_HASH_VERSION!r} ({why})")
+    log.info("upgraded %s: %s", dataset.root, "; ".join(changes))
+    return changes
 
 
 def stored_for_run(

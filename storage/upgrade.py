@@ -19,27 +19,33 @@ from storage.schema import CLUSTERS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 
-def upgrade(dataset: Dataset) -> str | None:
+def upgrade(dataset: Dataset, signature_settings: dict[str, str] | None = None) -> bool:
     """Upgrade ``dataset`` (opened for writing, ``Dataset.open``) to ``SCHEMA_VERSION`` in one
     transaction: the files of tables that gained columns are rewritten with them null, and
     ``clusters/`` is built from ``duplicates/`` (a reader sees the old dataset or the upgraded
     one, never a mix; a crash leaves the old one).
 
+    Args:
+        signature_settings: new signature settings for the manifest, recorded in the same
+            commit, or None to keep them. The caller vouches that the stored signatures are
+            what these settings make (``dedup.stage.signature_settings_brought_forward``):
+            storage knows nothing of how they are made.
+
     Returns:
-        The version the dataset had, or None when it was already current (nothing written).
+        Whether anything was committed (False: the dataset was current).
     """
     version = dataset.manifest.schema_version
-    if version == SCHEMA_VERSION:
-        return None
+    if version == SCHEMA_VERSION and signature_settings in (None, dataset.manifest.signature_settings):
+        return False
     transaction = dataset.transaction()
     transaction.upgrade_columns()
     if int(version) < 3 and not dataset.manifest.files["clusters"]:
         clusters = clusters_from_duplicates(dataset)
         if clusters.num_rows:
             transaction.write("clusters", f"clusters/part-upgrade-{transaction.generation:06d}.parquet", clusters)
-    transaction.commit(upgrade=True)
+    transaction.commit(signature_settings, upgrade=True)
     log.info("upgraded %s from schema version %s to %s", dataset.root, version, SCHEMA_VERSION)
-    return version
+    return True
 
 
 def clusters_from_duplicates(dataset: Dataset) -> pa.Table:

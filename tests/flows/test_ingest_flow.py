@@ -227,21 +227,34 @@ def test_changed_dedup_settings_on_existing_output_are_refused(run_ingest, tmp_p
         run_ingest([tmp_path / "in"], tmp_path / "out", num_perm=64)
 
 
-def test_an_output_signed_with_an_older_shingle_hash_is_refused(run_ingest, tmp_path):
+def test_an_output_signed_with_an_older_shingle_hash_is_brought_forward_or_refused(run_ingest, tmp_path):
     import json
 
+    from dedup.signatures import SHINGLE_HASH_VERSION
     from storage.dataset import DatasetError
 
     shutil.copytree(SEEDS, tmp_path / "in")
     run_ingest([tmp_path / "in"], tmp_path / "out")
-    # As an output written before characters of scripts without spaces became tokens.
     manifest_path = tmp_path / "out" / "_manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["signature_settings"]["newsdedup.shingle_hash"] = "poly64-fmix64-v2-fold-v2"
-    manifest_path.write_text(json.dumps(manifest))
+
+    def signed_with(shingle_hash: str) -> None:
+        manifest = json.loads(manifest_path.read_text())
+        manifest["signature_settings"]["newsdedup.shingle_hash"] = shingle_hash
+        manifest_path.write_text(json.dumps(manifest))
+
+    # As an output written before characters of scripts without spaces became tokens: its
+    # texts have none, so its signatures are this version's, and the next run records so.
+    signed_with("poly64-fmix64-v2-fold-v2")
     (tmp_path / "in" / "more.txt").write_text("A new file: the second run has a record to place.\n")
-    with pytest.raises(DatasetError, match="shingle hash 'poly64-fmix64-v2-fold-v2'.*new output directory"):
+    assert run_ingest([tmp_path / "in"], tmp_path / "out")["articles"] == 1
+    assert json.loads(manifest_path.read_text())["signature_settings"]["newsdedup.shingle_hash"] == SHINGLE_HASH_VERSION
+    # A hash no text is signed alike with: refused, nothing written.
+    signed_with("poly64-fmix64-v1")
+    before = manifest_path.read_bytes()
+    (tmp_path / "in" / "more-still.txt").write_text("Another new file, so the third run has a record to place.\n")
+    with pytest.raises(DatasetError, match="shingle hash 'poly64-fmix64-v1'.*new output directory$"):
         run_ingest([tmp_path / "in"], tmp_path / "out")
+    assert manifest_path.read_bytes() == before
 
 
 def test_a_run_publishes_its_summary_and_largest_clusters_as_artifacts(prefect_server, tmp_path):
