@@ -311,6 +311,7 @@ def test_the_daily_compaction_compacts_the_scheduled_output(prefect_cli, fresh_c
     assert {table: len(names) for table, names in files.items()} == {
         "articles": 2,  # two days: a file per ingest_date partition
         "duplicates": 2,
+        "clusters": 1,
         "rejects": 2,
         "signatures": 1,
         "inputs": 1,
