@@ -393,10 +393,9 @@ class _OneLineProblems(logging.Filter):
 
 
 def _open_for_reading(output: str):
-    from storage.dataset import Dataset
+    from storage.dataset import Dataset, require_dataset
 
-    if not fs.exists(fs.join(output, "_manifest.json")):
-        raise DatasetError(f"{output} is not a newsdedup dataset (no _manifest.json)")
+    require_dataset(output)
     return Dataset.for_reading(output)
 
 
@@ -435,11 +434,10 @@ def _show(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace) -> int:
     from newsdedup.pipeline import upgrade_output
-    from storage.dataset import Dataset
+    from storage.dataset import Dataset, require_dataset
     from storage.schema import SCHEMA_VERSION
 
-    if not fs.exists(fs.join(args.output, "_manifest.json")):
-        raise DatasetError(f"{args.output} is not a newsdedup dataset (no _manifest.json)")
+    require_dataset(args.output)
     with Dataset.open(args.output) as dataset:
         changes = upgrade_output(dataset)
     if changes:

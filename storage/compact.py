@@ -27,7 +27,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage import fs
-from storage.dataset import ROW_GROUP_SIZE, Dataset, DatasetError, PendingNames, _dataset_options, upgrade_needed
+from storage.dataset import (
+    ROW_GROUP_SIZE,
+    Dataset,
+    DatasetError,
+    PendingNames,
+    _dataset_options,
+    require_dataset,
+    upgrade_needed,
+)
 from storage.schema import SCHEMA_VERSION
 
 #: Input bytes per compacted file, by default. Files of this size are large enough that
@@ -238,8 +246,7 @@ def compact(root: str, target_bytes: int = DEFAULT_TARGET_BYTES) -> CompactionSu
     Raises:
         DatasetError: ``root`` is not a newsdedup dataset, is locked, or cannot be written.
     """
-    if not fs.exists(fs.join(root, "_manifest.json")):
-        raise DatasetError(f"{root} is not a newsdedup dataset (no _manifest.json)")
+    require_dataset(root)
     with Dataset.open(root) as dataset:
         return compact_dataset(dataset, target_bytes)
 

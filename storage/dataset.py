@@ -190,6 +190,16 @@ def _version_problem(version: object) -> str:
     )
 
 
+def require_dataset(root: str) -> None:
+    """Refuse a ``root`` that holds no dataset (a command given a wrong folder).
+
+    Raises:
+        DatasetError: ``root`` has no ``_manifest.json``.
+    """
+    if not fs.exists(fs.join(root, "_manifest.json")):
+        raise DatasetError(f"{root} is not a newsdedup dataset (no _manifest.json)")
+
+
 def upgrade_needed(root: str, version: str) -> str:
     """The one line refusing to read an output of an older schema ``version``, naming the
     command that upgrades it."""
