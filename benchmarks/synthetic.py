@@ -212,9 +212,7 @@ def generate(
             paragraphs = _copy_paragraphs(rng, pool, paragraph_ids, vocabulary)
             width = rng.choice([72, 80, 100])
         else:
-            cluster = f"s{index:07d}"
-            section = rng.choice(_SECTIONS)
-            paragraph_ids = [rng.randrange(len(pool)) for _ in range(rng.randint(6, 14))]
+            cluster, section, paragraph_ids = _new_story(rng, pool, index)
             stories.append((cluster, section, paragraph_ids))
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
@@ -244,10 +242,7 @@ def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, st
                 paragraphs[0] = dateline + paragraphs[0]
             width = rng.choice([72, 80, 100])
         else:
-            cluster = f"s{index:07d}"
-            section = rng.choice(_SECTIONS)
-            paragraph_ids = [rng.randrange(len(pool)) for _ in range(rng.randint(6, 14))]
-            stories[story] = (cluster, section, paragraph_ids)
+            cluster, section, paragraph_ids = stories[story] = _new_story(rng, pool, index)
             paragraphs = [pool[i] for i in paragraph_ids]
             width = 100
         headline = vocabulary.headline(rng, " ".join(paragraphs[:2]))
@@ -255,6 +250,12 @@ def _generate_syndication(out_dir: str, n: int, seed: int) -> list[tuple[str, st
         labels.append((name, cluster))
     _write_labels(out_dir, labels)
     return labels
+
+
+def _new_story(rng: random.Random, pool: list[str], index: int) -> tuple[str, str, list[int]]:
+    """A new story for document ``index``: its cluster label, section and paragraph ids."""
+    section = rng.choice(_SECTIONS)
+    return f"s{index:07d}", section, [rng.randrange(len(pool)) for _ in range(rng.randint(6, 14))]
 
 
 def _material(rng: random.Random, n: int) -> tuple[_Vocabulary, list, list[str]]:
